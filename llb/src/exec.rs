@@ -1,0 +1,281 @@
+//! Exec ops: run a process on a root filesystem with extra mounts.
+//!
+//! [`Exec`] collects the process (args, env, cwd, user), its network and
+//! security modes and its mounts; [`Exec::run`] turns it into a vertex whose
+//! outputs are the root filesystem and each writable bind mount. Mounts are
+//! ordered by target, as BuildKit orders them, so the op bytes do not depend
+//! on the order the frontend added them in. This module does not know what a
+//! shell is: args are argv.
+
+use bollard_buildkit_proto::pb;
+
+use crate::caps;
+use crate::op::{Constraints, Node, OpKind, OpMeta, Output, State};
+
+/// Network mode of a process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NetMode {
+    /// The engine's default (sandboxed network).
+    #[default]
+    Default,
+    Host,
+    None,
+}
+
+/// Security mode of a process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SecurityMode {
+    #[default]
+    Sandbox,
+    Insecure,
+}
+
+/// How concurrent builds share a cache mount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CacheSharing {
+    #[default]
+    Shared,
+    Private,
+    Locked,
+}
+
+/// A mount besides the root filesystem.
+#[derive(Debug, Clone)]
+pub enum Mount {
+    /// `source` (a path selected inside `state`) bound at `dest`.
+    Bind { dest: String, state: State, selector: String, readonly: bool },
+    /// A persistent cache directory keyed by `id`.
+    Cache { dest: String, id: String, sharing: CacheSharing, readonly: bool },
+    Tmpfs { dest: String, size: Option<i64> },
+    Secret { dest: String, id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+    Ssh { dest: String, id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+}
+
+impl Mount {
+    fn dest(&self) -> &str {
+        match self {
+            Mount::Bind { dest, .. }
+            | Mount::Cache { dest, .. }
+            | Mount::Tmpfs { dest, .. }
+            | Mount::Secret { dest, .. }
+            | Mount::Ssh { dest, .. } => dest,
+        }
+    }
+}
+
+/// A secret exposed as an environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretEnv {
+    pub id: String,
+    pub name: String,
+    pub optional: bool,
+}
+
+/// A process to run, before it is placed in the graph.
+#[derive(Debug, Clone, Default)]
+pub struct Exec {
+    pub args: Vec<String>,
+    /// `KEY=value` entries, in the order the process sees them.
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub user: String,
+    pub network: NetMode,
+    pub security: SecurityMode,
+    pub extra_hosts: Vec<(String, String)>,
+    pub mounts: Vec<Mount>,
+    pub secret_env: Vec<SecretEnv>,
+}
+
+/// The outputs of a placed exec: the root filesystem and each writable bind mount, by target.
+#[derive(Debug, Clone)]
+pub struct ExecResult {
+    pub root: State,
+    pub writable_mounts: Vec<(String, State)>,
+}
+
+/// An exec as marshalled: the op plus the inputs its mounts refer to.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecPlan {
+    pub(crate) mounts: Vec<PlannedMount>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedMount {
+    pub(crate) mount: pb::Mount,
+}
+
+impl Exec {
+    pub fn new(args: Vec<String>) -> Self {
+        Self { args, cwd: "/".to_owned(), ..Default::default() }
+    }
+
+    /// Places the process in the graph on top of `root`.
+    pub fn run(self, root: &State, constraints: Constraints, mut meta: OpMeta) -> ExecResult {
+        let mut inputs: Vec<Output> = Vec::new();
+        let mut input_index = |state: &State| -> i64 {
+            match &state.output {
+                None => -1,
+                Some(out) => {
+                    let pos = inputs.iter().position(|i| i.identity() == out.identity()).unwrap_or_else(|| {
+                        inputs.push(out.clone());
+                        inputs.len() - 1
+                    });
+                    i64::try_from(pos).unwrap_or(i64::MAX)
+                }
+            }
+        };
+        meta.add_cap(caps::EXEC_META_BASE);
+        let mut planned = vec![pb::Mount {
+            input: input_index(root),
+            dest: "/".to_owned(),
+            output: 0,
+            mount_type: pb::MountType::Bind as i32,
+            ..Default::default()
+        }];
+        let mut sorted = self.mounts.clone();
+        sorted.sort_by(|a, b| a.dest().cmp(b.dest()));
+        let mut next_output = 1;
+        let mut writable = Vec::new();
+        for mount in &sorted {
+            let pm = match mount {
+                Mount::Bind { dest, state, selector, readonly } => {
+                    meta.add_cap(caps::EXEC_MOUNT_BIND);
+                    if !selector.is_empty() && selector != "/" {
+                        meta.add_cap(caps::EXEC_MOUNT_SELECTOR);
+                    }
+                    let output = if *readonly {
+                        -1
+                    } else {
+                        writable.push((dest.clone(), next_output));
+                        next_output += 1;
+                        next_output - 1
+                    };
+                    pb::Mount {
+                        input: input_index(state),
+                        selector: if selector == "/" { String::new() } else { selector.clone() },
+                        dest: dest.clone(),
+                        output,
+                        readonly: *readonly,
+                        mount_type: pb::MountType::Bind as i32,
+                        ..Default::default()
+                    }
+                }
+                Mount::Cache { dest, id, sharing, readonly } => {
+                    meta.add_cap(caps::EXEC_MOUNT_CACHE);
+                    meta.add_cap(caps::EXEC_MOUNT_CACHE_SHARING);
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: -1,
+                        readonly: *readonly,
+                        mount_type: pb::MountType::Cache as i32,
+                        cache_opt: Some(pb::CacheOpt {
+                            id: id.clone(),
+                            sharing: match sharing {
+                                CacheSharing::Shared => pb::CacheSharingOpt::Shared,
+                                CacheSharing::Private => pb::CacheSharingOpt::Private,
+                                CacheSharing::Locked => pb::CacheSharingOpt::Locked,
+                            } as i32,
+                        }),
+                        ..Default::default()
+                    }
+                }
+                Mount::Tmpfs { dest, size } => {
+                    meta.add_cap(caps::EXEC_MOUNT_TMPFS);
+                    if size.is_some() {
+                        meta.add_cap(caps::EXEC_MOUNT_TMPFS_SIZE);
+                    }
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: -1,
+                        mount_type: pb::MountType::Tmpfs as i32,
+                        tmpfs_opt: Some(pb::TmpfsOpt { size: size.unwrap_or(0) }),
+                        ..Default::default()
+                    }
+                }
+                Mount::Secret { dest, id, uid, gid, mode, optional } => {
+                    meta.add_cap(caps::EXEC_MOUNT_SECRET);
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: -1,
+                        mount_type: pb::MountType::Secret as i32,
+                        secret_opt: Some(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional }),
+                        ..Default::default()
+                    }
+                }
+                Mount::Ssh { dest, id, uid, gid, mode, optional } => {
+                    meta.add_cap(caps::EXEC_MOUNT_SSH);
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: -1,
+                        mount_type: pb::MountType::Ssh as i32,
+                        ssh_opt: Some(pb::SshOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional }),
+                        ..Default::default()
+                    }
+                }
+            };
+            planned.push(pm);
+        }
+        if self.network != NetMode::Default {
+            meta.add_cap(caps::EXEC_META_NETWORK);
+        }
+        if self.security != SecurityMode::Sandbox {
+            meta.add_cap(caps::EXEC_META_SECURITY);
+        }
+        if !self.secret_env.is_empty() {
+            meta.add_cap(caps::EXEC_SECRET_ENV);
+        }
+        let plan = ExecPlan { mounts: planned.into_iter().map(|mount| PlannedMount { mount }).collect() };
+        let node = Node::new(OpKind::Exec(ExecWithPlan { exec: self, plan }), inputs, constraints, meta);
+        ExecResult {
+            root: State::from_output(Output::new(node.clone(), 0)),
+            writable_mounts: writable
+                .into_iter()
+                .map(|(dest, idx)| (dest, State::from_output(Output::new(node.clone(), idx))))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn to_pb(&self, plan: &ExecPlan) -> pb::ExecOp {
+        pb::ExecOp {
+            meta: Some(pb::Meta {
+                args: self.args.clone(),
+                env: self.env.clone(),
+                cwd: self.cwd.clone(),
+                user: self.user.clone(),
+                extra_hosts: self
+                    .extra_hosts
+                    .iter()
+                    .map(|(host, ip)| pb::HostIp { host: host.clone(), ip: ip.clone() })
+                    .collect(),
+                ..Default::default()
+            }),
+            mounts: plan.mounts.iter().map(|m| m.mount.clone()).collect(),
+            network: match self.network {
+                NetMode::Default => pb::NetMode::Unset,
+                NetMode::Host => pb::NetMode::Host,
+                NetMode::None => pb::NetMode::None,
+            } as i32,
+            security: match self.security {
+                SecurityMode::Sandbox => pb::SecurityMode::Sandbox,
+                SecurityMode::Insecure => pb::SecurityMode::Insecure,
+            } as i32,
+            secretenv: self
+                .secret_env
+                .iter()
+                .map(|s| pb::SecretEnv { id: s.id.clone(), name: s.name.clone(), optional: s.optional })
+                .collect(),
+            cdi_devices: Vec::new(),
+        }
+    }
+}
+
+/// An exec together with its resolved mounts, as stored in the graph.
+#[derive(Debug, Clone)]
+pub struct ExecWithPlan {
+    pub(crate) exec: Exec,
+    pub(crate) plan: ExecPlan,
+}

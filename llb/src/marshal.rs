@@ -1,0 +1,152 @@
+//! Deterministic marshalling of a graph to a `pb::Definition`.
+//!
+//! Ops are encoded in depth-first post-order (inputs before the ops that use
+//! them), deduplicated by digest, with the terminal op (one input, no op)
+//! last. Metadata and source locations are keyed by op digest in BTreeMaps,
+//! so the same graph always gives the same bytes. Nothing here is random or
+//! time-based.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use bollard_buildkit_proto::pb;
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use crate::caps;
+use crate::op::{Node, OpKind, State};
+
+/// A graph that cannot be marshalled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MarshalError {
+    #[error("cannot marshal an empty (scratch) state as a definition")]
+    Scratch,
+}
+
+/// The digest of marshalled op bytes, as BuildKit computes it.
+pub fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+struct Marshaller {
+    /// node pointer → digest, so shared nodes are encoded once.
+    seen: BTreeMap<usize, String>,
+    digests: BTreeSet<String>,
+    def: Vec<Vec<u8>>,
+    metadata: BTreeMap<String, pb::OpMetadata>,
+    locations: BTreeMap<String, pb::Locations>,
+    infos: Vec<pb::SourceInfo>,
+}
+
+/// Marshals the graph ending at `state` to a definition.
+pub fn marshal(state: &State) -> Result<pb::Definition, MarshalError> {
+    let output = state.output.as_ref().ok_or(MarshalError::Scratch)?;
+    let mut m = Marshaller {
+        seen: BTreeMap::new(),
+        digests: BTreeSet::new(),
+        def: Vec::new(),
+        metadata: BTreeMap::new(),
+        locations: BTreeMap::new(),
+        infos: Vec::new(),
+    };
+    let root = m.visit(&output.node);
+    let terminal = pb::Op { inputs: vec![pb::Input { digest: root, index: output.index }], ..Default::default() };
+    m.def.push(terminal.encode_to_vec());
+    let source = if m.locations.is_empty() {
+        None
+    } else {
+        Some(pb::Source { locations: m.locations, infos: m.infos })
+    };
+    Ok(pb::Definition { def: m.def, metadata: m.metadata, source })
+}
+
+impl Marshaller {
+    fn visit(&mut self, node: &Arc<Node>) -> String {
+        let key = Arc::as_ptr(node) as usize;
+        if let Some(d) = self.seen.get(&key) {
+            return d.clone();
+        }
+        let inputs: Vec<pb::Input> = node
+            .inputs
+            .iter()
+            .map(|i| pb::Input { digest: self.visit(&i.node), index: i.index })
+            .collect();
+        let op = pb::Op {
+            inputs,
+            platform: node.constraints.platform.as_ref().map(|p| p.to_pb()),
+            constraints: Some(pb::WorkerConstraints { filter: node.constraints.worker_filter.clone() }),
+            op: Some(match &node.kind {
+                OpKind::Source(s) => pb::op::Op::Source(pb::SourceOp { identifier: s.identifier.clone(), attrs: s.attrs.clone() }),
+                OpKind::Exec(e) => pb::op::Op::Exec(e.exec.to_pb(&e.plan)),
+                OpKind::File(f) => pb::op::Op::File(pb::FileOp { actions: f.planned.clone() }),
+                OpKind::Merge(_) => pb::op::Op::Merge(pb::MergeOp {
+                    inputs: (0..node.inputs.len()).map(|i| pb::MergeInput { input: i64::try_from(i).unwrap_or(0) }).collect(),
+                }),
+            }),
+        };
+        let bytes = op.encode_to_vec();
+        let dgst = digest(&bytes);
+        self.seen.insert(key, dgst.clone());
+        if self.digests.insert(dgst.clone()) {
+            self.def.push(bytes);
+            self.metadata.insert(dgst.clone(), self.op_metadata(node));
+            if let Some(loc) = &node.meta.location {
+                self.add_location(&dgst, loc);
+            }
+        }
+        dgst
+    }
+
+    fn op_metadata(&self, node: &Node) -> pb::OpMetadata {
+        let mut caps = node.meta.caps.clone();
+        if node.constraints.platform.is_some() {
+            caps.insert(caps::PLATFORM.to_owned(), true);
+        }
+        caps.insert(caps::CONSTRAINTS.to_owned(), true);
+        if node.meta.ignore_cache {
+            caps.insert(caps::META_IGNORE_CACHE.to_owned(), true);
+        }
+        if !node.meta.description.is_empty() {
+            caps.insert(caps::META_DESCRIPTION.to_owned(), true);
+        }
+        pb::OpMetadata {
+            ignore_cache: node.meta.ignore_cache,
+            description: node.meta.description.clone(),
+            caps,
+            progress_group: node
+                .meta
+                .progress_group
+                .as_ref()
+                .map(|(id, name)| pb::ProgressGroup { id: id.clone(), name: name.clone(), weak: false }),
+            export_cache: None,
+        }
+    }
+
+    fn add_location(&mut self, dgst: &str, loc: &crate::op::SourceLocation) {
+        let index = match self.infos.iter().position(|i| i.filename == loc.file.filename && i.data == loc.file.data) {
+            Some(i) => i,
+            None => {
+                self.infos.push(pb::SourceInfo {
+                    filename: loc.file.filename.clone(),
+                    data: loc.file.data.clone(),
+                    definition: None,
+                    language: loc.file.language.clone(),
+                });
+                self.infos.len() - 1
+            }
+        };
+        let pos = |line: u32, col: u32| pb::Position {
+            line: i32::try_from(line).unwrap_or(i32::MAX),
+            character: i32::try_from(col).unwrap_or(i32::MAX),
+        };
+        let location = pb::Location {
+            source_index: i32::try_from(index).unwrap_or(i32::MAX),
+            ranges: loc
+                .ranges
+                .iter()
+                .map(|r| pb::Range { start: Some(pos(r.start_line, r.start_col)), end: Some(pos(r.end_line, r.end_col)) })
+                .collect(),
+        };
+        self.locations.entry(dgst.to_owned()).or_default().locations.push(location);
+    }
+}

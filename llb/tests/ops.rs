@@ -1,0 +1,117 @@
+//! Pinned digests per op kind, determinism and graph-shape tests.
+
+use llb::exec::{CacheSharing, Exec, Mount, NetMode};
+use llb::file::{ChownOpt, CopyOptions, FileOp};
+use llb::marshal::digest;
+use llb::op::{Constraints, OpMeta, SourceMap, State};
+use llb::reference::Reference;
+use llb::{dump::dump, marshal, merge, pb, source, Platform};
+use prost::Message;
+
+fn amd64() -> Constraints {
+    Constraints::for_platform(&Platform::new("linux", "amd64", ""))
+}
+
+fn busybox() -> State {
+    source::image(&Reference::parse("busybox").unwrap(), amd64(), OpMeta::default())
+}
+
+fn context() -> State {
+    let opts = source::LocalOptions { shared_key_hint: "context".into(), session_id: "s1".into(), ..Default::default() };
+    source::local("context", &opts, amd64(), OpMeta::default())
+}
+
+/// The digest of the last real op (the one the terminal op points at).
+fn head_digest(state: &State) -> String {
+    let def = marshal(state).unwrap();
+    let terminal = pb::Op::decode(def.def.last().unwrap().as_slice()).unwrap();
+    assert!(terminal.op.is_none(), "terminal op has no op");
+    terminal.inputs[0].digest.clone()
+}
+
+#[test]
+fn image_source_digest_is_pinned() {
+    assert_eq!(head_digest(&busybox()), "sha256:08a03f3ffe5fba421a6403c31e153425ced631d108868f30e04985f99d69326e");
+}
+
+#[test]
+fn local_source_digest_is_pinned() {
+    assert_eq!(head_digest(&context()), "sha256:ab293bc20e3f78e636d75863dbb34b48722075eaadf6a5cd3f7c73db325708ff");
+}
+
+#[test]
+fn exec_digest_is_pinned() {
+    let mut exec = Exec::new(vec!["/bin/sh".into(), "-c".into(), "echo hi > /x".into()]);
+    exec.env = vec!["PATH=/bin".into()];
+    exec.cwd = "/src".into();
+    exec.user = "1000:1000".into();
+    exec.network = NetMode::None;
+    exec.mounts.push(Mount::Cache { dest: "/root/.cache".into(), id: "c1".into(), sharing: CacheSharing::Locked, readonly: false });
+    exec.mounts.push(Mount::Bind { dest: "/ctx".into(), state: context(), selector: "/".into(), readonly: true });
+    let out = exec.run(&busybox(), amd64(), OpMeta::default().with_name("RUN echo"));
+    assert_eq!(head_digest(&out.root), "sha256:6d8d2466793eba0e8d77ed099f14cd5f72924f250fdfa4fe44a1c498aebd02cd");
+}
+
+#[test]
+fn file_digest_is_pinned() {
+    let opts = CopyOptions { mode: Some(0o755), owner: Some(ChownOpt::parse("1000:app")), ..Default::default() };
+    let st = FileOp::new()
+        .mkdir("/app", 0o755, true, None)
+        .copy(&context(), "/go.mod", "/app/", opts)
+        .apply(&busybox(), amd64(), OpMeta::default());
+    assert_eq!(head_digest(&st), "sha256:b7db9aede1a1b2b3ea2c724d0d94745339f662090bbe6351b71258ebfc06ca10");
+}
+
+#[test]
+fn merge_digest_is_pinned() {
+    let layer = FileOp::new().copy(&context(), "/a", "/a", CopyOptions::default()).apply(&State::scratch(), amd64(), OpMeta::default());
+    let st = merge::merge(&[busybox(), layer], amd64(), OpMeta::default());
+    assert_eq!(head_digest(&st), "sha256:99184cef2871b75f8f23c228ed135d5f19cc0f0d4dbfd862694ee5e6c8161b5f");
+}
+
+fn sample_graph() -> State {
+    let src = SourceMap::new("stagecraft.yaml", "YAML", b"version: 1\nstages: {}\n");
+    let base = busybox();
+    let ctx = context();
+    let built = Exec::new(vec!["make".into()]).run(
+        &FileOp::new().copy(&ctx, "/", "/src", CopyOptions::default()).apply(&base, amd64(), OpMeta::default()),
+        amd64(),
+        OpMeta::default().with_location(Some(src.lines(2, 2))),
+    );
+    FileOp::new()
+        .copy(&built.root, "/src/app", "/app", CopyOptions::default())
+        .apply(&base, amd64(), OpMeta::default().with_name("artifact"))
+}
+
+#[test]
+fn marshalling_is_deterministic_and_deduplicated() {
+    let a = marshal(&sample_graph()).unwrap().encode_to_vec();
+    let b = marshal(&sample_graph()).unwrap().encode_to_vec();
+    assert_eq!(a, b);
+    let def = marshal(&sample_graph()).unwrap();
+    // busybox is used twice but appears once; 5 ops + terminal.
+    assert_eq!(def.def.len(), 6);
+    let digests: Vec<String> = def.def.iter().map(|b| digest(b)).collect();
+    let mut sorted = digests.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), digests.len());
+    // Post-order: every input is defined before the op that uses it.
+    for (i, bytes) in def.def.iter().enumerate() {
+        let op = pb::Op::decode(bytes.as_slice()).unwrap();
+        for input in op.inputs {
+            let pos = digests.iter().position(|d| *d == input.digest).unwrap();
+            assert!(pos < i);
+        }
+    }
+    // No empty metadata values.
+    for md in def.metadata.values() {
+        assert!(md.description.values().all(|v| !v.is_empty()));
+    }
+    insta::assert_snapshot!(dump(&def));
+}
+
+#[test]
+fn scratch_cannot_be_marshalled() {
+    assert!(marshal(&State::scratch()).is_err());
+}
