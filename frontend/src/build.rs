@@ -1,0 +1,200 @@
+//! Orchestration of one build: read the spec → parse and validate → plan →
+//! resolve base images (concurrently) → compile per platform → solve → return.
+//!
+//! This and `gateway` are the only async modules. Every failure ends as one
+//! [`BuildFailure`] whose message names the spec file, line and column; the
+//! caller returns it to BuildKit as a gRPC status.
+
+use std::collections::BTreeMap;
+
+use llb::op::State;
+use llb::{marshal, Platform};
+
+use crate::compile::{self, EngineFeatures, Input};
+use crate::diag::{self, Diagnostic, SourceFile};
+use crate::gateway::{error::code, Gateway, GatewayError, PlatformResult, SourceRange};
+use crate::image::Image;
+use crate::options::BuildOptions;
+use crate::spec::{self, model::Spec};
+
+/// Largest spec file we read.
+pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
+
+/// Why a build failed, ready to be shown to the user.
+#[derive(Debug)]
+pub struct BuildFailure {
+    pub code: i32,
+    pub message: String,
+    pub source: Option<SourceRange>,
+}
+
+impl From<GatewayError> for BuildFailure {
+    fn from(e: GatewayError) -> Self {
+        Self { code: code::UNKNOWN, message: e.to_string(), source: None }
+    }
+}
+
+impl BuildFailure {
+    pub fn plain(message: impl Into<String>) -> Self {
+        Self { code: code::INVALID_ARGUMENT, message: message.into(), source: None }
+    }
+
+    /// A failure made of spec diagnostics: all of them rendered, the first one's range attached.
+    pub fn from_diagnostics(diags: &[Diagnostic], src: &SourceFile) -> Self {
+        let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+        let first = errors.first().copied().or(diags.first());
+        let mut message = String::new();
+        for (i, d) in errors.iter().enumerate() {
+            if i > 0 {
+                message.push('\n');
+            }
+            message.push_str(&d.headline(src));
+            if let Some(h) = &d.help {
+                message.push_str(&format!(" (help: {h})"));
+            }
+        }
+        let source = first.map(|d| {
+            let end_line = src
+                .text
+                .get(d.span.offset..d.span.offset.saturating_add(d.span.len))
+                .map_or(0, |t| t.trim_end_matches('\n').matches('\n').count());
+            SourceRange {
+                filename: src.name.clone(),
+                data: src.text.as_bytes().to_vec(),
+                start_line: d.span.line,
+                start_col: d.span.col,
+                end_line: d.span.line.saturating_add(u32::try_from(end_line).unwrap_or(0)),
+                end_col: d.span.col,
+            }
+        });
+        Self { code: code::INVALID_ARGUMENT, message, source }
+    }
+}
+
+/// Reads the spec named by the `filename` option from the spec's local source.
+async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<SourceFile, BuildFailure> {
+    let local = llb::source::local(
+        &opts.spec_local,
+        &llb::source::LocalOptions {
+            session_id: opts.session_id.clone(),
+            shared_key_hint: opts.filename.clone(),
+            include_patterns: vec![opts.filename.clone()],
+            follow_paths: vec![opts.filename.clone()],
+            ..Default::default()
+        },
+        Default::default(),
+        llb::OpMeta::default().with_name("[internal] load build definition from ".to_owned() + &opts.filename),
+    );
+    let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
+    let r = gw.solve(def).await?;
+    let bytes = gw.read_file(&r, &opts.filename).await.map_err(|e| BuildFailure {
+        code: code::NOT_FOUND,
+        message: format!("cannot read the spec `{}`: {e}", opts.filename),
+        source: None,
+    })?;
+    if bytes.len() > MAX_SPEC_BYTES {
+        return Err(BuildFailure::plain(format!("the spec `{}` is larger than {MAX_SPEC_BYTES} bytes", opts.filename)));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| BuildFailure::plain(format!("the spec `{}` is not UTF-8", opts.filename)))?;
+    Ok(SourceFile::new(opts.filename.clone(), text))
+}
+
+/// The target platforms: `--platform`, else the engine's native platform.
+fn target_platforms(gw: &Gateway, opts: &BuildOptions) -> Vec<Platform> {
+    if !opts.platforms.is_empty() {
+        return opts.platforms.clone();
+    }
+    vec![build_platform(gw, opts)]
+}
+
+fn build_platform(gw: &Gateway, opts: &BuildOptions) -> Platform {
+    opts.worker_platforms
+        .first()
+        .or(gw.caps.platforms.first())
+        .cloned()
+        .unwrap_or_else(|| Platform::new("linux", "amd64", ""))
+}
+
+/// Resolves every base image of every platform concurrently.
+async fn resolve_images(
+    gw: &Gateway,
+    wanted: Vec<(String, Platform)>,
+) -> Result<BTreeMap<(String, Platform), Image>, BuildFailure> {
+    let calls = wanted.into_iter().map(|(reference, platform)| {
+        let gw = gw.clone();
+        async move {
+            let resolved = gw.resolve_image_config(&reference, &platform).await?;
+            let image = Image::from_base(&reference, &resolved.config, &platform)
+                .map_err(|e| BuildFailure::plain(e.to_string()))?;
+            Ok::<_, BuildFailure>(((reference, platform), image))
+        }
+    });
+    futures::future::try_join_all(calls).await.map(|v| v.into_iter().collect())
+}
+
+/// The whole build, from options to `Return`.
+pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> {
+    let src = read_spec(gw, opts).await?;
+    let spec: Spec = spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
+    let platforms = target_platforms(gw, opts);
+    let build = build_platform(gw, opts);
+    let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
+    let mut wanted = std::collections::BTreeSet::new();
+    for p in &platforms {
+        let plan = compile::plan(&spec, opts, p, &build).map_err(fail)?;
+        wanted.extend(plan.images);
+    }
+    let images = resolve_images(gw, wanted.into_iter().collect()).await?;
+    let features = EngineFeatures { merge_op: gw.caps.llb(llb::caps::MERGE_OP) };
+    let mut compiled = Vec::new();
+    for p in &platforms {
+        let input = Input { spec: &spec, opts, platform: p.clone(), build_platform: build.clone(), images: &images, features };
+        compiled.push((p.clone(), compile::compile(&input).map_err(fail)?));
+    }
+    let solves = compiled.into_iter().map(|(platform, c)| {
+        let gw = gw.clone();
+        async move {
+            // `needs` stages build first; a failure there fails the build.
+            for need in &c.needs {
+                let def = marshal(need).map_err(|e| BuildFailure::plain(e.to_string()))?;
+                gw.solve(def).await?;
+            }
+            let ref_id = if c.state.is_scratch() {
+                String::new()
+            } else {
+                let def = marshal(&c.state).map_err(|e| BuildFailure::plain(e.to_string()))?;
+                gw.solve(def).await?
+            };
+            Ok::<_, BuildFailure>(PlatformResult { platform, ref_id, config: c.image.to_json() })
+        }
+    });
+    let results = futures::future::try_join_all(solves).await?;
+    gw.return_result(results, BTreeMap::new()).await?;
+    Ok(())
+}
+
+/// Compiles without an engine, for `stagecraft compile` and snapshot tests:
+/// base images are taken as empty configs.
+pub fn compile_offline(src: SourceFile, opts: &BuildOptions, features: EngineFeatures) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
+    let spec = spec::parse(src.clone()).map_err(|d| diag::render(&d, &src))?;
+    let build = opts.worker_platforms.first().cloned().unwrap_or_else(|| Platform::new("linux", "amd64", ""));
+    let platforms = if opts.platforms.is_empty() { vec![build.clone()] } else { opts.platforms.clone() };
+    let mut out = Vec::new();
+    for p in &platforms {
+        let plan = compile::plan(&spec, opts, p, &build).map_err(|d| diag::render(&[d], &src))?;
+        let images: BTreeMap<(String, Platform), Image> = plan
+            .images
+            .into_iter()
+            .map(|(r, pl)| {
+                let img = Image::scratch(&pl);
+                ((r, pl), img)
+            })
+            .collect();
+        let input = Input { spec: &spec, opts, platform: p.clone(), build_platform: build.clone(), images: &images, features };
+        let c = compile::compile(&input).map_err(|d| diag::render(&[d], &src))?;
+        let state = if c.state.is_scratch() { State::scratch() } else { c.state };
+        let def = if state.is_scratch() { llb::pb::Definition::default() } else { marshal(&state).map_err(|e| e.to_string())? };
+        out.push((p.clone(), def, c.image));
+    }
+    Ok(out)
+}

@@ -1,0 +1,52 @@
+//! `add` steps → an http or git source copied into the stage.
+//!
+//! The engine verifies `checksum` (http: the file's sha256; git: the commit).
+
+use llb::op::OpMeta;
+use llb::source::{self, HttpOptions};
+
+use super::copy::{copy_options, destination};
+use super::StageCtx;
+use crate::diag::{Diagnostic, Span};
+use crate::spec::model::{Add, AddSource};
+
+pub(super) fn compile_add(ctx: &mut StageCtx<'_, '_>, a: &Add, span: Span) -> Result<(), Diagnostic> {
+    let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
+    let (state, src, text) = match &a.source {
+        AddSource::Http { url, checksum } => {
+            let url_text = ctx.expand(url)?;
+            let filename = url_text
+                .split(['?', '#'])
+                .next()
+                .and_then(|u| u.trim_end_matches('/').rsplit('/').next())
+                .filter(|f| !f.is_empty() && !f.contains(':'))
+                .unwrap_or("download")
+                .to_owned();
+            let http = HttpOptions {
+                checksum: match checksum {
+                    Some(c) => ctx.expand(c)?,
+                    None => String::new(),
+                },
+                filename: filename.clone(),
+                ..Default::default()
+            };
+            let st = source::http(&url_text, &http, ctx.constraints(), OpMeta::default().with_name(format!("[internal] download {url_text}")));
+            (st, format!("/{filename}"), format!("ADD {url_text}"))
+        }
+        AddSource::Git { url, ref_, keep_git_dir, checksum } => {
+            let url_text = ctx.expand(url)?;
+            let reference = match (ref_, checksum) {
+                (_, Some(c)) => ctx.expand(c)?,
+                (Some(r), None) => ctx.expand(r)?,
+                (None, None) => String::new(),
+            };
+            let st = source::git(&url_text, &reference, *keep_git_dir, ctx.constraints(), OpMeta::default().with_name(format!("[internal] git {url_text}")));
+            (st, "/".to_owned(), format!("ADD {url_text}"))
+        }
+    };
+    let dest = destination(ctx, a.to.as_ref(), false)?;
+    let meta = ctx.meta(&format!("{text} {dest}"), span);
+    ctx.state = llb::FileOp::new().copy(&state, &src, &dest, opts).apply(&ctx.state, ctx.constraints(), meta);
+    ctx.image.add_history(format!("{text} {dest}"), false);
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! `copy` steps → FileOp copies from the build context, a stage, an image or
+//! a named context, with `link` layers merged when the engine can.
+
+use llb::file::{ChownOpt, CopyOptions};
+use llb::op::OpMeta;
+use llb::{merge, FileOp, State};
+
+use super::{resolve_path, Compiler, StageCtx};
+use crate::diag::{Diagnostic, Span, Spanned};
+use crate::spec::model::{Copy, FileMode};
+
+/// Copy options from `chmod`/`chown` values.
+pub(super) fn copy_options(
+    ctx: &StageCtx<'_, '_>,
+    chmod: Option<&Spanned<FileMode>>,
+    chown: Option<&Spanned<String>>,
+) -> Result<CopyOptions, Diagnostic> {
+    Ok(CopyOptions {
+        mode: chmod.map(|m| m.value.bits),
+        owner: match chown {
+            Some(c) => Some(ChownOpt::parse(&ctx.expand(c)?)),
+            None => None,
+        },
+        ..Default::default()
+    })
+}
+
+/// The destination of a copy: `to` against the working directory, default the directory itself.
+pub(super) fn destination(ctx: &StageCtx<'_, '_>, to: Option<&Spanned<String>>, many: bool) -> Result<String, Diagnostic> {
+    let mut dest = match to {
+        Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
+        None => resolve_path(&ctx.workdir, "./"),
+    };
+    if many && !dest.ends_with('/') {
+        dest.push('/');
+    }
+    Ok(dest)
+}
+
+/// Applies `files` to the stage: on top of it, or as an independent layer merged on top.
+pub(super) fn apply_layer(ctx: &mut StageCtx<'_, '_>, files: FileOp, link: bool, merge_op: bool, meta: OpMeta) {
+    if link && merge_op {
+        let layer = files.apply(&State::scratch(), ctx.constraints(), meta.clone());
+        ctx.state = merge::merge(&[ctx.state.clone(), layer], ctx.constraints(), meta);
+    } else {
+        ctx.state = files.apply(&ctx.state, ctx.constraints(), meta);
+    }
+}
+
+pub(super) fn compile_copy(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, cp: &Copy, span: Span) -> Result<(), Diagnostic> {
+    let from = match &cp.from {
+        Some(f) => ctx.from_state(c, f)?,
+        None => c.context(),
+    };
+    let dest = destination(ctx, cp.to.as_ref(), cp.sources.len() > 1 || cp.parents)?;
+    let mut opts = copy_options(ctx, cp.chmod.as_ref(), cp.chown.as_ref())?;
+    for p in &cp.include {
+        opts.include_patterns.push(ctx.expand(p)?);
+    }
+    for p in &cp.exclude {
+        opts.exclude_patterns.push(ctx.expand(p)?);
+    }
+    let mut files = FileOp::new();
+    let mut shown = Vec::new();
+    for s in &cp.sources {
+        let src = ctx.expand(s)?;
+        shown.push(src.clone());
+        let abs = resolve_path("/", &src);
+        let to = if cp.parents {
+            let parent = abs.trim_end_matches('/').rsplit_once('/').map_or("", |(p, _)| p);
+            resolve_path(&dest, &format!(".{parent}/"))
+        } else {
+            dest.clone()
+        };
+        files = files.copy(&from, &abs, &to, opts.clone());
+    }
+    let text = format!("COPY {} {dest}", shown.join(" "));
+    let meta = ctx.meta(&text, span);
+    apply_layer(ctx, files, cp.link, c.input.features.merge_op, meta);
+    ctx.image.add_history(text, false);
+    Ok(())
+}

@@ -1,0 +1,447 @@
+//! Compiles a validated spec plus build options to LLB and an image config.
+//!
+//! The pipeline per target platform: [`plan`] finds the target, the stages it
+//! needs and the base images to resolve; the caller resolves those images
+//! (concurrently, in `build`); [`compile`] then turns each needed stage into
+//! a [`State`], one file per step kind (`run`, `copy`, `add`, `mkdir`,
+//! `artifacts`), and writes the target's image config.
+//!
+//! `compile` never sees YAML and does no IO. Errors are diagnostics with the
+//! span of the offending value.
+
+mod add;
+mod artifacts;
+mod copy;
+mod mkdir;
+mod run;
+pub mod scope;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use llb::op::{Constraints, OpMeta, SourceLocation, SourceMap, State};
+use llb::reference::Reference;
+use llb::source::LocalOptions;
+use llb::{source, FileOp, Platform};
+
+use crate::diag::{Diagnostic, Span, Spanned};
+use crate::image::Image;
+use crate::options::BuildOptions;
+use crate::spec::model::{FromRef, Spec, Stage, StepKind};
+pub use scope::StageScope;
+
+/// What the engine can do, as far as compilation cares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineFeatures {
+    /// MergeOp is available: `link: true` artifacts become independent layers.
+    pub merge_op: bool,
+}
+
+/// What [`plan`] found: the target and the base images its stages need.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub target: String,
+    /// Normalised references of base images, per platform they are needed for.
+    pub images: BTreeSet<(String, Platform)>,
+}
+
+/// A compiled target.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub state: State,
+    pub image: Image,
+    /// The stages that had to build, in build order.
+    pub stages: Vec<String>,
+    /// States that must build for the result to be valid though nothing is taken from them (`needs`).
+    pub needs: Vec<State>,
+}
+
+/// Inputs of one platform's compilation.
+pub struct Input<'a> {
+    pub spec: &'a Spec,
+    pub opts: &'a BuildOptions,
+    pub platform: Platform,
+    pub build_platform: Platform,
+    /// Configs of resolved base images, by (normalised reference, platform).
+    pub images: &'a BTreeMap<(String, Platform), Image>,
+    pub features: EngineFeatures,
+}
+
+/// The stage to build: `--target`, else `target:`, else the last stage.
+pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage, Diagnostic> {
+    match &opts.target {
+        Some(t) => spec.stage(t).ok_or_else(|| {
+            let names: Vec<&str> = spec.stages.iter().map(|s| s.name.value.as_str()).collect();
+            let mut d = Diagnostic::error("unknown-target", format!("target stage `{t}` does not exist (from --target)"), spec.version_span);
+            if let Some(s) = crate::diag::did_you_mean(t, names.iter().copied()) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            } else {
+                d = d.with_help(format!("stages are: {}", names.join(", ")));
+            }
+            d
+        }),
+        None => spec
+            .default_target()
+            .ok_or_else(|| Diagnostic::error("missing-key", "the spec has no stages", spec.version_span)),
+    }
+}
+
+/// A stage's platform: its `platform:` (expanded), else the target platform.
+fn stage_platform(input: &Input<'_>, stage: &Stage, scope: &StageScope) -> Result<Platform, Diagnostic> {
+    match &stage.platform {
+        None => Ok(input.platform.clone()),
+        Some(p) => {
+            let text = scope.expand(p, &input.spec.source)?;
+            Platform::parse(&text).map_err(|e| Diagnostic::error("invalid-value", e.to_string(), p.span))
+        }
+    }
+}
+
+fn parse_reference(text: &str, span: Span) -> Result<Reference, Diagnostic> {
+    Reference::parse(text).map_err(|e| Diagnostic::error("invalid-image", e.to_string(), span))
+}
+
+/// Finds the target and the base images that need resolving.
+pub fn plan(spec: &Spec, opts: &BuildOptions, platform: &Platform, build_platform: &Platform) -> Result<Plan, Diagnostic> {
+    let target = target_stage(spec, opts)?;
+    let empty = BTreeMap::new();
+    let input = Input {
+        spec,
+        opts,
+        platform: platform.clone(),
+        build_platform: build_platform.clone(),
+        images: &empty,
+        features: EngineFeatures::default(),
+    };
+    let mut images = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![target.name.value.clone()];
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(stage) = spec.stage(&name) else { continue };
+        let scope = StageScope::for_stage(spec, stage, opts, platform, build_platform);
+        let from = scope.expand(&stage.from, &spec.source)?;
+        match spec.classify_from(&from) {
+            FromRef::Stage(s) => todo.push(s.to_owned()),
+            FromRef::Scratch => {}
+            FromRef::Image(r) => {
+                if !opts.contexts.contains_key(r) {
+                    let reference = parse_reference(r, stage.from.span)?;
+                    images.insert((reference.to_string(), stage_platform(&input, stage, &scope)?));
+                }
+            }
+        }
+        for dep in dependencies(spec, stage, &scope)? {
+            todo.push(dep);
+        }
+    }
+    Ok(Plan { target: target.name.value.clone(), images })
+}
+
+/// Stages that `stage` takes files from or needs (besides its `from`).
+fn dependencies(spec: &Spec, stage: &Stage, scope: &StageScope) -> Result<Vec<String>, Diagnostic> {
+    let mut froms: Vec<&Spanned<String>> = stage.needs.iter().collect();
+    for step in &stage.steps {
+        match &step.kind {
+            StepKind::Copy(c) => froms.extend(c.from.iter()),
+            StepKind::Run(r) => froms.extend(r.mounts.iter().map(|m| &m.from)),
+            StepKind::Add(_) | StepKind::Mkdir(_) => {}
+        }
+    }
+    froms.extend(stage.artifacts.iter().map(|a| &a.from));
+    let mut out = Vec::new();
+    for f in froms {
+        let text = scope.expand(f, &spec.source)?;
+        if let FromRef::Stage(s) = spec.classify_from(&text) {
+            out.push(s.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// A compiled stage: its filesystem, config and scope.
+#[derive(Debug, Clone)]
+pub(crate) struct StageResult {
+    pub(crate) state: State,
+    pub(crate) image: Image,
+}
+
+/// Per-stage compilation state, shared by the step compilers.
+pub(crate) struct StageCtx<'a, 'b> {
+    pub(crate) input: &'b Input<'a>,
+    pub(crate) stage: &'a Stage,
+    pub(crate) scope: StageScope,
+    pub(crate) state: State,
+    pub(crate) image: Image,
+    pub(crate) platform: Platform,
+    pub(crate) workdir: String,
+    pub(crate) user: String,
+    pub(crate) step_no: usize,
+    pub(crate) step_count: usize,
+    pub(crate) source_map: Arc<SourceMap>,
+}
+
+impl StageCtx<'_, '_> {
+    pub(crate) fn constraints(&self) -> Constraints {
+        Constraints::for_platform(&self.platform)
+    }
+
+    pub(crate) fn expand(&self, text: &Spanned<String>) -> Result<String, Diagnostic> {
+        self.scope.expand(text, &self.input.spec.source)
+    }
+
+    /// Op metadata: progress name `[stage n/m] what`, cache policy and YAML location.
+    pub(crate) fn meta(&self, what: &str, span: Span) -> OpMeta {
+        OpMeta::default()
+            .with_name(format!("[{} {}/{}] {}", self.stage.name.value, self.step_no, self.step_count, what))
+            .with_ignore_cache(self.input.opts.no_cache_for(&self.stage.name.value))
+            .with_location(Some(self.location(span)))
+    }
+
+    pub(crate) fn location(&self, span: Span) -> SourceLocation {
+        let src = &self.input.spec.source;
+        let end_offset = span.offset.saturating_add(span.len.saturating_sub(1));
+        let end_line = src.text.get(span.offset..end_offset.max(span.offset)).map_or(0, |t| t.matches('\n').count());
+        let end = span.line.saturating_add(u32::try_from(end_line).unwrap_or(0));
+        self.source_map.lines(span.line, end)
+    }
+
+    /// The filesystem of a `from:` value (stage, image or named context) for copies and mounts.
+    pub(crate) fn from_state(&self, compiler: &mut Compiler<'_, '_>, from: &Spanned<String>) -> Result<State, Diagnostic> {
+        let text = self.expand(from)?;
+        match self.input.spec.classify_from(&text) {
+            FromRef::Stage(s) => Ok(compiler.stage(s)?.state),
+            FromRef::Scratch => Ok(State::scratch()),
+            FromRef::Image(r) => {
+                if let Some(ctx) = self.input.opts.contexts.get(r) {
+                    return compiler.named_context(r, ctx, from.span);
+                }
+                let reference = parse_reference(r, from.span)?;
+                Ok(source::image(&reference, self.constraints(), OpMeta::default().with_name(format!("[internal] image {reference}"))))
+            }
+        }
+    }
+}
+
+/// Joins `path` to `base` unless it is absolute, and cleans `.` and `..`.
+pub fn resolve_path(base: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') { path.to_owned() } else { format!("{base}/{path}") };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = format!("/{}", parts.join("/"));
+    if (path.ends_with('/') || path.ends_with("/.") || path == ".") && out != "/" {
+        out.push('/');
+    }
+    out
+}
+
+/// Compiles stages on demand, each once.
+pub(crate) struct Compiler<'a, 'b> {
+    pub(crate) input: &'b Input<'a>,
+    done: BTreeMap<String, StageResult>,
+    in_progress: BTreeSet<String>,
+    order: Vec<String>,
+    pub(crate) needs: Vec<State>,
+    source_map: Arc<SourceMap>,
+    context: Option<State>,
+}
+
+/// Compiles the target stage for one platform.
+pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
+    let target = target_stage(input.spec, input.opts)?;
+    let src = &input.spec.source;
+    let mut c = Compiler {
+        input,
+        done: BTreeMap::new(),
+        in_progress: BTreeSet::new(),
+        order: Vec::new(),
+        needs: Vec::new(),
+        source_map: SourceMap::new(&src.name, "YAML", src.text.as_bytes()),
+        context: None,
+    };
+    let result = c.stage(&target.name.value)?;
+    let mut image = result.image;
+    for (k, v) in &input.opts.labels {
+        image.config.labels.insert(k.clone(), v.clone());
+    }
+    Ok(Compiled { state: result.state, image, stages: c.order, needs: c.needs })
+}
+
+impl<'a, 'b> Compiler<'a, 'b> {
+    /// The build context (`local://context`), created once.
+    pub(crate) fn context(&mut self) -> State {
+        if let Some(c) = &self.context {
+            return c.clone();
+        }
+        let opts = LocalOptions {
+            session_id: self.input.opts.session_id.clone(),
+            shared_key_hint: self.input.opts.context_local.clone(),
+            ..Default::default()
+        };
+        let st = source::local(
+            &self.input.opts.context_local,
+            &opts,
+            Constraints::default(),
+            OpMeta::default().with_name("[internal] load build context"),
+        );
+        self.context = Some(st.clone());
+        st
+    }
+
+    /// A named build context (`--build-context name=…`).
+    pub(crate) fn named_context(&mut self, name: &str, value: &str, span: Span) -> Result<State, Diagnostic> {
+        if let Some(image) = value.strip_prefix("docker-image://") {
+            let reference = parse_reference(image, span)?;
+            return Ok(source::image(&reference, Constraints::for_platform(&self.input.platform), OpMeta::default()));
+        }
+        if let Some(local) = value.strip_prefix("local:") {
+            let opts = LocalOptions { session_id: self.input.opts.session_id.clone(), shared_key_hint: local.to_owned(), ..Default::default() };
+            return Ok(source::local(local, &opts, Constraints::default(), OpMeta::default().with_name(format!("[context {name}] load"))));
+        }
+        Err(Diagnostic::error(
+            "unsupported-context",
+            format!("build context `{name}={value}` is not supported yet (use a local directory or docker-image://)"),
+            span,
+        ))
+    }
+
+    /// Compiles stage `name` (once) and returns its result.
+    pub(crate) fn stage(&mut self, name: &str) -> Result<StageResult, Diagnostic> {
+        if let Some(r) = self.done.get(name) {
+            return Ok(r.clone());
+        }
+        let spec = self.input.spec;
+        let stage = spec
+            .stage(name)
+            .ok_or_else(|| Diagnostic::error("unknown-stage", format!("unknown stage `{name}`"), spec.version_span))?;
+        if !self.in_progress.insert(name.to_owned()) {
+            return Err(Diagnostic::error("stage-cycle", format!("stage `{name}` depends on itself"), stage.name.span));
+        }
+        let result = self.compile_stage(stage)?;
+        self.in_progress.remove(name);
+        self.order.push(name.to_owned());
+        self.done.insert(name.to_owned(), result.clone());
+        Ok(result)
+    }
+
+    fn compile_stage(&mut self, stage: &'a Stage) -> Result<StageResult, Diagnostic> {
+        let input = self.input;
+        let spec = input.spec;
+        let mut scope = StageScope::for_stage(spec, stage, input.opts, &input.platform, &input.build_platform);
+        let platform = stage_platform(input, stage, &scope)?;
+        if platform != input.platform {
+            scope = StageScope::for_stage(spec, stage, input.opts, &platform, &input.build_platform);
+        }
+        let from = scope.expand(&stage.from, &spec.source)?;
+        let (state, mut image) = match spec.classify_from(&from) {
+            FromRef::Stage(s) => {
+                let base = self.stage(s)?;
+                (base.state, base.image)
+            }
+            FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
+            FromRef::Image(r) => {
+                if let Some(ctx) = input.opts.contexts.get(r) {
+                    (self.named_context(r, ctx, stage.from.span)?, Image::scratch(&platform))
+                } else {
+                    let reference = parse_reference(r, stage.from.span)?;
+                    let key = (reference.to_string(), platform.clone());
+                    let image = input.images.get(&key).cloned().ok_or_else(|| {
+                        Diagnostic::error("unresolved-image", format!("image `{reference}` was not resolved"), stage.from.span)
+                    })?;
+                    let meta = OpMeta::default().with_name(format!("[{} 1/{}] FROM {reference}", stage.name.value, step_total(stage)));
+                    (source::image(&reference, Constraints::for_platform(&platform), meta), image)
+                }
+            }
+        };
+        image.architecture = platform.architecture.clone();
+        image.os = platform.os.clone();
+        image.variant = platform.variant.clone();
+        for (k, v) in image.env_pairs() {
+            scope.set_env(&k, &v);
+        }
+        let mut ctx = StageCtx {
+            input,
+            stage,
+            scope,
+            state,
+            image,
+            platform: platform.clone(),
+            workdir: String::new(),
+            user: String::new(),
+            step_no: 1,
+            step_count: step_total(stage),
+            source_map: Arc::clone(&self.source_map),
+        };
+        ctx.workdir = if ctx.image.config.working_dir.is_empty() { "/".to_owned() } else { ctx.image.config.working_dir.clone() };
+        ctx.user = ctx.image.config.user.clone();
+        for (k, v) in &stage.env {
+            let value = ctx.expand(v)?;
+            ctx.scope.set_env(&k.value, &value);
+            ctx.image.set_env(&k.value, &value);
+            ctx.image.add_history(format!("ENV {}={}", k.value, value), true);
+        }
+        if let Some(u) = &stage.user {
+            ctx.user = ctx.expand(u)?;
+            ctx.image.config.user = ctx.user.clone();
+        }
+        if let Some(w) = &stage.workdir {
+            let dir = ctx.expand(w)?;
+            ctx.workdir = resolve_path(&ctx.workdir, &dir);
+            ctx.image.config.working_dir = ctx.workdir.clone();
+            ctx.step_no += 1;
+            let meta = ctx.meta(&format!("WORKDIR {}", ctx.workdir), w.span);
+            ctx.state = FileOp::new().mkdir(&ctx.workdir, 0o755, true, None).apply(&ctx.state, ctx.constraints(), meta);
+            ctx.image.add_history(format!("WORKDIR {}", ctx.workdir), false);
+        }
+        for need in &stage.needs {
+            let dep = self.stage(&need.value)?;
+            if !dep.state.is_scratch() {
+                self.needs.push(dep.state);
+            }
+        }
+        for step in &stage.steps {
+            ctx.step_no += 1;
+            match &step.kind {
+                StepKind::Run(r) => run::compile_run(self, &mut ctx, r, step.span)?,
+                StepKind::Copy(c) => copy::compile_copy(self, &mut ctx, c, step.span)?,
+                StepKind::Add(a) => add::compile_add(&mut ctx, a, step.span)?,
+                StepKind::Mkdir(m) => mkdir::compile_mkdir(&mut ctx, m, step.span)?,
+            }
+        }
+        artifacts::compile_artifacts(self, &mut ctx)?;
+        if let Some(img) = &stage.image {
+            artifacts::apply_image_config(&mut ctx, img)?;
+        }
+        Ok(StageResult { state: ctx.state, image: ctx.image })
+    }
+}
+
+/// Progress numbering: FROM, WORKDIR, steps, artifacts.
+fn step_total(stage: &Stage) -> usize {
+    1 + usize::from(stage.workdir.is_some()) + stage.steps.len() + stage.artifacts.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_path;
+
+    #[test]
+    fn resolves_paths() {
+        assert_eq!(resolve_path("/src", "out"), "/src/out");
+        assert_eq!(resolve_path("/src", "/out"), "/out");
+        assert_eq!(resolve_path("/src", "./"), "/src/");
+        assert_eq!(resolve_path("/src", "."), "/src/");
+        assert_eq!(resolve_path("/", "."), "/");
+        assert_eq!(resolve_path("/a/b", "../c/"), "/a/c/");
+    }
+}

@@ -1,0 +1,150 @@
+//! `run` steps → ExecOp: the stage's shell or an argv, env with the
+//! arguments in scope exported, and the step's mounts.
+//!
+//! The command itself is never expanded: the shell sees it as written.
+
+use llb::exec::{CacheSharing, Exec, Mount, NetMode, SecretEnv, SecurityMode};
+use llb::file::ChownOpt;
+use llb::op::OpMeta;
+use llb::{FileOp, State};
+
+use super::{resolve_path, Compiler, StageCtx};
+use crate::diag::{Diagnostic, Span};
+use crate::options::ForceNetwork;
+use crate::spec::model::{Command, Network, Run, Security, Sharing};
+
+/// The stage's shell, not expanded.
+pub(super) fn shell(ctx: &StageCtx<'_, '_>) -> Vec<String> {
+    match &ctx.stage.shell {
+        Some(s) => s.value.iter().map(|a| a.value.clone()).collect(),
+        None => vec!["/bin/sh".to_owned(), "-c".to_owned()],
+    }
+}
+
+/// The text shown for a command in progress output and history.
+pub(super) fn command_text(cmd: &Command) -> String {
+    match cmd {
+        Command::Shell(s) => s.clone(),
+        Command::Exec(argv) => {
+            let parts: Vec<String> = argv.iter().map(|a| format!("{:?}", a.value)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+    }
+}
+
+pub(super) fn compile_run(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, r: &Run, span: Span) -> Result<(), Diagnostic> {
+    let args: Vec<String> = match &r.command.value {
+        Command::Shell(s) => {
+            let mut a = shell(ctx);
+            a.push(s.clone());
+            a
+        }
+        Command::Exec(argv) => argv.iter().map(|a| a.value.clone()).collect(),
+    };
+    let mut env = ctx.image.clone();
+    for (k, v) in ctx.scope.exported_args() {
+        env.set_env(k, v);
+    }
+    let mut step_scope = ctx.scope.clone();
+    for (k, v) in &r.env {
+        let value = step_scope.expand(v, &ctx.input.spec.source)?;
+        step_scope.set_env(&k.value, &value);
+        env.set_env(&k.value, &value);
+    }
+    let mut exec = Exec::new(args);
+    exec.env = env.config.env.clone();
+    exec.cwd = match &r.workdir {
+        Some(w) => resolve_path(&ctx.workdir, &ctx.expand(w)?),
+        None => ctx.workdir.clone(),
+    };
+    exec.user = match &r.user {
+        Some(u) => ctx.expand(u)?,
+        None => ctx.user.clone(),
+    };
+    exec.network = match r.network.as_ref().map(|n| n.value) {
+        Some(Network::Default) => NetMode::Default,
+        Some(Network::None) => NetMode::None,
+        Some(Network::Host) => NetMode::Host,
+        None => match ctx.input.opts.network {
+            ForceNetwork::Default => NetMode::Default,
+            ForceNetwork::None => NetMode::None,
+            ForceNetwork::Host => NetMode::Host,
+        },
+    };
+    exec.security = match r.security.as_ref().map(|s| s.value) {
+        Some(Security::Insecure) => SecurityMode::Insecure,
+        _ => SecurityMode::Sandbox,
+    };
+    exec.extra_hosts = ctx.input.opts.extra_hosts.clone();
+    for m in &r.cache {
+        let dest = resolve_path(&ctx.workdir, &ctx.expand(&m.target)?);
+        let id = match &m.id {
+            Some(id) => ctx.expand(id)?,
+            None => dest.clone(),
+        };
+        let base = if m.mode.is_some() || m.uid.is_some() || m.gid.is_some() {
+            let mode = m.mode.as_ref().map_or(0o755, |m| m.value.bits);
+            let owner = ChownOpt {
+                user: Some(llb::UserOpt::Id(m.uid.as_ref().map_or(0, |u| u.value))),
+                group: Some(llb::UserOpt::Id(m.gid.as_ref().map_or(0, |g| g.value))),
+            };
+            let seed = FileOp::new().mkdir("/cache", mode, true, Some(owner)).apply(&State::scratch(), ctx.constraints(), OpMeta::default());
+            Some((seed, "/cache".to_owned()))
+        } else {
+            None
+        };
+        let sharing = match m.sharing {
+            Sharing::Shared => CacheSharing::Shared,
+            Sharing::Private => CacheSharing::Private,
+            Sharing::Locked => CacheSharing::Locked,
+        };
+        exec.mounts.push(Mount::Cache { dest, id, sharing, readonly: m.readonly, base });
+    }
+    for s in &r.secrets {
+        let id = ctx.expand(&s.id)?;
+        if let Some(name) = &s.env {
+            exec.secret_env.push(SecretEnv { id: id.clone(), name: ctx.expand(name)?, optional: !s.required });
+            if s.target.is_none() {
+                continue;
+            }
+        }
+        let dest = match &s.target {
+            Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
+            None => format!("/run/secrets/{id}"),
+        };
+        exec.mounts.push(Mount::Secret { dest, id, uid: 0, gid: 0, mode: 0o400, optional: !s.required });
+    }
+    for (i, s) in r.ssh.iter().enumerate() {
+        let dest = match &s.target {
+            Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
+            None => format!("/run/buildkit/ssh_agent.{i}"),
+        };
+        exec.mounts.push(Mount::Ssh { dest, id: ctx.expand(&s.id)?, uid: 0, gid: 0, mode: 0o600, optional: !s.required });
+        if i == 0 {
+            exec.env.push(format!("SSH_AUTH_SOCK={}", exec.mounts.last().map_or("", |m| match m {
+                Mount::Ssh { dest, .. } => dest.as_str(),
+                _ => "",
+            })));
+        }
+    }
+    for t in &r.tmpfs {
+        let dest = resolve_path(&ctx.workdir, &ctx.expand(&t.target)?);
+        exec.mounts.push(Mount::Tmpfs { dest, size: t.size.as_ref().map(|s| i64::try_from(s.value).unwrap_or(i64::MAX)) });
+    }
+    for b in &r.mounts {
+        let state = ctx.from_state(c, &b.from)?;
+        let selector = resolve_path("/", &ctx.expand(&b.source)?);
+        let dest = resolve_path(&ctx.workdir, &ctx.expand(&b.target)?);
+        exec.mounts.push(Mount::Bind { dest, state, selector, readonly: !b.readwrite });
+    }
+    let text = command_text(&r.command.value);
+    let name = match &r.description {
+        Some(d) => ctx.expand(d)?,
+        None => format!("RUN {text}"),
+    };
+    let meta = ctx.meta(&name, span);
+    let out = exec.run(&ctx.state, ctx.constraints(), meta);
+    ctx.state = out.root;
+    ctx.image.add_history(format!("RUN {text}"), false);
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Variable scopes for a stage: built-in platform arguments, the stage's
+//! environment, and its arguments (top-level and stage-local, with
+//! `--build-arg` overrides), in the contract's precedence order.
+//!
+//! This module only assembles names and values; expansion itself is
+//! [`crate::spec::vars`].
+
+use std::collections::BTreeMap;
+
+use llb::Platform;
+
+use crate::diag::{Diagnostic, SourceFile, Spanned};
+use crate::options::BuildOptions;
+use crate::spec::model::{ArgDecl, Spec, Stage};
+use crate::spec::vars;
+
+/// Names and values visible to one value of a stage.
+#[derive(Debug, Clone, Default)]
+pub struct StageScope {
+    builtins: BTreeMap<String, Option<String>>,
+    env: BTreeMap<String, Option<String>>,
+    args: BTreeMap<String, Option<String>>,
+}
+
+/// The built-in platform arguments.
+pub fn builtins(target: &Platform, build: &Platform) -> BTreeMap<String, Option<String>> {
+    let mut m = BTreeMap::new();
+    for (prefix, p) in [("TARGET", target), ("BUILD", build)] {
+        m.insert(format!("{prefix}PLATFORM"), Some(p.to_string()));
+        m.insert(format!("{prefix}OS"), Some(p.os.clone()));
+        m.insert(format!("{prefix}ARCH"), Some(p.architecture.clone()));
+        m.insert(format!("{prefix}VARIANT"), Some(p.variant.clone()));
+    }
+    m
+}
+
+fn declare(args: &mut BTreeMap<String, Option<String>>, decls: &[ArgDecl], opts: &BuildOptions) {
+    for d in decls {
+        let value = opts.build_args.get(&d.name.value).cloned().or_else(|| d.default.as_ref().map(|v| v.value.clone()));
+        args.insert(d.name.value.clone(), value);
+    }
+}
+
+impl StageScope {
+    /// The scope of `stage` before its environment is known: built-ins and arguments.
+    pub fn for_stage(spec: &Spec, stage: &Stage, opts: &BuildOptions, target: &Platform, build: &Platform) -> Self {
+        let mut args = BTreeMap::new();
+        declare(&mut args, &spec.args, opts);
+        declare(&mut args, &stage.args, opts);
+        Self { builtins: builtins(target, build), env: BTreeMap::new(), args }
+    }
+
+    /// Adds or replaces an environment variable (arguments still take precedence).
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.env.insert(name.to_owned(), Some(value.to_owned()));
+    }
+
+    /// Arguments with a value, to export to `run` steps as environment variables.
+    pub fn exported_args(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.args.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    }
+
+    /// Expands `text`.
+    pub fn expand(&self, text: &Spanned<String>, src: &SourceFile) -> Result<String, Diagnostic> {
+        let mut merged = self.builtins.clone();
+        merged.extend(self.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        merged.extend(self.args.iter().map(|(k, v)| (k.clone(), v.clone())));
+        vars::expand(text, &merged, src)
+    }
+}

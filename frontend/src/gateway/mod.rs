@@ -1,0 +1,239 @@
+//! The LLBBridge session with BuildKit: transport, caps, and the calls a
+//! frontend makes (read the spec, resolve images, solve, return, warn).
+//!
+//! This is the only module besides `build` that does IO or is async. It knows
+//! the gateway protocol, not the spec: callers hand it definitions and get
+//! back refs, bytes and configs. The connection is passed in (see
+//! [`transport`]), so the protocol is tested in process against a fake
+//! server.
+
+pub mod error;
+pub mod transport;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
+    self as fpb, llb_bridge_client::LlbBridgeClient, result::Result as ResultKind,
+};
+use bollard_buildkit_proto::pb;
+use llb::Platform;
+use tonic::transport::Channel;
+
+use crate::options::CacheImport;
+pub use error::{GatewayError, SourceRange};
+
+/// Messages up to this size are accepted in both directions (older engines take 4 MiB per request).
+pub const MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
+
+/// Gateway caps we check, spelled as in BuildKit (`frontend/gateway/pb/caps.go`).
+pub mod caps {
+    pub const PROTO_REF_ARRAY: &str = "proto.refarray";
+    pub const RESOLVE_IMAGE: &str = "resolveimage";
+    pub const READ_FILE: &str = "readfile";
+    pub const RETURN_MAP: &str = "returnmap";
+    pub const FRONTEND_INPUTS: &str = "frontend.inputs";
+    pub const IMPORT_CACHES: &str = "importcaches";
+    pub const WARNINGS: &str = "gateway.warnings";
+    pub const SOURCE_MAP: &str = "source.map";
+}
+
+/// What the engine said it supports in `Ping`.
+#[derive(Debug, Clone, Default)]
+pub struct EngineCaps {
+    pub gateway: BTreeSet<String>,
+    pub llb: BTreeSet<String>,
+    /// Worker platforms, the first being the native one.
+    pub platforms: Vec<Platform>,
+}
+
+impl EngineCaps {
+    pub fn gateway(&self, cap: &str) -> bool {
+        self.gateway.contains(cap)
+    }
+
+    pub fn llb(&self, cap: &str) -> bool {
+        self.llb.contains(cap)
+    }
+}
+
+/// A resolved image: its digest and raw config JSON.
+#[derive(Debug, Clone)]
+pub struct ResolvedImage {
+    pub digest: String,
+    pub config: Vec<u8>,
+}
+
+/// One platform's result for [`Gateway::return_result`].
+#[derive(Debug, Clone)]
+pub struct PlatformResult {
+    pub platform: Platform,
+    pub ref_id: String,
+    pub config: Vec<u8>,
+}
+
+/// A connected session.
+#[derive(Clone)]
+pub struct Gateway {
+    client: LlbBridgeClient<Channel>,
+    pub caps: EngineCaps,
+    pub session_id: String,
+    pub cache_imports: Vec<CacheImport>,
+}
+
+impl Gateway {
+    /// Pings the engine over `channel` and records its caps.
+    pub async fn connect(channel: Channel) -> Result<Self, GatewayError> {
+        let mut client = LlbBridgeClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE);
+        let pong = client.ping(fpb::PingRequest {}).await.map_err(|s| GatewayError::rpc("ping", s))?.into_inner();
+        let enabled = |caps: &[bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap]| -> BTreeSet<String> {
+            caps.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect()
+        };
+        let platforms = pong
+            .workers
+            .iter()
+            .flat_map(|w| w.platforms.iter())
+            .map(|p| Platform::new(&p.os, &p.architecture, &p.variant))
+            .collect();
+        let caps = EngineCaps { gateway: enabled(&pong.frontend_api_caps), llb: enabled(&pong.llb_caps), platforms };
+        Ok(Self { client, caps, session_id: String::new(), cache_imports: Vec::new() })
+    }
+
+    /// Solves `def` and returns the ref of its result.
+    pub async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError> {
+        let cache_imports = if self.caps.gateway(caps::IMPORT_CACHES) {
+            self.cache_imports
+                .iter()
+                .map(|c| fpb::CacheOptionsEntry { r#type: c.kind.clone(), attrs: c.attrs.clone().into_iter().collect() })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let req = fpb::SolveRequest {
+            definition: Some(def),
+            allow_result_return: true,
+            allow_result_array_ref: self.caps.gateway(caps::PROTO_REF_ARRAY),
+            cache_imports,
+            ..Default::default()
+        };
+        let resp = self.client.clone().solve(req).await.map_err(|s| GatewayError::rpc("solve", s))?.into_inner();
+        let id = match resp.result.and_then(|r| r.result) {
+            Some(ResultKind::Ref(r)) => r.id,
+            Some(ResultKind::RefDeprecated(id)) => id,
+            _ => resp.r#ref,
+        };
+        Ok(id)
+    }
+
+    /// Reads a whole file from a solved ref.
+    pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
+        let req = fpb::ReadFileRequest { r#ref: ref_id.to_owned(), file_path: path.to_owned(), ..Default::default() };
+        let resp = self.client.clone().read_file(req).await.map_err(|s| GatewayError::rpc("read file", s))?;
+        Ok(resp.into_inner().data)
+    }
+
+    /// Resolves an image reference to its digest and config for `platform`.
+    pub async fn resolve_image_config(&self, reference: &str, platform: &Platform) -> Result<ResolvedImage, GatewayError> {
+        let req = fpb::ResolveImageConfigRequest {
+            r#ref: reference.to_owned(),
+            platform: Some(platform.to_pb()),
+            resolve_mode: "default".to_owned(),
+            log_name: format!("[internal] load metadata for {reference}"),
+            session_id: self.session_id.clone(),
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .resolve_image_config(req)
+            .await
+            .map_err(|s| GatewayError::Resolve { reference: reference.to_owned(), status: Box::new(s) })?
+            .into_inner();
+        Ok(ResolvedImage { digest: resp.digest, config: resp.config })
+    }
+
+    /// Sends a warning shown in buildx's output (when the engine supports it).
+    pub async fn warn(&self, message: &str, source: Option<&SourceRange>) -> Result<(), GatewayError> {
+        if !self.caps.gateway(caps::WARNINGS) {
+            return Ok(());
+        }
+        let req = fpb::WarnRequest {
+            digest: String::new(),
+            level: 1,
+            short: message.as_bytes().to_vec(),
+            info: source.map(|s| s.info()),
+            ranges: source.map(|s| vec![s.range()]).unwrap_or_default(),
+            ..Default::default()
+        };
+        self.client.clone().warn(req).await.map_err(|s| GatewayError::rpc("warn", s))?;
+        Ok(())
+    }
+
+    /// Returns the build result: one ref, or one per platform.
+    pub async fn return_result(&self, results: Vec<PlatformResult>, metadata: BTreeMap<String, Vec<u8>>) -> Result<(), GatewayError> {
+        let ref_array = self.caps.gateway(caps::PROTO_REF_ARRAY);
+        let mut meta: HashMap<String, Vec<u8>> = metadata.into_iter().collect();
+        let platforms: Vec<serde_json::Value> = results
+            .iter()
+            .map(|r| {
+                let mut p = serde_json::Map::new();
+                p.insert("architecture".into(), r.platform.architecture.clone().into());
+                p.insert("os".into(), r.platform.os.clone().into());
+                if !r.platform.variant.is_empty() {
+                    p.insert("variant".into(), r.platform.variant.clone().into());
+                }
+                serde_json::json!({ "id": r.platform.to_string(), "platform": p })
+            })
+            .collect();
+        let platforms_json = serde_json::to_vec(&serde_json::json!({ "platforms": platforms })).unwrap_or_default();
+        meta.insert("refs.platforms".into(), platforms_json);
+        let result = match results.as_slice() {
+            [single] => {
+                meta.insert("containerimage.config".into(), single.config.clone());
+                if ref_array {
+                    ResultKind::Ref(fpb::Ref { id: single.ref_id.clone(), def: None })
+                } else {
+                    ResultKind::RefDeprecated(single.ref_id.clone())
+                }
+            }
+            many => {
+                for r in many {
+                    meta.insert(format!("containerimage.config/{}", r.platform), r.config.clone());
+                }
+                if ref_array {
+                    ResultKind::Refs(fpb::RefMap {
+                        refs: many.iter().map(|r| (r.platform.to_string(), fpb::Ref { id: r.ref_id.clone(), def: None })).collect(),
+                    })
+                } else {
+                    ResultKind::RefsDeprecated(fpb::RefMapDeprecated {
+                        refs: many.iter().map(|r| (r.platform.to_string(), r.ref_id.clone())).collect(),
+                    })
+                }
+            }
+        };
+        let req = fpb::ReturnRequest {
+            result: Some(fpb::Result { metadata: meta, attestations: HashMap::new(), result: Some(result) }),
+            error: None,
+        };
+        self.client.clone().r#return(req).await.map_err(|s| GatewayError::rpc("return", s))?;
+        Ok(())
+    }
+
+    /// Returns a result made only of metadata (subrequests such as `--call=outline`).
+    pub async fn return_metadata(&self, metadata: BTreeMap<String, Vec<u8>>) -> Result<(), GatewayError> {
+        let req = fpb::ReturnRequest {
+            result: Some(fpb::Result { metadata: metadata.into_iter().collect(), attestations: HashMap::new(), result: None }),
+            error: None,
+        };
+        self.client.clone().r#return(req).await.map_err(|s| GatewayError::rpc("return", s))?;
+        Ok(())
+    }
+
+    /// Returns an error; BuildKit shows its message (and source excerpt) to the user.
+    pub async fn return_error(&self, status: bollard_buildkit_proto::google::rpc::Status) -> Result<(), GatewayError> {
+        let req = fpb::ReturnRequest { result: None, error: Some(status) };
+        self.client.clone().r#return(req).await.map_err(|s| GatewayError::rpc("return", s))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,118 @@
+//! The `stagecraft` binary: `stagecraft frontend` is the BuildKit gateway
+//! frontend (the image's entrypoint); `compile` and `check` work offline on a
+//! spec file. The frontend mode never writes to stdout: it is the gRPC pipe.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use stagecraft::build::{self, compile_offline};
+use stagecraft::compile::EngineFeatures;
+use stagecraft::diag::SourceFile;
+use stagecraft::gateway::{error, transport, Gateway};
+use stagecraft::options::BuildOptions;
+
+#[derive(Parser)]
+#[command(name = "stagecraft", version, about = "A BuildKit frontend for YAML build specs", arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run as a BuildKit gateway frontend (gRPC over stdin/stdout).
+    Frontend,
+    /// Compile a spec offline and print its LLB (base images are treated as empty).
+    Compile {
+        file: PathBuf,
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+        build_args: Vec<String>,
+        #[arg(long)]
+        platform: Option<String>,
+        /// Compile as for an engine with MergeOp.
+        #[arg(long)]
+        merge_op: bool,
+    },
+    /// Check a spec and print its diagnostics.
+    Check { file: PathBuf },
+}
+
+fn read(file: &PathBuf) -> Result<SourceFile, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    Ok(SourceFile::new(name, text))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Frontend => frontend(),
+        Cmd::Compile { file, target, build_args, platform, merge_op } => read(&file).and_then(|src| {
+            let mut opts: BTreeMap<String, String> = BTreeMap::new();
+            opts.insert("filename".into(), src.name.clone());
+            if let Some(t) = target {
+                opts.insert("target".into(), t);
+            }
+            if let Some(p) = platform {
+                opts.insert("platform".into(), p);
+            }
+            for a in build_args {
+                let (k, v) = a.split_once('=').unwrap_or((a.as_str(), ""));
+                opts.insert(format!("build-arg:{k}"), v.to_owned());
+            }
+            let opts = BuildOptions::from_opts(&opts).map_err(|e| e.to_string())?;
+            for (platform, def, image) in compile_offline(src, &opts, EngineFeatures { merge_op })? {
+                println!("# platform {platform}");
+                print!("{}", llb::dump::dump(&def));
+                println!("# image config\n{}", String::from_utf8_lossy(&image.to_json()));
+            }
+            Ok(())
+        }),
+        Cmd::Check { file } => read(&file).and_then(|src| match stagecraft::spec::parse(src.clone()) {
+            Ok(_) => Ok(()),
+            Err(d) => Err(stagecraft::diag::render(&d, &src)),
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the gateway session; exits the process once the result is returned.
+fn frontend() -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(async {
+        let channel = transport::stdio_channel().await.map_err(|e| e.to_string())?;
+        let mut gw = Gateway::connect(channel).await.map_err(|e| e.to_string())?;
+        let env: BTreeMap<String, String> = std::env::vars_os()
+            .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+            .collect();
+        let outcome = match BuildOptions::from_env(&env) {
+            Ok(opts) => {
+                gw.session_id = opts.session_id.clone();
+                gw.cache_imports = opts.cache_imports.clone();
+                build::run(&gw, &opts).await
+            }
+            Err(e) => Err(build::BuildFailure { code: error::code::INVALID_ARGUMENT, message: e.to_string(), source: None }),
+        };
+        if let Err(f) = outcome {
+            eprintln!("stagecraft: {}", f.message);
+            gw.return_error(error::status(f.code, &f.message, f.source.as_ref())).await.map_err(|e| e.to_string())?;
+        }
+        Ok::<(), String>(())
+    })?;
+    // Exit at once: lingering runtime threads would keep the build waiting.
+    std::process::exit(0)
+}

@@ -1,0 +1,241 @@
+//! Build options as BuildKit hands them to a frontend (`BUILDKIT_FRONTEND_OPT_<n>`
+//! entries of `key=value`, plus a few other environment variables), parsed
+//! into typed [`BuildOptions`].
+//!
+//! This module is pure: it takes the environment as a map so it can be tested
+//! without a process environment, and it never panics on odd values — a bad
+//! value is an [`OptionError`] naming the option.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use llb::Platform;
+use serde::Deserialize;
+
+/// The environment variables the gateway protocol uses.
+pub const ENV_FRONTEND_OPT_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
+pub const ENV_SESSION_ID: &str = "BUILDKIT_SESSION_ID";
+pub const ENV_WORKERS: &str = "BUILDKIT_WORKERS";
+
+/// Which stages `--no-cache` applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum NoCache {
+    #[default]
+    Off,
+    All,
+    Stages(BTreeSet<String>),
+}
+
+/// `--network` as forwarded by buildx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForceNetwork {
+    #[default]
+    Default,
+    None,
+    Host,
+}
+
+/// A cache import (`--cache-from`), forwarded untouched to every solve.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CacheImport {
+    #[serde(alias = "type", rename = "Type")]
+    pub kind: String,
+    #[serde(alias = "attrs", rename = "Attrs", default)]
+    pub attrs: BTreeMap<String, String>,
+}
+
+/// What the user asked for, as typed values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// The spec's file name inside the `dockerfile` local source.
+    pub filename: String,
+    pub target: Option<String>,
+    pub build_args: BTreeMap<String, String>,
+    /// Target platforms; empty means the engine's default platform.
+    pub platforms: Vec<Platform>,
+    pub no_cache: NoCache,
+    pub labels: BTreeMap<String, String>,
+    /// `--build-context NAME=…`: the value BuildKit passes (`input:…`, `docker-image://…`, `local:…`).
+    pub contexts: BTreeMap<String, String>,
+    pub extra_hosts: Vec<(String, String)>,
+    pub network: ForceNetwork,
+    pub cache_imports: Vec<CacheImport>,
+    /// A subrequest (`--call`/`--print`): `frontend.outline`, `frontend.targets`, `frontend.lint`, `frontend.subrequests.describe`.
+    pub request_id: Option<String>,
+    pub multi_platform: bool,
+    pub session_id: String,
+    /// Name of the local source that holds the spec (`dockerfile` unless overridden).
+    pub spec_local: String,
+    /// Name of the local source that holds the build context.
+    pub context_local: String,
+    /// Platforms of the workers, first is the build platform.
+    pub worker_platforms: Vec<Platform>,
+}
+
+/// An option with a value we cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionError {
+    #[error("invalid value for option `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> OptionError {
+    OptionError::Invalid { key: key.to_owned(), message: message.into() }
+}
+
+/// Collects `BUILDKIT_FRONTEND_OPT_<n>=key=value` entries (in any order) into a map.
+pub fn frontend_opts(env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    env.iter()
+        .filter(|(k, _)| k.starts_with(ENV_FRONTEND_OPT_PREFIX))
+        .filter_map(|(_, v)| v.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect()
+}
+
+impl BuildOptions {
+    /// Parses the gateway environment.
+    pub fn from_env(env: &BTreeMap<String, String>) -> Result<Self, OptionError> {
+        let opts = frontend_opts(env);
+        let mut o = Self::from_opts(&opts)?;
+        o.session_id = env.get(ENV_SESSION_ID).cloned().unwrap_or_default();
+        if let Some(w) = env.get(ENV_WORKERS) {
+            o.worker_platforms = parse_workers(w);
+        }
+        Ok(o)
+    }
+
+    /// Parses the frontend options map.
+    pub fn from_opts(opts: &BTreeMap<String, String>) -> Result<Self, OptionError> {
+        let mut o = Self {
+            filename: opts.get("filename").filter(|f| !f.is_empty()).cloned().unwrap_or_else(|| "Dockerfile".to_owned()),
+            target: opts.get("target").filter(|t| !t.is_empty()).cloned(),
+            spec_local: opts.get("dockerfilekey").cloned().unwrap_or_else(|| "dockerfile".to_owned()),
+            context_local: opts.get("contextkey").cloned().unwrap_or_else(|| "context".to_owned()),
+            request_id: opts.get("requestid").filter(|r| !r.is_empty()).cloned(),
+            multi_platform: opts.get("multi-platform").is_some_and(|v| v == "true"),
+            ..Default::default()
+        };
+        for (key, value) in opts {
+            if let Some(name) = key.strip_prefix("build-arg:") {
+                o.build_args.insert(name.to_owned(), value.clone());
+            } else if let Some(name) = key.strip_prefix("label:") {
+                o.labels.insert(name.to_owned(), value.clone());
+            } else if let Some(name) = key.strip_prefix("context:") {
+                o.contexts.insert(name.to_owned(), value.clone());
+            }
+        }
+        if let Some(p) = opts.get("platform") {
+            for part in p.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let platform = Platform::parse(part).map_err(|e| invalid("platform", e.to_string()))?;
+                if !o.platforms.contains(&platform) {
+                    o.platforms.push(platform);
+                }
+            }
+        }
+        if let Some(v) = opts.get("no-cache") {
+            let stages: BTreeSet<String> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            o.no_cache = if stages.is_empty() { NoCache::All } else { NoCache::Stages(stages) };
+        }
+        if let Some(v) = opts.get("add-hosts") {
+            for entry in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let (host, ip) = entry
+                    .split_once('=')
+                    .or_else(|| entry.split_once(':'))
+                    .ok_or_else(|| invalid("add-hosts", format!("`{entry}` is not `host=ip`")))?;
+                o.extra_hosts.push((host.to_owned(), ip.to_owned()));
+            }
+        }
+        if let Some(v) = opts.get("force-network-mode") {
+            o.network = match v.as_str() {
+                "" | "default" | "sandbox" => ForceNetwork::Default,
+                "none" => ForceNetwork::None,
+                "host" => ForceNetwork::Host,
+                other => return Err(invalid("force-network-mode", format!("`{other}` is not one of default, none, host"))),
+            };
+        }
+        if let Some(v) = opts.get("cache-imports").filter(|v| !v.is_empty()) {
+            o.cache_imports = serde_json::from_str(v).map_err(|e| invalid("cache-imports", e.to_string()))?;
+        }
+        Ok(o)
+    }
+
+    /// Whether caching is disabled for `stage`.
+    pub fn no_cache_for(&self, stage: &str) -> bool {
+        match &self.no_cache {
+            NoCache::Off => false,
+            NoCache::All => true,
+            NoCache::Stages(s) => s.contains(stage),
+        }
+    }
+}
+
+/// Reads worker platforms from `BUILDKIT_WORKERS`; keys are capitalised on
+/// BuildKit 0.8 and lower-case later, so both are accepted. Bad JSON gives none.
+pub fn parse_workers(json: &str) -> Vec<Platform> {
+    let Ok(serde_json::Value::Array(workers)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    let get = |v: &serde_json::Value, k: &str| -> Option<serde_json::Value> {
+        v.as_object()?.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone())
+    };
+    let mut out = Vec::new();
+    for w in &workers {
+        let Some(serde_json::Value::Array(ps)) = get(w, "platforms") else { continue };
+        for p in &ps {
+            let s = |k: &str| get(p, k).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let (os, arch) = (s("os"), s("architecture"));
+            if !os.is_empty() && !arch.is_empty() {
+                out.push(Platform::new(&os, &arch, &s("variant")));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn parses_opts_in_any_order() {
+        let e = env(&[
+            ("BUILDKIT_FRONTEND_OPT_3", "build-arg:APP=server"),
+            ("BUILDKIT_FRONTEND_OPT_0", "filename=stagecraft.yaml"),
+            ("BUILDKIT_FRONTEND_OPT_1", "platform=linux/amd64,linux/arm64"),
+            ("BUILDKIT_FRONTEND_OPT_2", "label:org.x=y=z"),
+            ("BUILDKIT_FRONTEND_OPT_4", "no-cache="),
+            ("BUILDKIT_FRONTEND_OPT_5", "add-hosts=db=10.0.0.1,cache:10.0.0.2"),
+            ("BUILDKIT_FRONTEND_OPT_6", "force-network-mode=none"),
+            ("BUILDKIT_FRONTEND_OPT_7", r#"cache-imports=[{"Type":"registry","Attrs":{"ref":"r/x"}}]"#),
+            ("BUILDKIT_SESSION_ID", "sess"),
+            ("BUILDKIT_WORKERS", r#"[{"ID":"w","Platforms":[{"Architecture":"amd64","OS":"linux"}]}]"#),
+        ]);
+        let o = BuildOptions::from_env(&e).unwrap();
+        assert_eq!(o.filename, "stagecraft.yaml");
+        assert_eq!(o.platforms.len(), 2);
+        assert_eq!(o.build_args.get("APP").map(String::as_str), Some("server"));
+        assert_eq!(o.labels.get("org.x").map(String::as_str), Some("y=z"));
+        assert_eq!(o.no_cache, NoCache::All);
+        assert_eq!(o.extra_hosts, vec![("db".into(), "10.0.0.1".into()), ("cache".into(), "10.0.0.2".into())]);
+        assert_eq!(o.network, ForceNetwork::None);
+        assert_eq!(o.cache_imports[0].kind, "registry");
+        assert_eq!(o.session_id, "sess");
+        assert_eq!(o.worker_platforms, vec![Platform::new("linux", "amd64", "")]);
+    }
+
+    #[test]
+    fn lower_case_workers_and_bad_values() {
+        assert_eq!(
+            parse_workers(r#"[{"id":"w","platforms":[{"architecture":"arm64","os":"linux","variant":"v8"}]}]"#),
+            vec![Platform::new("linux", "arm64", "v8")]
+        );
+        assert!(parse_workers("not json").is_empty());
+        let bad = env(&[("BUILDKIT_FRONTEND_OPT_0", "platform=linux")]);
+        assert!(BuildOptions::from_env(&bad).is_err());
+        let stages = env(&[("BUILDKIT_FRONTEND_OPT_0", "no-cache=build, test")]);
+        let o = BuildOptions::from_env(&stages).unwrap();
+        assert!(o.no_cache_for("test") && !o.no_cache_for("runtime"));
+    }
+}

@@ -1,0 +1,335 @@
+//! The validated, typed spec that `compile` consumes.
+//!
+//! Every user value keeps its [`Span`]. Values that the contract expands
+//! (`from`, paths, `env` values, image values...) are kept UNEXPANDED here:
+//! the base image's environment is only known after resolution, so `compile`
+//! expands them with [`crate::spec::vars::expand`]. Their `${...}` syntax has
+//! already been checked. Defaults that are constants in the contract are
+//! applied (`link: true` for artifacts, `sharing: shared`...); defaults that
+//! depend on other values (`to` = the working directory, a secret's target
+//! `/run/secrets/<id>`) are left as `None` and documented on the field.
+//!
+//! This module is NOT a YAML mirror (no serde or saphyr types here) and does
+//! no validation of its own: a value of these types built by
+//! [`crate::spec::parse`] has passed every check in `validate`.
+
+pub use crate::diag::{SourceFile, Span, Spanned};
+use crate::diag::Diagnostic;
+
+/// A parsed and validated spec file.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub source: SourceFile,
+    pub version_span: Span,
+    /// Top-level `args`, in file order.
+    pub args: Vec<ArgDecl>,
+    /// In file order; never empty.
+    pub stages: Vec<Stage>,
+    /// The `target:` key, naming an existing stage.
+    pub target: Option<Spanned<String>>,
+    /// Non-fatal findings (severity `Warning`), for `--call=check`.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Spec {
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name.value == name)
+    }
+
+    /// The stage built when no `--target` is given: `target:`, else the last
+    /// stage. Always `Some` for a spec returned by [`crate::spec::parse`].
+    pub fn default_target(&self) -> Option<&Stage> {
+        match &self.target {
+            Some(t) => self.stage(&t.value),
+            None => self.stages.last(),
+        }
+    }
+
+    /// What a `from`-like value (stage `from`, copy/artifact/mount `from`)
+    /// refers to. Pass the EXPANDED text.
+    pub fn classify_from<'a>(&self, text: &'a str) -> FromRef<'a> {
+        if self.stage(text).is_some() {
+            FromRef::Stage(text)
+        } else if text == "scratch" {
+            FromRef::Scratch
+        } else {
+            FromRef::Image(text)
+        }
+    }
+}
+
+/// What a `from` value names, after expansion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FromRef<'a> {
+    /// A stage of this spec.
+    Stage(&'a str),
+    /// The empty filesystem (only meaningful for a stage's `from`).
+    Scratch,
+    /// An image reference, or a named build context with that name.
+    Image(&'a str),
+}
+
+/// A build argument: `NAME: value` or `NAME: {default, description}`.
+/// `NAME:` with no value declares it without a default (it expands to "").
+#[derive(Clone, Debug)]
+pub struct ArgDecl {
+    pub name: Spanned<String>,
+    /// Not expanded (the contract lists no expansion for argument defaults).
+    pub default: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+}
+
+/// `NAME: value` pairs (env, labels), in file order.
+pub type KeyValues = Vec<(Spanned<String>, Spanned<String>)>;
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub name: Spanned<String>,
+    /// Unexpanded: a stage name, `scratch` or an image reference.
+    pub from: Spanned<String>,
+    pub platform: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub args: Vec<ArgDecl>,
+    pub env: KeyValues,
+    pub workdir: Option<Spanned<String>>,
+    pub user: Option<Spanned<String>>,
+    /// None: `["/bin/sh", "-c"]`. Never an empty list.
+    pub shell: Option<Spanned<Vec<Spanned<String>>>>,
+    pub needs: Vec<Spanned<String>>,
+    pub steps: Vec<Step>,
+    pub artifacts: Vec<Artifact>,
+    pub image: Option<ImageConfig>,
+    /// The stage's key in `stages:`.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// The list item.
+    pub span: Span,
+    pub kind: StepKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum StepKind {
+    Run(Run),
+    Copy(Copy),
+    Add(Add),
+    Mkdir(Mkdir),
+}
+
+/// A command: a string run by the stage's `shell`, or an argv list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Shell(String),
+    Exec(Vec<Spanned<String>>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Never expanded (the shell sees it as written). Never empty.
+    pub command: Spanned<Command>,
+    pub env: KeyValues,
+    pub workdir: Option<Spanned<String>>,
+    pub user: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub network: Option<Spanned<Network>>,
+    pub security: Option<Spanned<Security>>,
+    pub cache: Vec<CacheMount>,
+    pub secrets: Vec<SecretMount>,
+    pub ssh: Vec<SshMount>,
+    pub tmpfs: Vec<TmpfsMount>,
+    pub mounts: Vec<BindMount>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    Default,
+    None,
+    /// Needs the `network.host` entitlement.
+    Host,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Security {
+    Sandbox,
+    /// Needs the `security.insecure` entitlement.
+    Insecure,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    Shared,
+    Private,
+    Locked,
+}
+
+/// A file mode such as `0755`: the text as written and its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileMode {
+    pub text: String,
+    pub bits: u32,
+}
+
+/// `cache: ["/path" | {target, id, sharing, readonly, mode, uid, gid}]`.
+#[derive(Clone, Debug)]
+pub struct CacheMount {
+    pub target: Spanned<String>,
+    /// None: BuildKit's default, the target path.
+    pub id: Option<Spanned<String>>,
+    /// Default `shared`.
+    pub sharing: Sharing,
+    pub readonly: bool,
+    pub mode: Option<Spanned<FileMode>>,
+    pub uid: Option<Spanned<u32>>,
+    pub gid: Option<Spanned<u32>>,
+    pub span: Span,
+}
+
+/// `secrets: [{id, target, env, required}]`.
+#[derive(Clone, Debug)]
+pub struct SecretMount {
+    pub id: Spanned<String>,
+    /// None: `/run/secrets/<id>` (after expanding `id`), unless `env` is set,
+    /// in which case the secret is exposed only as that variable.
+    pub target: Option<Spanned<String>>,
+    pub env: Option<Spanned<String>>,
+    /// Default false.
+    pub required: bool,
+    pub span: Span,
+}
+
+/// `ssh: [{id, target, required}]`.
+#[derive(Clone, Debug)]
+pub struct SshMount {
+    /// Default `default` (spanned at the list item).
+    pub id: Spanned<String>,
+    /// None: BuildKit's default socket path.
+    pub target: Option<Spanned<String>>,
+    pub required: bool,
+    pub span: Span,
+}
+
+/// `tmpfs: ["/path" | {target, size}]`.
+#[derive(Clone, Debug)]
+pub struct TmpfsMount {
+    pub target: Spanned<String>,
+    /// Bytes; written as an integer or with a suffix (`64m`, `1g`).
+    pub size: Option<Spanned<u64>>,
+    pub span: Span,
+}
+
+/// `mounts: [{from, source, target, readwrite}]`: a bind mount.
+#[derive(Clone, Debug)]
+pub struct BindMount {
+    /// A stage, an image reference or a named context (unexpanded).
+    pub from: Spanned<String>,
+    /// Default `/` (spanned at the list item).
+    pub source: Spanned<String>,
+    pub target: Spanned<String>,
+    /// Default false.
+    pub readwrite: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Copy {
+    /// Paths or globs in the source; never empty.
+    pub sources: Vec<Spanned<String>>,
+    /// None: the build context.
+    pub from: Option<Spanned<String>>,
+    /// None: the working directory.
+    pub to: Option<Spanned<String>>,
+    pub chmod: Option<Spanned<FileMode>>,
+    pub chown: Option<Spanned<String>>,
+    pub include: Vec<Spanned<String>>,
+    pub exclude: Vec<Spanned<String>>,
+    pub parents: bool,
+    /// Default false.
+    pub link: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Add {
+    pub source: AddSource,
+    /// None: the working directory.
+    pub to: Option<Spanned<String>>,
+    pub chmod: Option<Spanned<FileMode>>,
+    pub chown: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub enum AddSource {
+    Http {
+        url: Spanned<String>,
+        /// `sha256:<64 hex>` (checked when written without variables).
+        checksum: Option<Spanned<String>>,
+    },
+    Git {
+        url: Spanned<String>,
+        /// Branch, tag or commit; None: the default branch.
+        ref_: Option<Spanned<String>>,
+        keep_git_dir: bool,
+        /// The expected commit id (hex, checked when written without variables).
+        checksum: Option<Spanned<String>>,
+    },
+}
+
+/// `mkdir: path` or `{path, chmod, chown}`; parents are always created.
+#[derive(Clone, Debug)]
+pub struct Mkdir {
+    pub path: Spanned<String>,
+    pub chmod: Option<Spanned<FileMode>>,
+    pub chown: Option<Spanned<String>>,
+}
+
+/// `artifacts: [{from, path, to, chmod, chown, link}]`.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    pub from: Spanned<String>,
+    /// May be a glob.
+    pub path: Spanned<String>,
+    /// None: the working directory, as for `copy`.
+    pub to: Option<Spanned<String>>,
+    pub chmod: Option<Spanned<FileMode>>,
+    pub chown: Option<Spanned<String>>,
+    /// Default true.
+    pub link: bool,
+    pub span: Span,
+}
+
+/// `image:` — runtime configuration of the result. Every string is unexpanded.
+#[derive(Clone, Debug)]
+pub struct ImageConfig {
+    pub entrypoint: Option<Spanned<Command>>,
+    pub cmd: Option<Spanned<Command>>,
+    pub env: KeyValues,
+    pub user: Option<Spanned<String>>,
+    pub workdir: Option<Spanned<String>>,
+    /// Normalised to `port[-port]/proto` (`8080` → `8080/tcp`) when written
+    /// without variables; values with `$` are kept as written, to be
+    /// normalised with [`crate::spec::validate::normalize_port`] after expansion.
+    pub expose: Vec<Spanned<String>>,
+    pub volumes: Vec<Spanned<String>>,
+    pub labels: KeyValues,
+    pub stop_signal: Option<Spanned<String>>,
+    pub healthcheck: Option<Spanned<Healthcheck>>,
+    /// The `image:` key.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one per image; boxing would only add noise
+pub enum Healthcheck {
+    /// `healthcheck: none`: disable any inherited check.
+    None,
+    Check {
+        test: Spanned<Command>,
+        /// Durations as written (`30s`, `1m30s`); checked when written
+        /// without variables; see [`crate::spec::validate::parse_duration`].
+        interval: Option<Spanned<String>>,
+        timeout: Option<Spanned<String>>,
+        start_period: Option<Spanned<String>>,
+        retries: Option<Spanned<u32>>,
+    },
+}

@@ -1,0 +1,337 @@
+//! The raw YAML: the spec text parsed into a tree of spanned nodes.
+//!
+//! serde-saphyr reads the document (with limits on size, depth, nodes and
+//! alias expansion, so alias bombs end in a `yaml-limit` error rather than a
+//! hang) into a generic tree where every node, key and scalar keeps its
+//! location. We deliberately do not derive typed serde structs: a derived
+//! `Deserialize` stops at the first problem, while the spec must report every
+//! unknown key and wrong type at once; keys that accept several shapes
+//! (`run: "sh" | [argv]`) are also simpler to read from a tree.
+//!
+//! Scalars keep their source text, so `GO_VERSION: 1.10` is the string `1.10`
+//! (not the float `1.1`) and `chmod: 0755` keeps its leading zero.
+//!
+//! This module is NOT where the spec's keys are known: `convert` reads this
+//! tree into the model. Duplicate mapping keys are kept here (and reported there).
+
+use crate::diag::{Diagnostic, SourceFile, Span};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{DuplicateKeyPolicy, Error as YamlError, Spanned as YSpanned};
+use std::fmt;
+
+/// Largest spec accepted, in bytes. Build specs are small; this bounds the work.
+pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
+/// Deepest nesting of mappings and sequences. Real specs need fewer than 10.
+pub const MAX_DEPTH: usize = 32;
+/// Most nodes (scalars, mappings, sequences), counting alias expansions.
+pub const MAX_NODES: usize = 100_000;
+/// Most aliases (`*name`) in one document.
+pub const MAX_ALIASES: usize = 1_000;
+/// Most events replayed by aliases: what actually stops an alias bomb early.
+pub const MAX_REPLAYED_EVENTS: usize = 50_000;
+
+/// A YAML node with its location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    /// Where the node is used (for an alias: the `*alias` token). For strings
+    /// that appear verbatim on one line in the file (plain scalars, quoted ones
+    /// without escapes), this is exactly the characters of the value, without
+    /// quotes; otherwise it is the whole scalar token or, for mappings and
+    /// sequences, their first position.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    /// A boolean, with its source text (`true`, `False`...).
+    Bool(bool, String),
+    /// An integer, with its source text (`0755`, `8080`, `0x1F`...).
+    Int(i128, String),
+    /// A float, with its source text (`1.10`, `.inf`...).
+    Float(String),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries in file order; duplicate keys are kept.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The article and noun for this kind of node, for "expected X, found Y".
+    pub fn kind_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(..) => "a boolean",
+            Value::Int(..) => "an integer",
+            Value::Float(..) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The string of a string key, for mapping keys.
+    pub fn as_key(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            Value::Int(_, t) | Value::Float(t) | Value::Bool(_, t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// serde's view of the tree: saphyr's `Spanned` at every level.
+enum Tree {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float,
+    Str(String),
+    Seq(Vec<YSpanned<Tree>>),
+    Map(Vec<(YSpanned<Tree>, YSpanned<Tree>)>),
+}
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TreeVisitor)
+    }
+}
+
+struct TreeVisitor;
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = Tree;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Tree, E> {
+        Ok(Tree::Null)
+    }
+    fn visit_none<E>(self) -> Result<Tree, E> {
+        Ok(Tree::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Tree, D::Error> {
+        Tree::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Tree, E> {
+        Ok(Tree::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Tree, E> {
+        Ok(Tree::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Tree, E> {
+        Ok(Tree::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Tree, E> {
+        Ok(Tree::Int(v))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Tree, E> {
+        Ok(i128::try_from(v).map_or(Tree::Float, Tree::Int))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Tree, E> {
+        Ok(Tree::Float)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Tree, E> {
+        Ok(Tree::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Tree, E> {
+        Ok(Tree::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Tree, E> {
+        Ok(Tree::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tree, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<YSpanned<Tree>>()? {
+            items.push(item);
+        }
+        Ok(Tree::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<YSpanned<Tree>>()? {
+            let value = map.next_value::<YSpanned<Tree>>()?;
+            entries.push((key, value));
+        }
+        Ok(Tree::Map(entries))
+    }
+}
+
+/// Parse the spec text into a node tree, or one `yaml-syntax` / `yaml-limit` diagnostic.
+pub fn parse_yaml(src: &SourceFile) -> Result<Node, Diagnostic> {
+    if src.text.len() > MAX_SPEC_BYTES {
+        return Err(Diagnostic::error(
+            "yaml-limit",
+            format!(
+                "the spec is too large ({} bytes; the limit is {MAX_SPEC_BYTES})",
+                src.text.len()
+            ),
+            src.span_at(0, 0),
+        ));
+    }
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_aliases: MAX_ALIASES,
+            max_documents: 1,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_REPLAYED_EVENTS,
+        },
+        // Kept so that we can report them ourselves, with both locations.
+        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        // `yes`/`no`/`on`/`off` stay strings: `parents: yes` is a type error,
+        // not a silent boolean (the "Norway problem").
+        strict_booleans: true,
+    };
+    match serde_saphyr::from_str_with_options::<YSpanned<Tree>>(&src.text, options) {
+        Ok(tree) => Ok(lower(tree, src)),
+        Err(err) => Err(yaml_error(&err, src)),
+    }
+}
+
+fn span_of(loc: &serde_saphyr::Location, src: &SourceFile) -> Span {
+    let s = loc.span();
+    match (s.byte_offset(), s.byte_len()) {
+        (Some(off), Some(len)) => {
+            let offset = usize::try_from(off).unwrap_or(usize::MAX);
+            let len = usize::try_from(len).unwrap_or(0);
+            Span {
+                offset: offset.min(src.text.len()),
+                len: len.min(src.text.len().saturating_sub(offset)),
+                line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
+                col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            }
+        }
+        _ => {
+            let line = u32::try_from(loc.line()).unwrap_or(u32::MAX);
+            let col = u32::try_from(loc.column()).unwrap_or(u32::MAX);
+            src.span_at(src.offset_of(line, col), 0)
+        }
+    }
+}
+
+/// Convert saphyr's tree into ours, attaching source text and exact spans.
+fn lower(node: YSpanned<Tree>, src: &SourceFile) -> Node {
+    let span = span_of(&node.referenced, src);
+    let is_alias = node.referenced != node.defined;
+    // The scalar's source text, from where it is defined (aliases included).
+    let text = || {
+        let d = span_of(&node.defined, src);
+        src.text.get(d.range()).unwrap_or("").to_string()
+    };
+    let value = match node.value {
+        Tree::Null => Value::Null,
+        Tree::Bool(b) => Value::Bool(b, text()),
+        Tree::Int(i) => Value::Int(i, text()),
+        Tree::Float => Value::Float(text()),
+        Tree::Str(s) => {
+            let span = if is_alias { span } else { exact_span(&s, span, src) };
+            return Node {
+                value: Value::Str(s),
+                span,
+            };
+        }
+        Tree::Seq(items) => Value::Seq(items.into_iter().map(|i| lower(i, src)).collect()),
+        Tree::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (lower(k, src), lower(v, src)))
+                .collect(),
+        ),
+    };
+    Node { value, span }
+}
+
+/// Narrow a string scalar's token span to its characters when the value
+/// appears verbatim (plain, or quoted without escapes, on one line).
+fn exact_span(value: &str, token: Span, src: &SourceFile) -> Span {
+    if value.contains('\n') {
+        return token;
+    }
+    let quoted = matches!(
+        src.text.get(token.offset..token.offset + 1),
+        Some("\"") | Some("'")
+    );
+    let start = token.offset + usize::from(quoted);
+    if src.text.get(start..start + value.len()) == Some(value) {
+        Span {
+            offset: start,
+            len: value.len(),
+            line: token.line,
+            col: token.col + u32::from(quoted),
+        }
+    } else {
+        token
+    }
+}
+
+/// One diagnostic for a document serde-saphyr rejected.
+fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
+    let span = match err.location() {
+        Some(loc) => {
+            let s = span_of(&loc, src);
+            // saphyr knows no byte offset for syntax errors: recompute it.
+            if s.offset == 0 && (s.line, s.col) != (1, 1) {
+                src.span_at(src.offset_of(s.line, s.col), 1)
+            } else {
+                s
+            }
+        }
+        None => src.span_at(0, 0),
+    };
+    if let Some(breach) = budget_breach(err) {
+        let what = match breach {
+            BudgetBreach::Depth { .. } => format!("nested more than {MAX_DEPTH} levels deep"),
+            BudgetBreach::Aliases { .. } => format!("uses more than {MAX_ALIASES} aliases"),
+            BudgetBreach::Nodes { .. } => {
+                format!("expands to more than {MAX_NODES} values (are aliases multiplying it?)")
+            }
+            other => format!("exceeds a parser limit (`{other:?}`)"),
+        };
+        return Diagnostic::error("yaml-limit", format!("the yaml document {what}"), span)
+            .with_help("a build spec should be small; check the anchors (`&`) and aliases (`*`)");
+    }
+    let formatter = serde_saphyr::DefaultMessageFormatter;
+    let rendered = err.render_with_options(serde_saphyr::render_options! {
+        formatter: &formatter,
+        snippets: serde_saphyr::SnippetMode::Off,
+    });
+    // saphyr appends " at line N, column M"; we print the location ourselves.
+    let message = rendered
+        .split(" at line ")
+        .next()
+        .unwrap_or(&rendered)
+        .trim()
+        .to_string();
+    if message.contains("replay") || message.contains("alias expansion") {
+        return Diagnostic::error(
+            "yaml-limit",
+            format!("the yaml document expands aliases too much ({message})"),
+            span,
+        )
+        .with_help("a build spec should be small; check the anchors (`&`) and aliases (`*`)");
+    }
+    let message = lowercase_first(&message);
+    Diagnostic::error("yaml-syntax", format!("invalid yaml: {message}"), span)
+}
+
+fn budget_breach(err: &YamlError) -> Option<&BudgetBreach> {
+    match err.without_snippet() {
+        YamlError::Budget { breach, .. } => Some(breach),
+        YamlError::AliasError { error, .. } => budget_breach(error),
+        _ => None,
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,358 @@
+//! The spec's rules: value checks (stage names, modes, checksums, ports,
+//! durations...) used while converting, and the cross-stage checks run on the
+//! converted stages: `target`, `needs` and `from` references, and cycles.
+//!
+//! A `from` value (stage `from`, copy/artifact/mount `from`) names a stage if
+//! it is one; otherwise `scratch` or an image reference. To catch typos, a
+//! value that is none of these, contains no `/`, `:`, `@` or `$`, and is within
+//! two edits of a stage name is reported as `unknown-stage`.
+//!
+//! This module does NOT expand variables: values with `$` are checked for
+//! `${...}` syntax only (in `convert`), and the remaining checks apply to them
+//! after expansion, in `compile`, through the `pub` helpers here.
+
+use super::convert::{Cx, Draft};
+use super::model::{Span, Spanned};
+use crate::diag::{did_you_mean, Diagnostic};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::time::Duration;
+
+/// `[a-z0-9][a-z0-9_.-]*`, and not the reserved `scratch`.
+/// On error: the message and a help line.
+pub fn check_stage_name(name: &str) -> Result<(), (String, String)> {
+    let valid = name.bytes().enumerate().all(|(i, b)| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || (i > 0 && matches!(b, b'_' | b'.' | b'-'))
+    });
+    if name == "scratch" {
+        return Err((
+            "invalid stage name `scratch`".to_string(),
+            "`scratch` is reserved for the empty image".to_string(),
+        ));
+    }
+    if valid && !name.is_empty() {
+        return Ok(());
+    }
+    let help = {
+        let lower: String = name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c } else { '-' })
+            .collect();
+        let lower = lower.trim_start_matches(['_', '.', '-']).to_string();
+        if !lower.is_empty() && lower != name {
+            format!("stage names match `[a-z0-9][a-z0-9_.-]*`; for example `{lower}`")
+        } else {
+            "stage names match `[a-z0-9][a-z0-9_.-]*`".to_string()
+        }
+    };
+    Err((format!("invalid stage name `{name}`"), help))
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Argument names are referenced as `$NAME`, so they must be identifiers.
+pub fn check_arg_name(name: &str) -> Result<(), String> {
+    if is_identifier(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid name `{name}`: use letters, digits and `_`, not starting with a digit"
+        ))
+    }
+}
+
+/// Environment names: anything without `=`, whitespace or NUL, as Docker allows.
+pub fn check_env_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        Err("environment variable names cannot be empty".to_string())
+    } else if name.contains(['=', '\0']) || name.contains(char::is_whitespace) {
+        Err(format!(
+            "invalid environment variable name `{name}`: it contains `=` or whitespace"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// An octal file mode: `0755`, `755`, `0o755`. At most `07777`.
+pub fn parse_file_mode(text: &str) -> Result<u32, String> {
+    let digits = text.strip_prefix("0o").unwrap_or(text);
+    let bits = (!digits.is_empty() && digits.len() <= 5)
+        .then(|| u32::from_str_radix(digits, 8).ok())
+        .flatten()
+        .filter(|b| *b <= 0o7777);
+    bits.ok_or_else(|| format!("invalid mode `{text}`: expected octal digits such as `0755`"))
+}
+
+/// `os/arch[/variant]`, lowercase.
+pub fn check_platform(text: &str) -> Result<(), String> {
+    let parts: Vec<&str> = text.split('/').collect();
+    let ok = (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid platform `{text}`: expected `os/arch[/variant]`, e.g. `linux/amd64`"
+        ))
+    }
+}
+
+pub fn check_http_url(text: &str) -> Result<(), String> {
+    if text.starts_with("https://") || text.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(format!("invalid url `{text}`: `url` must start with `https://` or `http://`"))
+    }
+}
+
+/// `sha256:` followed by 64 hex digits.
+pub fn check_sha256(text: &str) -> Result<(), String> {
+    match text.strip_prefix("sha256:") {
+        Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
+        _ => Err(format!(
+            "invalid checksum `{text}`: expected `sha256:` followed by 64 hex digits"
+        )),
+    }
+}
+
+/// A full git commit id: 40 (sha1) or 64 (sha256) hex digits.
+pub fn check_commit(text: &str) -> Result<(), String> {
+    if (text.len() == 40 || text.len() == 64) && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid checksum `{text}`: for a git source it is the full commit id (40 or 64 hex digits)"
+        ))
+    }
+}
+
+/// `8080` → `8080/tcp`; `53/udp`, `8000-8010/tcp` are kept. Protocols: tcp, udp, sctp.
+pub fn normalize_port(text: &str) -> Result<String, String> {
+    let err = || {
+        format!("invalid port `{text}`: expected `PORT`, `PORT/PROTO` or `START-END/PROTO` (proto: tcp, udp, sctp)")
+    };
+    let (ports, proto) = text.split_once('/').unwrap_or((text, "tcp"));
+    let proto = proto.to_ascii_lowercase();
+    if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
+        return Err(err());
+    }
+    let port = |p: &str| p.parse::<u16>().ok().filter(|n| *n > 0);
+    let valid = match ports.split_once('-') {
+        Some((a, b)) => matches!((port(a), port(b)), (Some(a), Some(b)) if a <= b),
+        None => port(ports).is_some(),
+    };
+    if valid {
+        Ok(format!("{ports}/{proto}"))
+    } else {
+        Err(err())
+    }
+}
+
+/// A Go-style duration: `30s`, `1m30s`, `500ms`, `1h` (units ns, us, ms, s, m, h).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let err = || format!("invalid duration `{text}`: expected e.g. `30s`, `1m30s` or `500ms`");
+    if text.is_empty() {
+        return Err(err());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+        let (num, tail) = rest.split_at_checked(digits).ok_or_else(err)?;
+        let unit_len = tail.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let (unit, tail) = tail.split_at_checked(unit_len).ok_or_else(err)?;
+        let value: f64 = num.parse().map_err(|_| err())?;
+        let scale = match unit {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(err()),
+        };
+        total += Duration::try_from_secs_f64(value * scale).map_err(|_| err())?;
+        rest = tail;
+    }
+    Ok(total)
+}
+
+/// A size in bytes: `1048576`, or with a suffix `k`, `m`, `g` (powers of 1024, optional `b`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let err = || format!("invalid size `{text}`: expected bytes or a size like `64m` or `1g`");
+    let lower = text.trim().to_ascii_lowercase();
+    let lower = lower.strip_suffix('b').unwrap_or(&lower);
+    let (num, mult) = match lower.char_indices().last() {
+        Some((i, 'k')) => (lower.get(..i), 1u64 << 10),
+        Some((i, 'm')) => (lower.get(..i), 1 << 20),
+        Some((i, 'g')) => (lower.get(..i), 1 << 30),
+        _ => (Some(lower), 1),
+    };
+    num.and_then(|n| n.parse::<u64>().ok())
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(err)
+}
+
+/// Cross-stage checks on the converted stages.
+pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
+    let names: Vec<&str> = draft.stage_names.iter().map(|n| n.value.as_str()).collect();
+    if let Some(t) = &draft.target {
+        if !names.contains(&t.value.as_str()) {
+            cx.diags.push(unknown_stage(&t.value, t.span, "target", &names, false));
+        }
+    }
+    // Stage → (stage it depends on, where), for the cycle check.
+    let mut edges: Vec<(&str, &str, Span)> = Vec::new();
+    for stage in &draft.stages {
+        let me = stage.name.value.as_str();
+        let mut from_refs: Vec<(&Spanned<String>, &str)> = vec![(&stage.from, "from")];
+        for step in &stage.steps {
+            match &step.kind {
+                super::model::StepKind::Copy(c) => from_refs.extend(c.from.iter().map(|f| (f, "from"))),
+                super::model::StepKind::Run(r) => {
+                    from_refs.extend(r.mounts.iter().map(|m| (&m.from, "from")));
+                }
+                _ => {}
+            }
+        }
+        from_refs.extend(stage.artifacts.iter().map(|a| (&a.from, "from")));
+        for (r, key) in from_refs {
+            let v = r.value.as_str();
+            if names.contains(&v) {
+                edges.push((me, v, r.span));
+            } else if looks_like_stage_typo(v, &names) {
+                cx.diags.push(unknown_stage(v, r.span, key, &names, true));
+            }
+        }
+        for need in &stage.needs {
+            if names.contains(&need.value.as_str()) {
+                edges.push((me, need.value.as_str(), need.span));
+            } else {
+                cx.diags.push(unknown_stage(&need.value, need.span, "needs", &names, false));
+            }
+        }
+    }
+    cycles(&draft.stages.iter().map(|s| s.name.value.as_str()).collect::<Vec<_>>(), &edges, cx);
+}
+
+/// Not a stage, `scratch` or an obvious image reference, and close to a stage name.
+fn looks_like_stage_typo(v: &str, names: &[&str]) -> bool {
+    if v == "scratch" || v.contains(['/', ':', '@', '$']) {
+        return false;
+    }
+    names.iter().any(|n| {
+        let d = strsim::damerau_levenshtein(v, n);
+        d <= 2 && d < v.chars().count().min(n.chars().count())
+    })
+}
+
+fn unknown_stage(v: &str, span: Span, key: &str, names: &[&str], may_be_image: bool) -> Diagnostic {
+    let suggestion = did_you_mean(v, names.iter().copied());
+    let message = match suggestion {
+        Some(s) => format!("unknown stage `{v}` in `{key}` (did you mean `{s}`?)"),
+        None => format!("unknown stage `{v}` in `{key}`"),
+    };
+    let d = Diagnostic::error("unknown-stage", message, span);
+    if may_be_image {
+        d.with_help(format!(
+            "if `{v}` is an image, write it with a tag or registry, e.g. `{v}:latest`"
+        ))
+    } else {
+        d.with_help(format!("stages in this spec: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
+    }
+}
+
+/// Report each cycle between stages once, as `a -> b -> a`.
+fn cycles(order: &[&str], edges: &[(&str, &str, Span)], cx: &mut Cx<'_>) {
+    let mut reported: BTreeSet<Vec<&str>> = BTreeSet::new();
+    for &start in order {
+        // Breadth-first from `start` for the shortest path back to it.
+        let mut parent: HashMap<&str, (&str, Span)> = HashMap::new();
+        let mut queue: VecDeque<&str> = VecDeque::from([start]);
+        let mut closing: Option<(&str, Span)> = None;
+        'search: while let Some(node) = queue.pop_front() {
+            for &(from, to, span) in edges.iter().filter(|e| e.0 == node) {
+                if to == start {
+                    closing = Some((from, span));
+                    break 'search;
+                }
+                if !parent.contains_key(to) {
+                    parent.insert(to, (from, span));
+                    queue.push_back(to);
+                }
+            }
+        }
+        let Some((last, last_span)) = closing else { continue };
+        // Walk back from `last` to `start`: the hops in reverse.
+        let mut hops: Vec<(&str, &str, Span)> = vec![(last, start, last_span)];
+        let mut at = last;
+        while at != start {
+            let Some(&(p, span)) = parent.get(at) else { break };
+            hops.push((p, at, span));
+            at = p;
+        }
+        hops.reverse();
+        let mut key: Vec<&str> = hops.iter().map(|h| h.0).collect();
+        key.sort_unstable();
+        if !reported.insert(key) {
+            continue;
+        }
+        let path: Vec<&str> = hops.iter().map(|h| h.0).chain([start]).collect();
+        let Some(&(first_from, first_to, first_span)) = hops.first() else { continue };
+        let mut d = Diagnostic::error(
+            "stage-cycle",
+            format!("stages depend on each other in a cycle: `{}`", path.join(" -> ")),
+            first_span,
+        );
+        let _ = (first_from, first_to);
+        for &(from, to, span) in hops.iter().skip(1) {
+            d = d.with_label(span, format!("`{from}` depends on `{to}` here"));
+        }
+        cx.diags.push(d.with_help("a stage cannot depend on itself, directly or through other stages"));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        assert!(check_stage_name("build-1.x_y").is_ok());
+        assert!(check_stage_name("Build").is_err());
+        assert!(check_stage_name("-x").is_err());
+        assert!(check_stage_name("scratch").is_err());
+        assert_eq!(parse_file_mode("0755"), Ok(0o755));
+        assert_eq!(parse_file_mode("644"), Ok(0o644));
+        assert_eq!(parse_file_mode("0o600"), Ok(0o600));
+        assert!(parse_file_mode("0999").is_err());
+        assert!(parse_file_mode("u+x").is_err());
+        assert_eq!(normalize_port("8080").unwrap(), "8080/tcp");
+        assert_eq!(normalize_port("53/UDP").unwrap(), "53/udp");
+        assert_eq!(normalize_port("8000-8010/tcp").unwrap(), "8000-8010/tcp");
+        assert!(normalize_port("0").is_err());
+        assert!(normalize_port("80/http").is_err());
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("").is_err());
+        assert_eq!(parse_size("64m").unwrap(), 64 << 20);
+        assert_eq!(parse_size("1GB").unwrap(), 1 << 30);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert!(parse_size("lots").is_err());
+        assert!(check_platform("linux/arm64/v8").is_ok());
+        assert!(check_platform("linux").is_err());
+        assert!(check_sha256(&format!("sha256:{}", "a".repeat(64))).is_ok());
+        assert!(check_sha256("sha256:abc").is_err());
+        assert!(check_commit(&"0".repeat(40)).is_ok());
+    }
+}

@@ -1,0 +1,561 @@
+//! Variable expansion in spec values: `$NAME`, `${NAME}`, `${NAME:-default}`,
+//! `${NAME:+alternative}`, `${NAME:?message}` and `$$` for a literal `$`.
+//!
+//! Defaults, alternatives and messages may themselves contain expansions
+//! (`${A:-${B}}`). A `$` that is not followed by a name, `{` or `$` is kept
+//! literally (`$1`, `$(`, a trailing `$`), as the Dockerfile shell lexer does.
+//! Backslash has no special meaning here.
+//!
+//! This module is NOT where variables get their values: the caller (compile)
+//! provides a [`Scope`] built from `--build-arg`, stage and top-level `args`,
+//! the stage's `env` and the base image's environment. It also does not decide
+//! WHICH values are expanded; `run` commands, for one, are never passed here.
+
+use crate::diag::{did_you_mean, Diagnostic, SourceFile, Span, Spanned};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// What a [`Scope`] knows about a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Declared with a value (which may be the empty string).
+    Value(String),
+    /// Declared without a value (`args: {NAME: }`): expands to the empty string.
+    DeclaredEmpty,
+    /// Declared nowhere: referencing it (outside `:-`/`:+`) is an error.
+    Undeclared,
+}
+
+/// The variables visible to one value.
+pub trait Scope {
+    fn lookup(&self, name: &str) -> Lookup;
+    /// Every declared name, for "did you mean" suggestions.
+    fn names(&self) -> Vec<String>;
+}
+
+/// `Some(value)` is a declared value, `None` a declared name without value.
+impl Scope for BTreeMap<String, Option<String>> {
+    fn lookup(&self, name: &str) -> Lookup {
+        match self.get(name) {
+            Some(Some(v)) => Lookup::Value(v.clone()),
+            Some(None) => Lookup::DeclaredEmpty,
+            None => Lookup::Undeclared,
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.keys().cloned().collect()
+    }
+}
+
+/// One parsed piece of an expandable string. Ranges are byte ranges in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part {
+    Lit(String),
+    Var {
+        name: String,
+        /// The whole reference, `$NAME` or `${...}`.
+        range: Range<usize>,
+        op: Op,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Op {
+    Plain,
+    Default(Vec<Part>),
+    Alternative(Vec<Part>),
+    Required(Vec<Part>),
+}
+
+/// A syntax error in an expandable string: what is wrong and where (byte range).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub range: Range<usize>,
+}
+
+fn is_name_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn peek_at(&self, n: usize) -> Option<u8> {
+        self.text.as_bytes().get(self.pos + n).copied()
+    }
+
+    fn name(&mut self) -> String {
+        let start = self.pos;
+        while self.peek().is_some_and(is_name_char) {
+            self.pos += 1;
+        }
+        self.text.get(start..self.pos).unwrap_or("").to_string()
+    }
+
+    /// Parse until the end of the text, or (when `nested`) an unmatched `}`.
+    fn parts(&mut self, nested: bool) -> Result<Vec<Part>, SyntaxError> {
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        while let Some(c) = self.peek() {
+            if nested && c == b'}' {
+                break;
+            }
+            if c != b'$' {
+                // Copy one whole character (the text is UTF-8).
+                let rest = self.text.get(self.pos..).unwrap_or("");
+                if let Some(ch) = rest.chars().next() {
+                    lit.push(ch);
+                    self.pos += ch.len_utf8();
+                } else {
+                    break;
+                }
+                continue;
+            }
+            let start = self.pos;
+            match self.peek_at(1) {
+                Some(b'$') => {
+                    lit.push('$');
+                    self.pos += 2;
+                }
+                Some(b'{') => {
+                    if !lit.is_empty() {
+                        parts.push(Part::Lit(std::mem::take(&mut lit)));
+                    }
+                    parts.push(self.braced(start)?);
+                }
+                Some(n) if is_name_start(n) => {
+                    if !lit.is_empty() {
+                        parts.push(Part::Lit(std::mem::take(&mut lit)));
+                    }
+                    self.pos += 1;
+                    let name = self.name();
+                    parts.push(Part::Var {
+                        name,
+                        range: start..self.pos,
+                        op: Op::Plain,
+                    });
+                }
+                _ => {
+                    lit.push('$');
+                    self.pos += 1;
+                }
+            }
+        }
+        if !lit.is_empty() {
+            parts.push(Part::Lit(lit));
+        }
+        Ok(parts)
+    }
+
+    /// Parse `${...}` starting at `start` (the `$`).
+    fn braced(&mut self, start: usize) -> Result<Part, SyntaxError> {
+        self.pos += 2; // `${`
+        let name_start = self.pos;
+        let name = self.name();
+        let unterminated = |end: usize| SyntaxError {
+            message: "unterminated `${`: expected a closing `}`".to_string(),
+            range: start..end,
+        };
+        if name.is_empty() {
+            return Err(match self.peek() {
+                None => unterminated(self.pos),
+                Some(b'}') => SyntaxError {
+                    message: "empty variable name in `${}`".to_string(),
+                    range: start..self.pos + 1,
+                },
+                Some(_) => SyntaxError {
+                    message: format!(
+                        "invalid variable name in `{}`: names are letters, digits and `_`, not starting with a digit",
+                        self.text.get(start..).unwrap_or("").chars().take(20).collect::<String>()
+                    ),
+                    range: start..name_start + 1,
+                },
+            });
+        }
+        if name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            return Err(SyntaxError {
+                message: format!("invalid variable name `{name}`: names cannot start with a digit"),
+                range: start..self.pos,
+            });
+        }
+        let op = match (self.peek(), self.peek_at(1)) {
+            (Some(b'}'), _) => {
+                self.pos += 1;
+                return Ok(Part::Var {
+                    name,
+                    range: start..self.pos,
+                    op: Op::Plain,
+                });
+            }
+            (Some(b':'), Some(m @ (b'-' | b'+' | b'?'))) => {
+                self.pos += 2;
+                let word = self.parts(true)?;
+                match m {
+                    b'-' => Op::Default(word),
+                    b'+' => Op::Alternative(word),
+                    _ => Op::Required(word),
+                }
+            }
+            (None, _) | (Some(b':'), None) => return Err(unterminated(self.text.len())),
+            (Some(_), _) => {
+                let rest: String = self.text.get(self.pos..).unwrap_or("").chars().take(2).collect();
+                return Err(SyntaxError {
+                    message: format!(
+                        "unsupported modifier `{rest}` in `${{{name}...}}`: use `:-`, `:+` or `:?`"
+                    ),
+                    range: start..self.pos + rest.len(),
+                });
+            }
+        };
+        if self.peek() != Some(b'}') {
+            return Err(unterminated(self.pos));
+        }
+        self.pos += 1;
+        Ok(Part::Var {
+            name,
+            range: start..self.pos,
+            op,
+        })
+    }
+}
+
+fn parse(text: &str) -> Result<Vec<Part>, SyntaxError> {
+    let mut p = Parser { text, pos: 0 };
+    p.parts(false)
+}
+
+/// Check the expansion syntax of `text` without expanding it.
+pub fn check_syntax(text: &str) -> Result<(), SyntaxError> {
+    parse(text).map(|_| ())
+}
+
+/// The names `text` references, in order, including those inside defaults and
+/// alternatives (`${A:-$B}` gives `A`, `B`). Empty if the syntax is invalid
+/// (which `spec::parse` has already reported for every expandable value).
+pub fn references(text: &str) -> Vec<&str> {
+    fn walk<'t>(text: &'t str, parts: &[Part], out: &mut Vec<&'t str>) {
+        for part in parts {
+            if let Part::Var { name, range, op } = part {
+                // Borrow the name from `text` itself: it sits right after `$` or `${`.
+                let skip = if text.get(range.start + 1..range.start + 2) == Some("{") { 2 } else { 1 };
+                let at = range.start + skip;
+                if let Some(n) = text.get(at..at + name.len()) {
+                    out.push(n);
+                }
+                match op {
+                    Op::Plain => {}
+                    Op::Default(w) | Op::Alternative(w) | Op::Required(w) => walk(text, w, out),
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(parts) = parse(text) {
+        walk(text, &parts, &mut out);
+    }
+    out
+}
+
+/// Maps byte ranges of a value to spans in the spec file.
+struct Locator<'a> {
+    value: &'a Spanned<String>,
+    /// Whether byte `i` of the value is byte `span.offset + i` of the file.
+    exact: bool,
+    src: &'a SourceFile,
+}
+
+impl<'a> Locator<'a> {
+    fn new(value: &'a Spanned<String>, src: &'a SourceFile) -> Self {
+        let v = &value.value;
+        // Exact when the value appears verbatim, on one line, at its span: plain
+        // scalars and quoted ones without escapes. Block and folded scalars,
+        // escapes and aliases fall back to the start of the scalar.
+        let exact = !v.contains('\n')
+            && src.text.get(value.span.offset..value.span.offset + v.len()) == Some(v.as_str());
+        Self { value, exact, src }
+    }
+
+    fn span(&self, range: &Range<usize>) -> Span {
+        if self.exact {
+            let s = self.value.span;
+            let prefix = self.value.value.get(..range.start).unwrap_or("");
+            Span {
+                offset: s.offset + range.start,
+                len: range.len(),
+                line: s.line,
+                col: s.col + u32::try_from(prefix.chars().count()).unwrap_or(0),
+            }
+        } else {
+            let _ = self.src;
+            self.value.span
+        }
+    }
+}
+
+/// Expand every reference in `text` using `scope`.
+///
+/// Errors (as diagnostics pointing inside the YAML value where the position is
+/// known exactly, else at the value): `variable-syntax` for malformed
+/// references, `undeclared-variable` for a name declared nowhere (outside
+/// `:-`/`:+`), `required-variable` for `${NAME:?message}` with `NAME` unset or empty.
+pub fn expand(
+    text: &Spanned<String>,
+    scope: &impl Scope,
+    src: &SourceFile,
+) -> Result<String, Diagnostic> {
+    let loc = Locator::new(text, src);
+    let parts = parse(&text.value).map_err(|e| syntax_diagnostic(&e, &loc))?;
+    let mut out = String::new();
+    expand_parts(&parts, scope, &loc, &mut out)?;
+    Ok(out)
+}
+
+/// The `variable-syntax` diagnostic for a syntax error in `value`.
+pub fn syntax_error_diagnostic(
+    err: &SyntaxError,
+    value: &Spanned<String>,
+    src: &SourceFile,
+) -> Diagnostic {
+    syntax_diagnostic(err, &Locator::new(value, src))
+}
+
+fn syntax_diagnostic(err: &SyntaxError, loc: &Locator<'_>) -> Diagnostic {
+    Diagnostic::error("variable-syntax", err.message.clone(), loc.span(&err.range))
+        .with_help("write `$$` for a literal `$`")
+}
+
+fn expand_parts(
+    parts: &[Part],
+    scope: &impl Scope,
+    loc: &Locator<'_>,
+    out: &mut String,
+) -> Result<(), Diagnostic> {
+    for part in parts {
+        match part {
+            Part::Lit(s) => out.push_str(s),
+            Part::Var { name, range, op } => {
+                let found = scope.lookup(name);
+                // Set and non-empty: the condition of `:-`, `:+` and `:?`.
+                let non_empty = match &found {
+                    Lookup::Value(v) if !v.is_empty() => Some(v.clone()),
+                    _ => None,
+                };
+                match op {
+                    Op::Plain => match found {
+                        Lookup::Value(v) => out.push_str(&v),
+                        Lookup::DeclaredEmpty => {}
+                        Lookup::Undeclared => return Err(undeclared(name, range, scope, loc)),
+                    },
+                    Op::Default(word) => match non_empty {
+                        Some(v) => out.push_str(&v),
+                        None => expand_parts(word, scope, loc, out)?,
+                    },
+                    Op::Alternative(word) => {
+                        if non_empty.is_some() {
+                            expand_parts(word, scope, loc, out)?;
+                        }
+                    }
+                    Op::Required(word) => match non_empty {
+                        Some(v) => out.push_str(&v),
+                        None => {
+                            let mut msg = String::new();
+                            expand_parts(word, scope, loc, &mut msg)?;
+                            let state = if found == Lookup::Undeclared { "not set" } else { "empty" };
+                            let message = if msg.is_empty() {
+                                format!("variable `{name}` is {state}")
+                            } else {
+                                format!("variable `{name}` is {state}: {msg}")
+                            };
+                            let mut d = Diagnostic::error("required-variable", message, loc.span(range));
+                            if found == Lookup::Undeclared {
+                                if let Some(help) = suggestion(name, scope) {
+                                    d = d.with_help(help);
+                                }
+                            }
+                            return Err(d);
+                        }
+                    },
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn suggestion(name: &str, scope: &impl Scope) -> Option<String> {
+    let names = scope.names();
+    did_you_mean(name, names.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))
+}
+
+fn undeclared(name: &str, range: &Range<usize>, scope: &impl Scope, loc: &Locator<'_>) -> Diagnostic {
+    let help = suggestion(name, scope).unwrap_or_else(|| {
+        format!("declare it under `args:`, or write `${{{name}:-}}` to allow it to be unset")
+    });
+    Diagnostic::error(
+        "undeclared-variable",
+        format!("undeclared variable `{name}`"),
+        loc.span(range),
+    )
+    .with_help(help)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn scope() -> BTreeMap<String, Option<String>> {
+        let mut m = BTreeMap::new();
+        m.insert("APP".to_string(), Some("server".to_string()));
+        m.insert("GO_VERSION".to_string(), Some("1.23".to_string()));
+        m.insert("EMPTY".to_string(), Some(String::new()));
+        m.insert("NOVALUE".to_string(), None);
+        m
+    }
+
+    /// A one-line source `key: <value>` and the value spanned at column 6.
+    fn at(value: &str) -> (Spanned<String>, SourceFile) {
+        let src = SourceFile::new("s.yaml", format!("key: {value}\n"));
+        let span = src.span_at(5, value.len());
+        (Spanned::new(value.to_string(), span), src)
+    }
+
+    fn ok(value: &str) -> String {
+        let (v, src) = at(value);
+        expand(&v, &scope(), &src).unwrap()
+    }
+
+    fn err(value: &str) -> Diagnostic {
+        let (v, src) = at(value);
+        expand(&v, &scope(), &src).unwrap_err()
+    }
+
+    #[test]
+    fn plain_and_braced() {
+        assert_eq!(ok("/out/$APP"), "/out/server");
+        assert_eq!(ok("/out/${APP}.bin"), "/out/server.bin");
+        assert_eq!(ok("$APP.$APP"), "server.server");
+        assert_eq!(ok("golang:${GO_VERSION}-alpine"), "golang:1.23-alpine");
+        assert_eq!(ok("no vars"), "no vars");
+        assert_eq!(ok(""), "");
+        assert_eq!(ok("ünïcode/$APP/ü"), "ünïcode/server/ü");
+    }
+
+    #[test]
+    fn dollar_escapes_and_literals() {
+        assert_eq!(ok("$$APP"), "$APP");
+        assert_eq!(ok("a$$"), "a$");
+        assert_eq!(ok("cost: 5$"), "cost: 5$");
+        assert_eq!(ok("$1 $( $-"), "$1 $( $-");
+    }
+
+    #[test]
+    fn declared_without_value_is_empty() {
+        assert_eq!(ok("[$NOVALUE]"), "[]");
+        assert_eq!(ok("[${EMPTY}]"), "[]");
+    }
+
+    #[test]
+    fn default_form() {
+        assert_eq!(ok("${APP:-x}"), "server");
+        assert_eq!(ok("${EMPTY:-x}"), "x");
+        assert_eq!(ok("${NOVALUE:-x}"), "x");
+        assert_eq!(ok("${MISSING:-x}"), "x");
+        assert_eq!(ok("${MISSING:-}"), "");
+        assert_eq!(ok("${MISSING:-${APP}}"), "server");
+        assert_eq!(ok("${MISSING:-$APP-${GO_VERSION}}"), "server-1.23");
+        assert_eq!(ok("${MISSING:-${OTHER:-deep}}"), "deep");
+        // The default is only expanded when used.
+        assert_eq!(ok("${APP:-$MISSING}"), "server");
+    }
+
+    #[test]
+    fn alternative_form() {
+        assert_eq!(ok("${APP:+yes}"), "yes");
+        assert_eq!(ok("${EMPTY:+yes}"), "");
+        assert_eq!(ok("${MISSING:+yes}"), "");
+        assert_eq!(ok("${APP:+--name=$APP}"), "--name=server");
+    }
+
+    #[test]
+    fn required_form() {
+        assert_eq!(ok("${APP:?need app}"), "server");
+        let d = err("${EMPTY:?set EMPTY}");
+        assert_eq!(d.code, "required-variable");
+        assert_eq!(d.message, "variable `EMPTY` is empty: set EMPTY");
+        let d = err("${MISSING:?please set it}");
+        assert_eq!(d.message, "variable `MISSING` is not set: please set it");
+        let d = err("${NOVALUE:?}");
+        assert_eq!(d.message, "variable `NOVALUE` is empty");
+        assert_eq!((d.span.col, d.span.len), (6, 12));
+    }
+
+    #[test]
+    fn undeclared_points_inside_the_value() {
+        let d = err("/out/$APPP/bin");
+        assert_eq!(d.code, "undeclared-variable");
+        assert_eq!(d.message, "undeclared variable `APPP`");
+        assert_eq!(d.help.as_deref(), Some("did you mean `APP`?"));
+        assert_eq!((d.span.line, d.span.col, d.span.offset, d.span.len), (1, 11, 10, 5));
+        let d = err("x-${GO_VERSON}");
+        assert_eq!(d.help.as_deref(), Some("did you mean `GO_VERSION`?"));
+        assert_eq!((d.span.col, d.span.len), (8, 12));
+        let d = err("${ZZZ}");
+        assert!(d.help.unwrap().contains("declare it under `args:`"));
+        // Undeclared inside a default that is used.
+        let d = err("${MISSING:-$NOPE}");
+        assert_eq!(d.message, "undeclared variable `NOPE`");
+        assert_eq!(d.span.col, 6 + 11);
+    }
+
+    #[test]
+    fn span_falls_back_to_the_scalar_when_not_verbatim() {
+        // Double-quoted with an escape: the value is not verbatim in the source.
+        let src = SourceFile::new("s.yaml", "key: \"a\\t$NOPE\"\n");
+        let v = Spanned::new("a\t$NOPE".to_string(), src.span_at(5, 10));
+        let d = expand(&v, &scope(), &src).unwrap_err();
+        assert_eq!((d.span.col, d.span.len), (6, 10));
+    }
+
+    #[test]
+    fn syntax_errors() {
+        for (text, msg) in [
+            ("${APP", "unterminated `${`: expected a closing `}`"),
+            ("a ${APP:-x", "unterminated `${`: expected a closing `}`"),
+            ("${", "unterminated `${`: expected a closing `}`"),
+            ("${}", "empty variable name in `${}`"),
+            ("${1A}", "invalid variable name `1A`: names cannot start with a digit"),
+            ("${APP-x}", "unsupported modifier `-x` in `${APP...}`: use `:-`, `:+` or `:?`"),
+            ("${APP:=x}", "unsupported modifier `:=` in `${APP...}`: use `:-`, `:+` or `:?`"),
+        ] {
+            let d = err(text);
+            assert_eq!(d.code, "variable-syntax", "{text}");
+            assert_eq!(d.message, msg, "{text}");
+            assert!(check_syntax(text).is_err());
+        }
+        assert!(err("${-x}").message.starts_with("invalid variable name in `${-x}`"));
+        let d = err("ab${APP");
+        assert_eq!((d.span.col, d.span.len), (8, 5));
+        assert_eq!(err("${APP:").message, "unterminated `${`: expected a closing `}`");
+    }
+
+    #[test]
+    fn references_lists_every_name() {
+        assert_eq!(references("$A ${B} ${C:-$D} ${E:+x} ${F:?m} $$G"), ["A", "B", "C", "D", "E", "F"]);
+        assert!(references("${broken").is_empty());
+        assert!(references("plain").is_empty());
+    }
+}

@@ -1,0 +1,60 @@
+//! Golden tests for `spec::parse`: one YAML file per case.
+//!
+//! - `fixtures/valid/*.yaml` must parse; the snapshot is the model's debug dump
+//!   (spans shown as `@line:col`).
+//! - `fixtures/invalid/*.yaml` must fail; the snapshot is the rendered
+//!   diagnostics. The file name starts with the diagnostic code it
+//!   demonstrates (`<code>.yaml` or `<code>--<variant>.yaml`), and the test
+//!   checks that this code is among the diagnostics.
+//!
+//! Adding a case = adding a file, then reviewing the new snapshot
+//! (`INSTA_UPDATE=always` or `cargo insta review`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use stagecraft::diag::{render, SourceFile};
+use stagecraft::spec;
+use std::path::Path;
+
+fn load(path: &Path) -> SourceFile {
+    let text = std::fs::read_to_string(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    SourceFile::new(name, text)
+}
+
+#[test]
+fn valid_fixtures() {
+    insta::glob!("fixtures/valid/*.yaml", |path| {
+        let src = load(path);
+        match spec::parse(src.clone()) {
+            Ok(spec) => insta::assert_snapshot!(format!("{spec:#?}")),
+            Err(diags) => panic!("{} should be valid:\n{}", src.name, render(&diags, &src)),
+        }
+    });
+}
+
+#[test]
+fn invalid_fixtures() {
+    insta::glob!("fixtures/invalid/*.yaml", |path| {
+        let src = load(path);
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let code = stem.split("--").next().unwrap_or(&stem).to_string();
+        match spec::parse(src.clone()) {
+            Ok(_) => panic!("{} should be invalid", src.name),
+            Err(diags) => {
+                assert!(
+                    diags.iter().any(|d| d.code == code),
+                    "{}: expected a `{code}` diagnostic, got:\n{}",
+                    src.name,
+                    render(&diags, &src)
+                );
+                let headlines: Vec<String> = diags.iter().map(|d| d.headline(&src)).collect();
+                insta::assert_snapshot!(format!(
+                    "{}\n\n{}",
+                    headlines.join("\n"),
+                    render(&diags, &src)
+                ));
+            }
+        }
+    });
+}
