@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use llb::op::State;
 use llb::{marshal, Platform};
 
-use crate::compile::{self, EngineFeatures, Input};
+use crate::compile::{self, BaseImage, EngineFeatures, Input};
 use crate::diag::{self, Diagnostic, SourceFile};
 use crate::gateway::{error::code, Gateway, GatewayError, PlatformResult, SourceRange};
 use crate::image::Image;
@@ -26,17 +26,20 @@ pub struct BuildFailure {
     pub code: i32,
     pub message: String,
     pub source: Option<SourceRange>,
+    /// The engine's own status (e.g. a failed `run` with its source location), passed through as is.
+    pub engine_status: Option<bollard_buildkit_proto::google::rpc::Status>,
 }
 
 impl From<GatewayError> for BuildFailure {
     fn from(e: GatewayError) -> Self {
-        Self { code: code::UNKNOWN, message: e.to_string(), source: None }
+        let engine_status = e.engine_status();
+        Self { code: code::UNKNOWN, message: e.to_string(), source: None, engine_status }
     }
 }
 
 impl BuildFailure {
     pub fn plain(message: impl Into<String>) -> Self {
-        Self { code: code::INVALID_ARGUMENT, message: message.into(), source: None }
+        Self { code: code::INVALID_ARGUMENT, message: message.into(), source: None, engine_status: None }
     }
 
     /// A failure made of spec diagnostics: all of them rendered, the first one's range attached.
@@ -67,7 +70,7 @@ impl BuildFailure {
                 end_col: d.span.col,
             }
         });
-        Self { code: code::INVALID_ARGUMENT, message, source }
+        Self { code: code::INVALID_ARGUMENT, message, source, engine_status: None }
     }
 }
 
@@ -91,6 +94,7 @@ async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<SourceFile, Buil
         code: code::NOT_FOUND,
         message: format!("cannot read the spec `{}`: {e}", opts.filename),
         source: None,
+        engine_status: None,
     })?;
     if bytes.len() > MAX_SPEC_BYTES {
         return Err(BuildFailure::plain(format!("the spec `{}` is larger than {MAX_SPEC_BYTES} bytes", opts.filename)));
@@ -119,14 +123,14 @@ fn build_platform(gw: &Gateway, opts: &BuildOptions) -> Platform {
 async fn resolve_images(
     gw: &Gateway,
     wanted: Vec<(String, Platform)>,
-) -> Result<BTreeMap<(String, Platform), Image>, BuildFailure> {
+) -> Result<BTreeMap<(String, Platform), BaseImage>, BuildFailure> {
     let calls = wanted.into_iter().map(|(reference, platform)| {
         let gw = gw.clone();
         async move {
             let resolved = gw.resolve_image_config(&reference, &platform).await?;
-            let image = Image::from_base(&reference, &resolved.config, &platform)
+            let config = Image::from_base(&reference, &resolved.config, &platform)
                 .map_err(|e| BuildFailure::plain(e.to_string()))?;
-            Ok::<_, BuildFailure>(((reference, platform), image))
+            Ok::<_, BuildFailure>(((reference, platform), BaseImage { config, digest: resolved.digest }))
         }
     });
     futures::future::try_join_all(calls).await.map(|v| v.into_iter().collect())
@@ -182,12 +186,12 @@ pub fn compile_offline(src: SourceFile, opts: &BuildOptions, features: EngineFea
     let mut out = Vec::new();
     for p in &platforms {
         let plan = compile::plan(&spec, opts, p, &build).map_err(|d| diag::render(&[d], &src))?;
-        let images: BTreeMap<(String, Platform), Image> = plan
+        let images: BTreeMap<(String, Platform), BaseImage> = plan
             .images
             .into_iter()
             .map(|(r, pl)| {
-                let img = Image::scratch(&pl);
-                ((r, pl), img)
+                let config = Image::scratch(&pl);
+                ((r, pl), BaseImage { config, digest: String::new() })
             })
             .collect();
         let input = Input { spec: &spec, opts, platform: p.clone(), build_platform: build.clone(), images: &images, features };

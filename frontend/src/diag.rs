@@ -275,11 +275,7 @@ fn render_one(out: &mut String, d: &Diagnostic, src: &SourceFile) {
     let max_line = marks.iter().map(|m| m.span.line).max().unwrap_or(1);
     let gutter = max_line.to_string().len();
     let pad = " ".repeat(gutter);
-    let _ = writeln!(
-        out,
-        "{pad}--> {}:{}:{}",
-        src.name, d.span.line, d.span.col
-    );
+    let _ = writeln!(out, "{pad}--> {}:{}:{}", src.name, d.span.line, d.span.col);
     let _ = writeln!(out, "{pad} |");
     let mut last_line: Option<u32> = None;
     for m in &marks {
@@ -348,7 +344,12 @@ where
     let word_lower = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| {
             let len = c.chars().count().max(word.chars().count());
             *d <= 2.min(len.saturating_sub(1)) || (*d > 0 && *d * 3 <= len)
@@ -375,6 +376,9 @@ mod tests {
     fn suggestions() {
         assert_eq!(did_you_mean("form", ["from", "steps"]), Some("from"));
         assert_eq!(did_you_mean("xyz", ["from", "steps"]), None);
-        assert_eq!(did_you_mean("rnu", ["run", "copy", "add", "mkdir"]), Some("run"));
+        assert_eq!(
+            did_you_mean("rnu", ["run", "copy", "add", "mkdir"]),
+            Some("run")
+        );
     }
 }

@@ -105,11 +105,12 @@ fn frontend() -> Result<(), String> {
                 gw.cache_imports = opts.cache_imports.clone();
                 build::run(&gw, &opts).await
             }
-            Err(e) => Err(build::BuildFailure { code: error::code::INVALID_ARGUMENT, message: e.to_string(), source: None }),
+            Err(e) => Err(build::BuildFailure::plain(e.to_string())),
         };
         if let Err(f) = outcome {
             eprintln!("stagecraft: {}", f.message);
-            gw.return_error(error::status(f.code, &f.message, f.source.as_ref())).await.map_err(|e| e.to_string())?;
+            let status = f.engine_status.unwrap_or_else(|| error::status(f.code, &f.message, f.source.as_ref()));
+            gw.return_error(status).await.map_err(|e| e.to_string())?;
         }
         Ok::<(), String>(())
     })?;

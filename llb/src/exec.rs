@@ -44,8 +44,9 @@ pub enum CacheSharing {
 pub enum Mount {
     /// `source` (a path selected inside `state`) bound at `dest`.
     Bind { dest: String, state: State, selector: String, readonly: bool },
-    /// A persistent cache directory keyed by `id`.
-    Cache { dest: String, id: String, sharing: CacheSharing, readonly: bool },
+    /// A persistent cache directory keyed by `id`; `base` (a state and a path in
+    /// it) seeds a new cache, which is how uid, gid and mode are set.
+    Cache { dest: String, id: String, sharing: CacheSharing, readonly: bool, base: Option<(State, String)> },
     Tmpfs { dest: String, size: Option<i64> },
     Secret { dest: String, id: String, uid: u32, gid: u32, mode: u32, optional: bool },
     Ssh { dest: String, id: String, uid: u32, gid: u32, mode: u32, optional: bool },
@@ -160,11 +161,19 @@ impl Exec {
                         ..Default::default()
                     }
                 }
-                Mount::Cache { dest, id, sharing, readonly } => {
+                Mount::Cache { dest, id, sharing, readonly, base } => {
                     meta.add_cap(caps::EXEC_MOUNT_CACHE);
                     meta.add_cap(caps::EXEC_MOUNT_CACHE_SHARING);
+                    let (input, selector) = match base {
+                        Some((state, path)) => {
+                            meta.add_cap(caps::EXEC_MOUNT_SELECTOR);
+                            (input_index(state), path.clone())
+                        }
+                        None => (-1, String::new()),
+                    };
                     pb::Mount {
-                        input: -1,
+                        input,
+                        selector,
                         dest: dest.clone(),
                         output: -1,
                         readonly: *readonly,

@@ -47,7 +47,7 @@ fn exec_digest_is_pinned() {
     exec.cwd = "/src".into();
     exec.user = "1000:1000".into();
     exec.network = NetMode::None;
-    exec.mounts.push(Mount::Cache { dest: "/root/.cache".into(), id: "c1".into(), sharing: CacheSharing::Locked, readonly: false });
+    exec.mounts.push(Mount::Cache { dest: "/root/.cache".into(), id: "c1".into(), sharing: CacheSharing::Locked, readonly: false, base: None });
     exec.mounts.push(Mount::Bind { dest: "/ctx".into(), state: context(), selector: "/".into(), readonly: true });
     let out = exec.run(&busybox(), amd64(), OpMeta::default().with_name("RUN echo"));
     assert_eq!(head_digest(&out.root), "sha256:6d8d2466793eba0e8d77ed099f14cd5f72924f250fdfa4fe44a1c498aebd02cd");

@@ -14,7 +14,7 @@ use super::{resolve_path, Compiler, StageCtx};
 pub(super) fn compile_artifacts(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>) -> Result<(), Diagnostic> {
     for a in &ctx.stage.artifacts {
         ctx.step_no += 1;
-        let from = ctx.from_state(c, &a.from)?;
+        let from = ctx.source_state(c, &a.from)?;
         let path = resolve_path("/", &ctx.expand(&a.path)?);
         let dest = destination(ctx, a.to.as_ref(), false)?;
         let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;

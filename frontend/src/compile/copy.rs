@@ -49,7 +49,7 @@ pub(super) fn apply_layer(ctx: &mut StageCtx<'_, '_>, files: FileOp, link: bool,
 
 pub(super) fn compile_copy(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, cp: &Copy, span: Span) -> Result<(), Diagnostic> {
     let from = match &cp.from {
-        Some(f) => ctx.from_state(c, f)?,
+        Some(f) => ctx.source_state(c, f)?,
         None => c.context(),
     };
     let dest = destination(ctx, cp.to.as_ref(), cp.sources.len() > 1 || cp.parents)?;

@@ -56,6 +56,14 @@ pub struct Compiled {
     pub needs: Vec<State>,
 }
 
+/// A resolved base image: its config and the digest its source is pinned to.
+#[derive(Debug, Clone)]
+pub struct BaseImage {
+    pub config: Image,
+    /// `sha256:…`; empty when unknown (offline compilation).
+    pub digest: String,
+}
+
 /// Inputs of one platform's compilation.
 pub struct Input<'a> {
     pub spec: &'a Spec,
@@ -63,7 +71,7 @@ pub struct Input<'a> {
     pub platform: Platform,
     pub build_platform: Platform,
     /// Configs of resolved base images, by (normalised reference, platform).
-    pub images: &'a BTreeMap<(String, Platform), Image>,
+    pub images: &'a BTreeMap<(String, Platform), BaseImage>,
     pub features: EngineFeatures,
 }
 
@@ -209,7 +217,7 @@ impl StageCtx<'_, '_> {
     }
 
     /// The filesystem of a `from:` value (stage, image or named context) for copies and mounts.
-    pub(crate) fn from_state(&self, compiler: &mut Compiler<'_, '_>, from: &Spanned<String>) -> Result<State, Diagnostic> {
+    pub(crate) fn source_state(&self, compiler: &mut Compiler<'_, '_>, from: &Spanned<String>) -> Result<State, Diagnostic> {
         let text = self.expand(from)?;
         match self.input.spec.classify_from(&text) {
             FromRef::Stage(s) => Ok(compiler.stage(s)?.state),
@@ -355,11 +363,18 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 } else {
                     let reference = parse_reference(r, stage.from.span)?;
                     let key = (reference.to_string(), platform.clone());
-                    let image = input.images.get(&key).cloned().ok_or_else(|| {
+                    let base = input.images.get(&key).cloned().ok_or_else(|| {
                         Diagnostic::error("unresolved-image", format!("image `{reference}` was not resolved"), stage.from.span)
                     })?;
                     let meta = OpMeta::default().with_name(format!("[{} 1/{}] FROM {reference}", stage.name.value, step_total(stage)));
-                    (source::image(&reference, Constraints::for_platform(&platform), meta), image)
+                    // Pin the resolved digest, as the Dockerfile frontend does: the
+                    // definition then names exactly what was resolved, and the engine
+                    // does not rewrite the source (which would change op digests).
+                    let mut pinned = reference.clone();
+                    if !base.digest.is_empty() {
+                        pinned.digest = Some(base.digest.clone());
+                    }
+                    (source::image(&pinned, Constraints::for_platform(&platform), meta), base.config)
                 }
             }
         };

@@ -132,7 +132,7 @@ pub(super) fn compile_run(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, 
         exec.mounts.push(Mount::Tmpfs { dest, size: t.size.as_ref().map(|s| i64::try_from(s.value).unwrap_or(i64::MAX)) });
     }
     for b in &r.mounts {
-        let state = ctx.from_state(c, &b.from)?;
+        let state = ctx.source_state(c, &b.from)?;
         let selector = resolve_path("/", &ctx.expand(&b.source)?);
         let dest = resolve_path(&ctx.workdir, &ctx.expand(&b.target)?);
         exec.mounts.push(Mount::Bind { dest, state, selector, readonly: !b.readwrite });

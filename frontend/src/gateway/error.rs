@@ -54,6 +54,9 @@ pub enum GatewayError {
     Connect(String),
     #[error("{call} failed: {}", status.message())]
     Rpc { call: &'static str, status: Box<tonic::Status> },
+    /// A solve failed; the engine's status (with our source location added) is returned as is.
+    #[error("{}", status.message)]
+    Solve { status: Box<Status> },
     #[error("cannot resolve image `{reference}`: {}", status.message())]
     Resolve { reference: String, status: Box<tonic::Status> },
 }
@@ -62,6 +65,22 @@ impl GatewayError {
     pub fn rpc(call: &'static str, status: tonic::Status) -> Self {
         Self::Rpc { call, status: Box::new(status) }
     }
+
+    /// The engine's status when a solve failed: returned unchanged, it keeps
+    /// the details (vertex, source location, exit code) buildx shows.
+    pub fn engine_status(&self) -> Option<Status> {
+        match self {
+            Self::Solve { status } => Some((**status).clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The `google.rpc.Status` behind a tonic status, details included.
+pub fn engine_status(status: &tonic::Status) -> Status {
+    let details = status.details();
+    let decoded = if details.is_empty() { None } else { Status::decode(details).ok() };
+    decoded.unwrap_or_else(|| Status { code: status.code() as i32, message: status.message().to_owned(), details: Vec::new() })
 }
 
 /// gRPC codes we use (`google.rpc.Code`).
@@ -81,4 +100,58 @@ pub fn status(code: i32, message: &str, source: Option<&SourceRange>) -> Status 
         })
         .unwrap_or_default();
     Status { code, message: message.to_owned(), details }
+}
+
+/// The digest of the failing vertex named in an engine status (`errdefs.Vertex`, JSON or protobuf encoded).
+fn failed_vertex(status: &Status) -> Option<String> {
+    status.details.iter().find(|d| d.type_url.contains("errdefs.Vertex")).and_then(|d| {
+        if d.type_url.ends_with("+json") {
+            let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
+            v.get("digest")?.as_str().map(str::to_owned)
+        } else {
+            #[derive(Clone, PartialEq, Message)]
+            struct Vertex {
+                #[prost(string, tag = "1")]
+                digest: String,
+            }
+            Vertex::decode(d.value.as_slice()).ok().map(|v| v.digest)
+        }
+    })
+}
+
+/// The progress name of the failing op (`errdefs.Solve` detail, JSON encoded).
+fn failed_op_name(status: &Status) -> Option<String> {
+    let d = status.details.iter().find(|d| d.type_url.contains("errdefs.Solve") && d.type_url.ends_with("+json"))?;
+    let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
+    v.get("description")?.get("llb.customname")?.as_str().map(str::to_owned)
+}
+
+/// Adds the spec location of the failing op (from the definition's source map)
+/// to an engine status, unless the engine already attached one, so that buildx
+/// prints the YAML lines of a failing `run`.
+pub fn attach_source(status: &mut Status, def: &pb::Definition) {
+    if status.details.iter().any(|d| d.type_url.contains("errdefs.Source")) {
+        return;
+    }
+    let Some(source) = &def.source else { return };
+    // The engine may report a digest other than ours for the failing vertex
+    // (it re-encodes ops), so fall back to the op's unique progress name.
+    let by_digest = failed_vertex(status).and_then(|d| source.locations.get(&d));
+    let by_name = || {
+        let name = failed_op_name(status)?;
+        let digest = def
+            .metadata
+            .iter()
+            .find(|(_, md)| md.description.get("llb.customname") == Some(&name))
+            .map(|(d, _)| d)?;
+        source.locations.get(digest)
+    };
+    let Some(locs) = by_digest.or_else(by_name) else { return };
+    for loc in &locs.locations {
+        let info = usize::try_from(loc.source_index).ok().and_then(|i| source.infos.get(i));
+        if let Some(info) = info {
+            let detail = ErrdefsSource { info: Some(info.clone()), ranges: loc.ranges.clone() };
+            status.details.push(Any { type_url: ERRDEFS_SOURCE_TYPE_URL.to_owned(), value: detail.encode_to_vec() });
+        }
+    }
 }

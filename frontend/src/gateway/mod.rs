@@ -111,13 +111,21 @@ impl Gateway {
             Vec::new()
         };
         let req = fpb::SolveRequest {
-            definition: Some(def),
+            definition: Some(def.clone()),
             allow_result_return: true,
             allow_result_array_ref: self.caps.gateway(caps::PROTO_REF_ARRAY),
+            evaluate: true,
             cache_imports,
             ..Default::default()
         };
-        let resp = self.client.clone().solve(req).await.map_err(|s| GatewayError::rpc("solve", s))?.into_inner();
+        let resp = match self.client.clone().solve(req).await {
+            Ok(r) => r.into_inner(),
+            Err(status) => {
+                let mut engine = error::engine_status(&status);
+                error::attach_source(&mut engine, &def);
+                return Err(GatewayError::Solve { status: Box::new(engine) });
+            }
+        };
         let id = match resp.result.and_then(|r| r.result) {
             Some(ResultKind::Ref(r)) => r.id,
             Some(ResultKind::RefDeprecated(id)) => id,

@@ -37,20 +37,47 @@ pub(crate) struct Cx<'a> {
 
 const TOP_KEYS: &[&str] = &["version", "args", "stages", "target"];
 const STAGE_KEYS: &[&str] = &[
-    "from", "platform", "description", "args", "env", "workdir", "user", "shell", "needs",
-    "steps", "artifacts", "image",
+    "from",
+    "platform",
+    "description",
+    "args",
+    "env",
+    "workdir",
+    "user",
+    "shell",
+    "needs",
+    "steps",
+    "artifacts",
+    "image",
 ];
 pub(crate) const STEP_KINDS: &[&str] = &["run", "copy", "add", "mkdir"];
 const RUN_KEYS: &[&str] = &[
-    "run", "env", "workdir", "user", "description", "network", "security", "cache", "secrets",
-    "ssh", "tmpfs", "mounts",
+    "run",
+    "env",
+    "workdir",
+    "user",
+    "description",
+    "network",
+    "security",
+    "cache",
+    "secrets",
+    "ssh",
+    "tmpfs",
+    "mounts",
 ];
 const COPY_KEYS: &[&str] = &[
     "copy", "from", "to", "chmod", "chown", "include", "exclude", "parents", "link",
 ];
 const ADD_KEYS: &[&str] = &["add"];
 const ADD_INNER_KEYS: &[&str] = &[
-    "url", "checksum", "to", "chmod", "chown", "git", "ref", "keep_git_dir",
+    "url",
+    "checksum",
+    "to",
+    "chmod",
+    "chown",
+    "git",
+    "ref",
+    "keep_git_dir",
 ];
 const MKDIR_KEYS: &[&str] = &["mkdir"];
 const MKDIR_INNER_KEYS: &[&str] = &["path", "chmod", "chown"];
@@ -62,7 +89,15 @@ const MOUNT_KEYS: &[&str] = &["from", "source", "target", "readwrite"];
 const ARTIFACT_KEYS: &[&str] = &["from", "path", "to", "chmod", "chown", "link"];
 const ARG_KEYS: &[&str] = &["default", "description"];
 const IMAGE_KEYS: &[&str] = &[
-    "entrypoint", "cmd", "env", "user", "workdir", "expose", "volumes", "labels", "stop_signal",
+    "entrypoint",
+    "cmd",
+    "env",
+    "user",
+    "workdir",
+    "expose",
+    "volumes",
+    "labels",
+    "stop_signal",
     "healthcheck",
 ];
 const HEALTHCHECK_KEYS: &[&str] = &["test", "interval", "timeout", "start_period", "retries"];
@@ -81,16 +116,25 @@ impl<'n> Fields<'n> {
 
     /// The value of `key`, null included.
     fn get_raw(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, _, _)| *k == key).map(|(_, _, v)| *v)
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| *v)
     }
 
     fn key_span(&self, key: &str) -> Option<Span> {
-        self.entries.iter().find(|(k, _, _)| *k == key).map(|(_, k, _)| k.span)
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, k, _)| k.span)
     }
 }
 
 fn list(keys: &[&str]) -> String {
-    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Cx<'_> {
@@ -350,11 +394,17 @@ impl Cx<'_> {
         };
         let mut out: KeyValues = Vec::new();
         for (k, v) in entries {
-            let Some(name) = self.string(k, key) else { continue };
+            let Some(name) = self.string(k, key) else {
+                continue;
+            };
             if let Some((first, _)) = out.iter().find(|(n, _)| n.value == name.value) {
                 self.push(
-                    Diagnostic::error("duplicate-key", format!("duplicate key `{}`", name.value), k.span)
-                        .with_label(first.span, "first defined here"),
+                    Diagnostic::error(
+                        "duplicate-key",
+                        format!("duplicate key `{}`", name.value),
+                        k.span,
+                    )
+                    .with_label(first.span, "first defined here"),
                 );
                 continue;
             }
@@ -417,7 +467,10 @@ impl Cx<'_> {
             text.span,
         );
         d = match did_you_mean(&text.value, names.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`? `{key}` is one of {}", list(&names))),
+            Some(s) => d.with_help(format!(
+                "did you mean `{s}`? `{key}` is one of {}",
+                list(&names)
+            )),
             None => d.with_help(format!("`{key}` is one of {}", list(&names))),
         };
         self.push(d);
@@ -452,7 +505,7 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
     };
     if root.value == Value::Null {
         cx.push(
-            Diagnostic::error("missing-key", "the spec is empty", root.span)
+            Diagnostic::error("missing-key", "the spec is empty", cx.src.span_at(0, 0))
                 .with_help("a spec starts with `version: 1` and a `stages:` mapping"),
         );
         return draft;
@@ -487,7 +540,10 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
         draft.args = args(cx, n);
     }
     match top.get_raw("stages") {
-        None => cx.missing(root.span, "stages", "the spec"),
+        None => cx.push(
+            Diagnostic::error("missing-key", "missing key `stages`", root.span)
+                .with_help("add a `stages:` mapping with at least one stage"),
+        ),
         Some(n) => stages(cx, n, &mut draft),
     }
     draft.target = cx.opt(&top, "target", Cx::string);
@@ -501,11 +557,17 @@ fn args(cx: &mut Cx<'_>, node: &Node) -> Vec<ArgDecl> {
     };
     let mut out: Vec<ArgDecl> = Vec::new();
     for (k, v) in entries {
-        let Some(name) = cx.string(k, "args") else { continue };
+        let Some(name) = cx.string(k, "args") else {
+            continue;
+        };
         if let Some(first) = out.iter().find(|a| a.name.value == name.value) {
             cx.push(
-                Diagnostic::error("duplicate-key", format!("duplicate argument `{}`", name.value), k.span)
-                    .with_label(first.name.span, "first defined here"),
+                Diagnostic::error(
+                    "duplicate-key",
+                    format!("duplicate argument `{}`", name.value),
+                    k.span,
+                )
+                .with_label(first.name.span, "first defined here"),
             );
             continue;
         }
@@ -552,7 +614,9 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
         return;
     }
     for (k, v) in entries {
-        let Some(name) = cx.string(k, "stages") else { continue };
+        let Some(name) = cx.string(k, "stages") else {
+            continue;
+        };
         if let Some(first) = draft.stage_names.iter().find(|n| n.value == name.value) {
             cx.push(
                 Diagnostic::error(
@@ -597,7 +661,10 @@ fn stage(cx: &mut Cx<'_>, name: Spanned<String>, span: Span, node: &Node) -> Opt
     let platform = cx.check_literal(platform, validate::check_platform);
     let description = cx.opt(&f, "description", Cx::string);
     let args = f.get("args").map(|n| args(cx, n)).unwrap_or_default();
-    let env = f.get("env").map(|n| cx.key_values(n, "env", true)).unwrap_or_default();
+    let env = f
+        .get("env")
+        .map(|n| cx.key_values(n, "env", true))
+        .unwrap_or_default();
     let workdir = cx.opt(&f, "workdir", Cx::path);
     let user = cx.opt(&f, "user", Cx::path);
     let shell = f.get("shell").and_then(|n| shell(cx, n));
@@ -638,7 +705,11 @@ fn shell(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Vec<Spanned<String>>>> 
         return None;
     };
     if items.is_empty() {
-        cx.push(Diagnostic::error("invalid-value", "`shell` cannot be empty", node.span));
+        cx.push(Diagnostic::error(
+            "invalid-value",
+            "`shell` cannot be empty",
+            node.span,
+        ));
         return None;
     }
     let argv: Vec<_> = items.iter().filter_map(|n| cx.string(n, "shell")).collect();
@@ -659,10 +730,15 @@ fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
         cx.wrong_type(node, "steps", "a step (a mapping like `- run: make`)");
         return None;
     };
-    let kinds: Vec<(&str, &Node)> = entries
-        .iter()
-        .filter_map(|(k, _)| k.as_key().filter(|n| STEP_KINDS.contains(n)).map(|n| (n, k)))
-        .collect();
+    let mut kinds: Vec<(&str, &Node)> = Vec::new();
+    for (k, _) in entries {
+        // A repeated kind key is a `duplicate-key` (reported below), not two kinds.
+        if let Some(name) = k.as_key().filter(|n| STEP_KINDS.contains(n)) {
+            if !kinds.iter().any(|(seen, _)| *seen == name) {
+                kinds.push((name, k));
+            }
+        }
+    }
     let kind = match kinds.as_slice() {
         [] => {
             let guess = entries.iter().find_map(|(k, _)| {
@@ -702,14 +778,20 @@ fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
         if (kind == "add" && ADD_INNER_KEYS.contains(&key))
             || (kind == "mkdir" && MKDIR_INNER_KEYS.contains(&key))
         {
-            return Some(format!("`{key}` goes inside the `{kind}` mapping: `{kind}: {{..., {key}: ...}}`"));
+            return Some(format!(
+                "`{key}` goes inside the `{kind}` mapping: `{kind}: {{..., {key}: ...}}`"
+            ));
         }
         STEP_KINDS
             .iter()
             .find(|k| **k != kind && options_of(k).contains(&key))
             .map(|other| format!("`{key}` is an option of `{other}` steps, not `{kind}` steps"))
     };
-    let what = format!("a `{kind}` step");
+    let what = if kind == "add" {
+        "an `add` step".to_string()
+    } else {
+        format!("a `{kind}` step")
+    };
     let f = cx.fields(node, "step", &what, options_of(kind), &hint)?;
     let value = f.get_raw(kind)?;
     let before = cx.diags.len();
@@ -734,11 +816,18 @@ fn run(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run> {
             Command::Exec(argv) => argv.is_empty(),
         };
         if empty {
-            cx.push(Diagnostic::error("invalid-value", "`run` has an empty command", c.span));
+            cx.push(Diagnostic::error(
+                "invalid-value",
+                "`run` has an empty command",
+                c.span,
+            ));
             return None;
         }
     }
-    let env = f.get("env").map(|n| cx.key_values(n, "env", true)).unwrap_or_default();
+    let env = f
+        .get("env")
+        .map(|n| cx.key_values(n, "env", true))
+        .unwrap_or_default();
     let workdir = cx.opt(f, "workdir", Cx::path);
     let user = cx.opt(f, "user", Cx::path);
     let description = cx.opt(f, "description", Cx::string);
@@ -746,14 +835,21 @@ fn run(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run> {
         cx.choice(
             n,
             "network",
-            &[("default", Network::Default), ("none", Network::None), ("host", Network::Host)],
+            &[
+                ("default", Network::Default),
+                ("none", Network::None),
+                ("host", Network::Host),
+            ],
         )
     });
     let security = f.get("security").and_then(|n| {
         cx.choice(
             n,
             "security",
-            &[("sandbox", Security::Sandbox), ("insecure", Security::Insecure)],
+            &[
+                ("sandbox", Security::Sandbox),
+                ("insecure", Security::Insecure),
+            ],
         )
     });
     let cache = cx.list_of(f, "cache", |cx, n, _| cache_mount(cx, n));
@@ -799,7 +895,11 @@ fn cache_mount(cx: &mut Cx<'_>, node: &Node) -> Option<CacheMount> {
         cx.choice(
             n,
             "sharing",
-            &[("shared", Sharing::Shared), ("private", Sharing::Private), ("locked", Sharing::Locked)],
+            &[
+                ("shared", Sharing::Shared),
+                ("private", Sharing::Private),
+                ("locked", Sharing::Locked),
+            ],
         )
     });
     let readonly = cx.flag(&f, "readonly", false);
@@ -905,14 +1005,24 @@ fn bind_mount(cx: &mut Cx<'_>, node: &Node) -> Option<BindMount> {
 fn copy(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Copy> {
     let sources = cx.one_or_many(value, "copy", Cx::path);
     if sources.is_empty() && matches!(value.value, Value::Seq(_)) {
-        cx.push(Diagnostic::error("invalid-value", "`copy` has no sources", value.span));
+        cx.push(Diagnostic::error(
+            "invalid-value",
+            "`copy` has no sources",
+            value.span,
+        ));
     }
     let from = cx.opt(f, "from", Cx::path);
     let to = cx.opt(f, "to", Cx::path);
     let chmod = cx.opt(f, "chmod", Cx::file_mode);
     let chown = cx.opt(f, "chown", Cx::string);
-    let include = f.get("include").map(|n| cx.one_or_many(n, "include", Cx::string)).unwrap_or_default();
-    let exclude = f.get("exclude").map(|n| cx.one_or_many(n, "exclude", Cx::string)).unwrap_or_default();
+    let include = f
+        .get("include")
+        .map(|n| cx.one_or_many(n, "include", Cx::string))
+        .unwrap_or_default();
+    let exclude = f
+        .get("exclude")
+        .map(|n| cx.one_or_many(n, "exclude", Cx::string))
+        .unwrap_or_default();
     let parents = cx.flag(f, "parents", false);
     let link = cx.flag(f, "link", false);
     Some(Copy {
@@ -932,7 +1042,8 @@ fn add(cx: &mut Cx<'_>, node: &Node) -> Option<Add> {
     if !matches!(node.value, Value::Map(_)) {
         cx.wrong_type(node, "add", "a mapping with `url` or `git`");
         if let Some(d) = cx.diags.last_mut() {
-            d.help = Some("for example `add: {url: https://example.com/f.tgz, to: /tmp/}`".to_string());
+            d.help =
+                Some("for example `add: {url: https://example.com/f.tgz, to: /tmp/}`".to_string());
         }
         return None;
     }
@@ -952,8 +1063,14 @@ fn add(cx: &mut Cx<'_>, node: &Node) -> Option<Add> {
         }
         (None, None) => {
             cx.push(
-                Diagnostic::error("missing-key", "missing key `url` or `git` in an `add` step", node.span)
-                    .with_help("`add: {url: ..., checksum: sha256:...}` or `add: {git: ..., ref: ...}`"),
+                Diagnostic::error(
+                    "missing-key",
+                    "missing key `url` or `git` in an `add` step",
+                    node.span,
+                )
+                .with_help(
+                    "`add: {url: ..., checksum: sha256:...}` or `add: {git: ..., ref: ...}`",
+                ),
             );
             return None;
         }
@@ -970,7 +1087,10 @@ fn add(cx: &mut Cx<'_>, node: &Node) -> Option<Add> {
             let url = cx.req(&f, "url", what, Cx::path);
             let url = cx.check_literal(url, validate::check_http_url);
             let checksum = cx.check_literal(checksum, validate::check_sha256);
-            AddSource::Http { url: url?, checksum }
+            AddSource::Http {
+                url: url?,
+                checksum,
+            }
         }
         (None, Some(_)) => {
             let url = cx.req(&f, "git", what, Cx::path);
@@ -1038,7 +1158,10 @@ fn image(cx: &mut Cx<'_>, node: &Node) -> Option<ImageConfig> {
     let f = cx.fields(node, "image", "`image`", IMAGE_KEYS, &|_| None)?;
     let entrypoint = cx.opt(&f, "entrypoint", Cx::command);
     let cmd = cx.opt(&f, "cmd", Cx::command);
-    let env = f.get("env").map(|n| cx.key_values(n, "env", true)).unwrap_or_default();
+    let env = f
+        .get("env")
+        .map(|n| cx.key_values(n, "env", true))
+        .unwrap_or_default();
     let user = cx.opt(&f, "user", Cx::path);
     let workdir = cx.opt(&f, "workdir", Cx::path);
     let expose = cx.list_of(&f, "expose", |cx, n, key| {
@@ -1055,7 +1178,10 @@ fn image(cx: &mut Cx<'_>, node: &Node) -> Option<ImageConfig> {
         }
     });
     let volumes = cx.list_of(&f, "volumes", Cx::path);
-    let labels = f.get("labels").map(|n| cx.key_values(n, "labels", false)).unwrap_or_default();
+    let labels = f
+        .get("labels")
+        .map(|n| cx.key_values(n, "labels", false))
+        .unwrap_or_default();
     let stop_signal = cx.opt(&f, "stop_signal", Cx::path);
     let healthcheck = f.get("healthcheck").and_then(|n| healthcheck(cx, n));
     Some(ImageConfig {
@@ -1079,8 +1205,12 @@ fn healthcheck(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Healthcheck>> {
             return Some(Spanned::new(Healthcheck::None, node.span));
         }
         cx.push(
-            Diagnostic::error("invalid-value", format!("invalid healthcheck `{s}`"), node.span)
-                .with_help("write `healthcheck: none` or `healthcheck: {test: ..., interval: 30s}`"),
+            Diagnostic::error(
+                "invalid-value",
+                format!("invalid healthcheck `{s}`"),
+                node.span,
+            )
+            .with_help("write `healthcheck: none` or `healthcheck: {test: ..., interval: 30s}`"),
         );
         return None;
     }

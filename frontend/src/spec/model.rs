@@ -13,8 +13,8 @@
 //! no validation of its own: a value of these types built by
 //! [`crate::spec::parse`] has passed every check in `validate`.
 
-pub use crate::diag::{SourceFile, Span, Spanned};
 use crate::diag::Diagnostic;
+pub use crate::diag::{SourceFile, Span, Spanned};
 
 /// A parsed and validated spec file.
 #[derive(Clone, Debug)]
@@ -27,7 +27,8 @@ pub struct Spec {
     pub stages: Vec<Stage>,
     /// The `target:` key, naming an existing stage.
     pub target: Option<Spanned<String>>,
-    /// Non-fatal findings (severity `Warning`), for `--call=check`.
+    /// Non-fatal findings (severity `Warning`), for `--call=check`. No rule
+    /// emits warnings yet; the field is where they will go.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -165,10 +166,16 @@ pub enum Sharing {
 }
 
 /// A file mode such as `0755`: the text as written and its value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct FileMode {
     pub text: String,
     pub bits: u32,
+}
+
+impl std::fmt::Debug for FileMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileMode({:?} = 0o{:o})", self.text, self.bits)
+    }
 }
 
 /// `cache: ["/path" | {target, id, sharing, readonly, mode, uid, gid}]`.

@@ -11,6 +11,10 @@
 //! Scalars keep their source text, so `GO_VERSION: 1.10` is the string `1.10`
 //! (not the float `1.1`) and `chmod: 0755` keeps its leading zero.
 //!
+//! One deliberate extension of YAML: `${...}` may appear in plain scalars
+//! inside flow collections (`{ path: /out/${APP} }`, as in the contract's
+//! example), where YAML 1.2 would end the scalar at `{`. See [`mask_braces`].
+//!
 //! This module is NOT where the spec's keys are known: `convert` reads this
 //! tree into the model. Duplicate mapping keys are kept here (and reported there).
 
@@ -188,10 +192,58 @@ pub fn parse_yaml(src: &SourceFile) -> Result<Node, Diagnostic> {
         // not a silent boolean (the "Norway problem").
         strict_booleans: true,
     };
-    match serde_saphyr::from_str_with_options::<YSpanned<Tree>>(&src.text, options) {
-        Ok(tree) => Ok(lower(tree, src)),
+    let masked = mask_braces(&src.text);
+    let (text, unmask) = match &masked {
+        Some((text, open, close)) => (text.as_str(), Some((*open, *close))),
+        None => (src.text.as_str(), None),
+    };
+    match serde_saphyr::from_str_with_options::<YSpanned<Tree>>(text, options) {
+        Ok(tree) => Ok(lower(tree, src, unmask)),
         Err(err) => Err(yaml_error(&err, src)),
     }
+}
+
+/// Characters that can stand in for `{` and `}` inside any scalar: printable,
+/// one byte, not YAML indicators in the middle of a plain scalar, and not
+/// escapes in quoted ones.
+const MASKS: &[char] = &['`', '^', '~', '|', ';', '='];
+
+/// YAML ends a plain scalar at `{` or `}` inside a flow collection, so the
+/// contract's own `{ from: build, path: /out/${APP} }` is not valid YAML 1.2.
+/// We accept it: the braces of every `${...}` are replaced by two characters
+/// that do not occur in the text (same byte length, so every offset stays
+/// valid), and restored in the parsed strings by [`lower`]. None when there is
+/// no `${` or no free characters (then the text is parsed as is).
+fn mask_braces(text: &str) -> Option<(String, char, char)> {
+    if !text.contains("${") {
+        return None;
+    }
+    let mut free = MASKS.iter().copied().filter(|c| !text.contains(*c));
+    let (open, close) = (free.next()?, free.next()?);
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    let mut prev = '\0';
+    for c in text.chars() {
+        let replaced = match c {
+            '{' if prev == '$' => {
+                depth += 1;
+                open
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                close
+            }
+            // An unterminated `${` does not run past its line.
+            '\n' => {
+                depth = 0;
+                c
+            }
+            _ => c,
+        };
+        out.push(replaced);
+        prev = c;
+    }
+    Some((out, open, close))
 }
 
 fn span_of(loc: &serde_saphyr::Location, src: &SourceFile) -> Span {
@@ -216,7 +268,7 @@ fn span_of(loc: &serde_saphyr::Location, src: &SourceFile) -> Span {
 }
 
 /// Convert saphyr's tree into ours, attaching source text and exact spans.
-fn lower(node: YSpanned<Tree>, src: &SourceFile) -> Node {
+fn lower(node: YSpanned<Tree>, src: &SourceFile, unmask: Option<(char, char)>) -> Node {
     let span = span_of(&node.referenced, src);
     let is_alias = node.referenced != node.defined;
     // The scalar's source text, from where it is defined (aliases included).
@@ -230,17 +282,25 @@ fn lower(node: YSpanned<Tree>, src: &SourceFile) -> Node {
         Tree::Int(i) => Value::Int(i, text()),
         Tree::Float => Value::Float(text()),
         Tree::Str(s) => {
-            let span = if is_alias { span } else { exact_span(&s, span, src) };
+            let s = match unmask {
+                Some((open, close)) => s.replace(open, "{").replace(close, "}"),
+                None => s,
+            };
+            let span = if is_alias {
+                span
+            } else {
+                exact_span(&s, span, src)
+            };
             return Node {
                 value: Value::Str(s),
                 span,
             };
         }
-        Tree::Seq(items) => Value::Seq(items.into_iter().map(|i| lower(i, src)).collect()),
+        Tree::Seq(items) => Value::Seq(items.into_iter().map(|i| lower(i, src, unmask)).collect()),
         Tree::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (lower(k, src), lower(v, src)))
+                .map(|(k, v)| (lower(k, src, unmask), lower(v, src, unmask)))
                 .collect(),
         ),
     };
@@ -272,29 +332,33 @@ fn exact_span(value: &str, token: Span, src: &SourceFile) -> Span {
 
 /// One diagnostic for a document serde-saphyr rejected.
 fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
-    let span = match err.location() {
-        Some(loc) => {
-            let s = span_of(&loc, src);
-            // saphyr knows no byte offset for syntax errors: recompute it.
-            if s.offset == 0 && (s.line, s.col) != (1, 1) {
-                src.span_at(src.offset_of(s.line, s.col), 1)
-            } else {
-                s
-            }
-        }
-        None => src.span_at(0, 0),
-    };
+    // For syntax errors saphyr knows only line and column: `span_of` then
+    // computes the byte offset from them.
+    let span = err
+        .location()
+        .map_or_else(|| src.span_at(0, 0), |loc| span_of(&loc, src));
+    let aliases_help = "a build spec should be small; check its anchors (`&`) and aliases (`*`)";
     if let Some(breach) = budget_breach(err) {
-        let what = match breach {
-            BudgetBreach::Depth { .. } => format!("nested more than {MAX_DEPTH} levels deep"),
-            BudgetBreach::Aliases { .. } => format!("uses more than {MAX_ALIASES} aliases"),
-            BudgetBreach::Nodes { .. } => {
-                format!("expands to more than {MAX_NODES} values (are aliases multiplying it?)")
-            }
-            other => format!("exceeds a parser limit (`{other:?}`)"),
+        let (what, help) = match breach {
+            BudgetBreach::Depth { .. } => (
+                format!("is nested more than {MAX_DEPTH} levels deep"),
+                "a build spec needs only a few levels of nesting",
+            ),
+            BudgetBreach::Aliases { .. } => (
+                format!("uses more than {MAX_ALIASES} aliases"),
+                aliases_help,
+            ),
+            BudgetBreach::Nodes { .. } => (
+                format!("expands to more than {MAX_NODES} values"),
+                aliases_help,
+            ),
+            other => (
+                format!("exceeds a parser limit (`{other:?}`)"),
+                aliases_help,
+            ),
         };
         return Diagnostic::error("yaml-limit", format!("the yaml document {what}"), span)
-            .with_help("a build spec should be small; check the anchors (`&`) and aliases (`*`)");
+            .with_help(help);
     }
     let formatter = serde_saphyr::DefaultMessageFormatter;
     let rendered = err.render_with_options(serde_saphyr::render_options! {
@@ -311,13 +375,45 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
     if message.contains("replay") || message.contains("alias expansion") {
         return Diagnostic::error(
             "yaml-limit",
-            format!("the yaml document expands aliases too much ({message})"),
+            format!(
+                "the yaml document expands its aliases to more than {MAX_REPLAYED_EVENTS} values"
+            ),
             span,
         )
-        .with_help("a build spec should be small; check the anchors (`&`) and aliases (`*`)");
+        .with_help(aliases_help);
     }
-    let message = lowercase_first(&message);
-    Diagnostic::error("yaml-syntax", format!("invalid yaml: {message}"), span)
+    let message = backtick_tokens(&lowercase_first(&message));
+    let d = Diagnostic::error("yaml-syntax", format!("invalid yaml: {message}"), span);
+    if message.contains("tab") {
+        d.with_help("indent with spaces: yaml does not allow tabs in indentation")
+    } else {
+        d
+    }
+}
+
+/// Quote short tokens the house way: `"-"` and `':'` become `` `-` `` and `` `:` ``.
+fn backtick_tokens(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    let mut out = String::with_capacity(message.len());
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if c == '"' || c == '\'' {
+            let close = (i + 2..=i + 4).find(|&j| chars.get(j) == Some(&c));
+            if let Some(j) = close {
+                let inner: String = chars.get(i + 1..j).unwrap_or(&[]).iter().collect();
+                if !inner.contains(' ') {
+                    out.push('`');
+                    out.push_str(&inner);
+                    out.push('`');
+                    i = j + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 fn budget_breach(err: &YamlError) -> Option<&BudgetBreach> {

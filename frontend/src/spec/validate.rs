@@ -36,7 +36,13 @@ pub fn check_stage_name(name: &str) -> Result<(), (String, String)> {
         let lower: String = name
             .to_lowercase()
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "_.-".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
         let lower = lower.trim_start_matches(['_', '.', '-']).to_string();
         if !lower.is_empty() && lower != name {
@@ -50,7 +56,9 @@ pub fn check_stage_name(name: &str) -> Result<(), (String, String)> {
 
 fn is_identifier(name: &str) -> bool {
     let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
@@ -93,7 +101,9 @@ pub fn check_platform(text: &str) -> Result<(), String> {
     let parts: Vec<&str> = text.split('/').collect();
     let ok = (2..=3).contains(&parts.len())
         && parts.iter().all(|p| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         });
     if ok {
         Ok(())
@@ -108,7 +118,9 @@ pub fn check_http_url(text: &str) -> Result<(), String> {
     if text.starts_with("https://") || text.starts_with("http://") {
         Ok(())
     } else {
-        Err(format!("invalid url `{text}`: `url` must start with `https://` or `http://`"))
+        Err(format!(
+            "invalid url `{text}`: `url` must start with `https://` or `http://`"
+        ))
     }
 }
 
@@ -164,7 +176,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+        let digits = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
         let (num, tail) = rest.split_at_checked(digits).ok_or_else(err)?;
         let unit_len = tail.bytes().take_while(u8::is_ascii_alphabetic).count();
         let (unit, tail) = tail.split_at_checked(unit_len).ok_or_else(err)?;
@@ -206,7 +221,8 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
     let names: Vec<&str> = draft.stage_names.iter().map(|n| n.value.as_str()).collect();
     if let Some(t) = &draft.target {
         if !names.contains(&t.value.as_str()) {
-            cx.diags.push(unknown_stage(&t.value, t.span, "target", &names, false));
+            cx.diags
+                .push(unknown_stage(&t.value, t.span, "target", &names, false));
         }
     }
     // Stage → (stage it depends on, where), for the cycle check.
@@ -216,7 +232,9 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
         let mut from_refs: Vec<(&Spanned<String>, &str)> = vec![(&stage.from, "from")];
         for step in &stage.steps {
             match &step.kind {
-                super::model::StepKind::Copy(c) => from_refs.extend(c.from.iter().map(|f| (f, "from"))),
+                super::model::StepKind::Copy(c) => {
+                    from_refs.extend(c.from.iter().map(|f| (f, "from")))
+                }
                 super::model::StepKind::Run(r) => {
                     from_refs.extend(r.mounts.iter().map(|m| (&m.from, "from")));
                 }
@@ -236,11 +254,25 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
             if names.contains(&need.value.as_str()) {
                 edges.push((me, need.value.as_str(), need.span));
             } else {
-                cx.diags.push(unknown_stage(&need.value, need.span, "needs", &names, false));
+                cx.diags.push(unknown_stage(
+                    &need.value,
+                    need.span,
+                    "needs",
+                    &names,
+                    false,
+                ));
             }
         }
     }
-    cycles(&draft.stages.iter().map(|s| s.name.value.as_str()).collect::<Vec<_>>(), &edges, cx);
+    cycles(
+        &draft
+            .stages
+            .iter()
+            .map(|s| s.name.value.as_str())
+            .collect::<Vec<_>>(),
+        &edges,
+        cx,
+    );
 }
 
 /// Not a stage, `scratch` or an obvious image reference, and close to a stage name.
@@ -266,7 +298,14 @@ fn unknown_stage(v: &str, span: Span, key: &str, names: &[&str], may_be_image: b
             "if `{v}` is an image, write it with a tag or registry, e.g. `{v}:latest`"
         ))
     } else {
-        d.with_help(format!("stages in this spec: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
+        d.with_help(format!(
+            "stages in this spec: {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
 }
 
@@ -290,12 +329,16 @@ fn cycles(order: &[&str], edges: &[(&str, &str, Span)], cx: &mut Cx<'_>) {
                 }
             }
         }
-        let Some((last, last_span)) = closing else { continue };
+        let Some((last, last_span)) = closing else {
+            continue;
+        };
         // Walk back from `last` to `start`: the hops in reverse.
         let mut hops: Vec<(&str, &str, Span)> = vec![(last, start, last_span)];
         let mut at = last;
         while at != start {
-            let Some(&(p, span)) = parent.get(at) else { break };
+            let Some(&(p, span)) = parent.get(at) else {
+                break;
+            };
             hops.push((p, at, span));
             at = p;
         }
@@ -306,17 +349,23 @@ fn cycles(order: &[&str], edges: &[(&str, &str, Span)], cx: &mut Cx<'_>) {
             continue;
         }
         let path: Vec<&str> = hops.iter().map(|h| h.0).chain([start]).collect();
-        let Some(&(first_from, first_to, first_span)) = hops.first() else { continue };
+        let Some(&(first_from, first_to, first_span)) = hops.first() else {
+            continue;
+        };
         let mut d = Diagnostic::error(
             "stage-cycle",
-            format!("stages depend on each other in a cycle: `{}`", path.join(" -> ")),
+            format!(
+                "stages depend on each other in a cycle: `{}`",
+                path.join(" -> ")
+            ),
             first_span,
         );
         let _ = (first_from, first_to);
         for &(from, to, span) in hops.iter().skip(1) {
             d = d.with_label(span, format!("`{from}` depends on `{to}` here"));
         }
-        cx.diags.push(d.with_help("a stage cannot depend on itself, directly or through other stages"));
+        cx.diags
+            .push(d.with_help("a stage cannot depend on itself, directly or through other stages"));
     }
 }
 

@@ -211,7 +211,13 @@ impl Parser<'_> {
             }
             (None, _) | (Some(b':'), None) => return Err(unterminated(self.text.len())),
             (Some(_), _) => {
-                let rest: String = self.text.get(self.pos..).unwrap_or("").chars().take(2).collect();
+                let rest: String = self
+                    .text
+                    .get(self.pos..)
+                    .unwrap_or("")
+                    .chars()
+                    .take(2)
+                    .collect();
                 return Err(SyntaxError {
                     message: format!(
                         "unsupported modifier `{rest}` in `${{{name}...}}`: use `:-`, `:+` or `:?`"
@@ -250,7 +256,11 @@ pub fn references(text: &str) -> Vec<&str> {
         for part in parts {
             if let Part::Var { name, range, op } = part {
                 // Borrow the name from `text` itself: it sits right after `$` or `${`.
-                let skip = if text.get(range.start + 1..range.start + 2) == Some("{") { 2 } else { 1 };
+                let skip = if text.get(range.start + 1..range.start + 2) == Some("{") {
+                    2
+                } else {
+                    1
+                };
                 let at = range.start + skip;
                 if let Some(n) = text.get(at..at + name.len()) {
                     out.push(n);
@@ -373,13 +383,18 @@ fn expand_parts(
                         None => {
                             let mut msg = String::new();
                             expand_parts(word, scope, loc, &mut msg)?;
-                            let state = if found == Lookup::Undeclared { "not set" } else { "empty" };
+                            let state = if found == Lookup::Undeclared {
+                                "not set"
+                            } else {
+                                "empty"
+                            };
                             let message = if msg.is_empty() {
                                 format!("variable `{name}` is {state}")
                             } else {
                                 format!("variable `{name}` is {state}: {msg}")
                             };
-                            let mut d = Diagnostic::error("required-variable", message, loc.span(range));
+                            let mut d =
+                                Diagnostic::error("required-variable", message, loc.span(range));
                             if found == Lookup::Undeclared {
                                 if let Some(help) = suggestion(name, scope) {
                                     d = d.with_help(help);
@@ -400,7 +415,12 @@ fn suggestion(name: &str, scope: &impl Scope) -> Option<String> {
     did_you_mean(name, names.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))
 }
 
-fn undeclared(name: &str, range: &Range<usize>, scope: &impl Scope, loc: &Locator<'_>) -> Diagnostic {
+fn undeclared(
+    name: &str,
+    range: &Range<usize>,
+    scope: &impl Scope,
+    loc: &Locator<'_>,
+) -> Diagnostic {
     let help = suggestion(name, scope).unwrap_or_else(|| {
         format!("declare it under `args:`, or write `${{{name}:-}}` to allow it to be unset")
     });
@@ -413,7 +433,12 @@ fn undeclared(name: &str, range: &Range<usize>, scope: &impl Scope, loc: &Locato
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 
@@ -509,7 +534,10 @@ mod tests {
         assert_eq!(d.code, "undeclared-variable");
         assert_eq!(d.message, "undeclared variable `APPP`");
         assert_eq!(d.help.as_deref(), Some("did you mean `APP`?"));
-        assert_eq!((d.span.line, d.span.col, d.span.offset, d.span.len), (1, 11, 10, 5));
+        assert_eq!(
+            (d.span.line, d.span.col, d.span.offset, d.span.len),
+            (1, 11, 10, 5)
+        );
         let d = err("x-${GO_VERSON}");
         assert_eq!(d.help.as_deref(), Some("did you mean `GO_VERSION`?"));
         assert_eq!((d.span.col, d.span.len), (8, 12));
@@ -537,24 +565,41 @@ mod tests {
             ("a ${APP:-x", "unterminated `${`: expected a closing `}`"),
             ("${", "unterminated `${`: expected a closing `}`"),
             ("${}", "empty variable name in `${}`"),
-            ("${1A}", "invalid variable name `1A`: names cannot start with a digit"),
-            ("${APP-x}", "unsupported modifier `-x` in `${APP...}`: use `:-`, `:+` or `:?`"),
-            ("${APP:=x}", "unsupported modifier `:=` in `${APP...}`: use `:-`, `:+` or `:?`"),
+            (
+                "${1A}",
+                "invalid variable name `1A`: names cannot start with a digit",
+            ),
+            (
+                "${APP-x}",
+                "unsupported modifier `-x` in `${APP...}`: use `:-`, `:+` or `:?`",
+            ),
+            (
+                "${APP:=x}",
+                "unsupported modifier `:=` in `${APP...}`: use `:-`, `:+` or `:?`",
+            ),
         ] {
             let d = err(text);
             assert_eq!(d.code, "variable-syntax", "{text}");
             assert_eq!(d.message, msg, "{text}");
             assert!(check_syntax(text).is_err());
         }
-        assert!(err("${-x}").message.starts_with("invalid variable name in `${-x}`"));
+        assert!(err("${-x}")
+            .message
+            .starts_with("invalid variable name in `${-x}`"));
         let d = err("ab${APP");
         assert_eq!((d.span.col, d.span.len), (8, 5));
-        assert_eq!(err("${APP:").message, "unterminated `${`: expected a closing `}`");
+        assert_eq!(
+            err("${APP:").message,
+            "unterminated `${`: expected a closing `}`"
+        );
     }
 
     #[test]
     fn references_lists_every_name() {
-        assert_eq!(references("$A ${B} ${C:-$D} ${E:+x} ${F:?m} $$G"), ["A", "B", "C", "D", "E", "F"]);
+        assert_eq!(
+            references("$A ${B} ${C:-$D} ${E:+x} ${F:?m} $$G"),
+            ["A", "B", "C", "D", "E", "F"]
+        );
         assert!(references("${broken").is_empty());
         assert!(references("plain").is_empty());
     }
