@@ -288,7 +288,9 @@ impl Cx<'_> {
                 None
             }
             None => {
-                self.missing(f.node.span, key, what);
+                if !misspelled(f.node, key) {
+                    self.missing(f.node.span, key, what);
+                }
                 None
             }
         }
@@ -641,6 +643,16 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
     }
 }
 
+/// Whether `node` (a mapping) has an unknown key that is a misspelling of `key`:
+/// then the unknown-key diagnostic, with its suggestion, says it all.
+fn misspelled(node: &Node, key: &str) -> bool {
+    let Value::Map(entries) = &node.value else { return false };
+    entries
+        .iter()
+        .filter_map(|(k, _)| k.as_key())
+        .any(|name| name != key && did_you_mean(name, [key]).is_some())
+}
+
 fn stage(cx: &mut Cx<'_>, name: Spanned<String>, span: Span, node: &Node) -> Option<Stage> {
     let what = format!("stage `{}`", name.value);
     if node.value == Value::Null {
@@ -649,10 +661,13 @@ fn stage(cx: &mut Cx<'_>, name: Spanned<String>, span: Span, node: &Node) -> Opt
     }
     let f = cx.fields(node, &name.value, "a stage", STAGE_KEYS, &|_| None)?;
     let from = if f.get_raw("from").is_none() {
-        cx.push(
+        // A misspelt `from` is already reported as an unknown key with a suggestion.
+        if !misspelled(node, "from") {
+            cx.push(
             Diagnostic::error("missing-key", format!("missing key `from` in {what}"), span)
                 .with_help("a stage starts `from` a stage, `scratch` or an image"),
-        );
+            );
+        }
         None
     } else {
         cx.req(&f, "from", &what, Cx::path)

@@ -1,1 +1,219 @@
-//! Placeholder until written.
+//! End-to-end harness: builds specs through `docker buildx build` on a real
+//! engine and reads back exported files, image configs and error output.
+//!
+//! The engine is the one `scripts/engine.sh up` describes in `.engine/<lane>.env`
+//! (or the file named by `STAGECRAFT_ENGINE_ENV`), and the frontend image is
+//! `stagecraft:dev` (or `STAGECRAFT_IMAGE`), built by `scripts/frontend-image.sh`.
+//! `scripts/test.sh` prepares both. If either is missing the tests FAIL with
+//! a message saying how to prepare them: an end-to-end test never skips.
+//!
+//! This is test support, not product code: it panics freely on failures.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// A provisioned engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub env: BTreeMap<String, String>,
+    pub image: String,
+}
+
+/// The result of a build.
+#[derive(Debug)]
+pub struct Build {
+    pub success: bool,
+    /// stdout and stderr of buildx, together (buildx writes progress to stderr).
+    pub log: String,
+}
+
+impl Build {
+    pub fn assert_ok(&self) -> &Self {
+        assert!(self.success, "build failed:\n{}", self.log);
+        self
+    }
+
+    pub fn assert_failed(&self) -> &Self {
+        assert!(!self.success, "build unexpectedly succeeded:\n{}", self.log);
+        assert!(!self.log.contains("exit code: 139") && !self.log.contains("panicked"), "the frontend crashed:\n{}", self.log);
+        self
+    }
+
+    pub fn assert_log_contains(&self, needle: &str) -> &Self {
+        assert!(self.log.contains(needle), "expected `{needle}` in the build output:\n{}", self.log);
+        self
+    }
+}
+
+fn parse_env_file(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "no engine env file at {} ({e}).\nRun `scripts/test.sh` (it provisions the engine and the frontend image), \
+             or `scripts/engine.sh up main && scripts/frontend-image.sh` first.",
+            path.display()
+        )
+    });
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.trim_matches('"').trim_matches('\'').to_owned()))
+        .collect()
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Engine {
+    /// The engine of `lane` (`main` or `legacy`).
+    pub fn lane(lane: &str) -> Self {
+        let path = std::env::var("STAGECRAFT_ENGINE_ENV")
+            .ok()
+            .filter(|_| lane == "main")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join(".engine").join(format!("{lane}.env")));
+        let env = parse_env_file(&path);
+        let image = std::env::var("STAGECRAFT_IMAGE").unwrap_or_else(|_| "stagecraft:dev".to_owned());
+        let engine = Self { env, image };
+        let out = engine.docker(&["image", "inspect", "--format", "{{.Id}}", &engine.image]);
+        assert!(
+            out.status.success(),
+            "the frontend image `{}` is not on the engine ({}): run `scripts/frontend-image.sh` with the engine env sourced.\n{}",
+            engine.image,
+            engine.env.get("DOCKER_HOST").cloned().unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        engine
+    }
+
+    /// The main engine.
+    pub fn main() -> Self {
+        Self::lane("main")
+    }
+
+    pub fn is_legacy(&self) -> bool {
+        self.env.get("STAGECRAFT_LEGACY").is_some_and(|v| v == "1")
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs the engine's docker client.
+    pub fn docker(&self, args: &[&str]) -> Output {
+        let docker = self.env.get("STAGECRAFT_DOCKER").cloned().unwrap_or_else(|| "docker".to_owned());
+        self.command(&docker).args(args).output().unwrap()
+    }
+
+    /// `docker buildx build ARGS` in `dir` (or `DOCKER_BUILDKIT=1 docker build` on the legacy lane).
+    pub fn build(&self, dir: &Path, args: &[&str]) -> Build {
+        let out = if self.is_legacy() {
+            let docker = self.env.get("STAGECRAFT_DOCKER").cloned().unwrap_or_else(|| "docker".to_owned());
+            self.command(&docker).env("DOCKER_BUILDKIT", "1").arg("build").arg("--progress=plain").args(args).current_dir(dir).output().unwrap()
+        } else {
+            let buildx = self.env.get("STAGECRAFT_BUILDX").cloned().unwrap_or_default();
+            let mut cmd = if buildx.is_empty() {
+                let mut c = self.command("docker");
+                c.arg("buildx");
+                c
+            } else {
+                self.command(&buildx)
+            };
+            cmd.arg("build").arg("--progress=plain").args(args).current_dir(dir).output().unwrap()
+        };
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        Build { success: out.status.success(), log }
+    }
+
+    /// The config of image `tag` as `docker image inspect` reports it.
+    pub fn inspect(&self, tag: &str) -> serde_json::Value {
+        let out = self.docker(&["image", "inspect", tag]);
+        assert!(out.status.success(), "inspect {tag}: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v[0].clone()
+    }
+
+    /// `docker run --rm ARGS`, returning (success, stdout + stderr).
+    pub fn run(&self, args: &[&str]) -> (bool, String) {
+        let mut full = vec!["run", "--rm"];
+        full.extend_from_slice(args);
+        let out = self.docker(&full);
+        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+
+    /// A unique image tag for a test.
+    pub fn tag(&self, name: &str) -> String {
+        format!("stagecraft-e2e/{name}:{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+    }
+}
+
+/// A scratch directory for one test, under target/e2e.
+pub fn workdir(name: &str) -> PathBuf {
+    let dir = repo().join("target/e2e").join(format!("{name}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `files` (path → content) under `dir`; a spec's `# syntax=` line is set to the frontend image.
+pub fn write_files(dir: &Path, engine: &Engine, files: &[(&str, &str)]) {
+    for (path, content) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let content = content.replace("# syntax=stagecraft:dev", &format!("# syntax={}", engine.image));
+        std::fs::write(p, content).unwrap();
+    }
+}
+
+/// Copies an example folder into a scratch directory, pointing its `# syntax=` at the frontend image.
+pub fn example(name: &str, engine: &Engine) -> PathBuf {
+    let dir = workdir(name);
+    copy_dir(&repo().join("examples").join(name), &dir, engine);
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path, engine: &Engine) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_dir(&entry.path(), &dest, engine);
+        } else if entry.file_name() == "stagecraft.yaml" {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            std::fs::write(&dest, text.replace("# syntax=stagecraft:dev", &format!("# syntax={}", engine.image))).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Every file (not directory) below `dir`, as sorted relative paths.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let ft = entry.file_type().unwrap();
+            if ft.is_dir() {
+                walk(base, &entry.path(), out);
+            } else {
+                out.push(entry.path().strip_prefix(base).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every test, from a fresh machine: provision the engine (yours if one with
+# buildx is reachable, else a private one), build the frontend image, then
+# run lints, unit, snapshot and protocol tests, and the end-to-end suite
+# that builds through `docker buildx build` on that engine.
+# The end-to-end tests fail (never skip) when the engine or image is missing.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+
+env_file=$(scripts/engine.sh up main)
+# shellcheck disable=SC1090
+. "$env_file"
+export STAGECRAFT_ENGINE_ENV="$env_file"
+export STAGECRAFT_IMAGE
+STAGECRAFT_IMAGE=$(scripts/frontend-image.sh stagecraft:dev)
+
+# Snapshots are compared, never written, here.
+export INSTA_UPDATE=no
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked 2>&1 | tee target/test-output.txt
+# One line that counts every test binary's results.
+awk '/^test result:/ { p += $4; f += $6; s += $8 } END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }' target/test-output.txt
