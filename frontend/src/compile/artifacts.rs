@@ -85,7 +85,12 @@ pub(super) fn apply_image_config(ctx: &mut StageCtx<'_, '_>, img: &ImageConfig) 
                 let test = match &test.value {
                     Command::Shell(s) => vec!["CMD-SHELL".to_owned(), ctx.expand(&Spanned::new(s.clone(), test.span))?],
                     Command::Exec(argv) => {
-                        let mut t = vec!["CMD".to_owned()];
+                        let mut t = Vec::with_capacity(argv.len() + 1);
+                        // Docker's own form (`["CMD", ...]`, `["CMD-SHELL", "..."]`) is kept as written.
+                        let docker_form = argv.first().is_some_and(|a| matches!(a.value.as_str(), "CMD" | "CMD-SHELL" | "NONE"));
+                        if !docker_form {
+                            t.push("CMD".to_owned());
+                        }
                         for a in argv {
                             t.push(ctx.expand(a)?);
                         }

@@ -66,13 +66,16 @@ pub(super) fn compile_copy(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>,
         let src = ctx.expand(s)?;
         shown.push(src.clone());
         let abs = resolve_path("/", &src);
-        let to = if cp.parents {
-            let parent = abs.trim_end_matches('/').rsplit_once('/').map_or("", |(p, _)| p);
-            resolve_path(&dest, &format!(".{parent}/"))
+        if cp.parents {
+            // Keep each match's path relative to the source root: copy the root,
+            // filtered to what the source (a path or glob) selects.
+            let mut o = opts.clone();
+            let pattern = abs.trim_start_matches('/').trim_end_matches('/').to_owned();
+            o.include_patterns = if pattern.is_empty() { opts.include_patterns.clone() } else { vec![pattern] };
+            files = files.copy(&from, "/", &dest, o);
         } else {
-            dest.clone()
-        };
-        files = files.copy(&from, &abs, &to, opts.clone());
+            files = files.copy(&from, &abs, &dest, opts.clone());
+        }
     }
     let text = format!("COPY {} {dest}", shown.join(" "));
     let meta = ctx.meta(&text, span);
