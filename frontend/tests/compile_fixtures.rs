@@ -43,10 +43,10 @@ fn check(path: &Path) {
 
 #[test]
 fn valid_fixtures_compile_deterministically() {
-    insta::glob!("fixtures/valid/*.yaml", |path| check(path));
+    insta::glob!("fixtures/valid/*.yaml", check);
 }
 
 #[test]
 fn examples_compile_deterministically() {
-    insta::glob!("../../examples", "*/stagecraft.yaml", |path| check(path));
+    insta::glob!("../../examples", "*/stagecraft.yaml", check);
 }
