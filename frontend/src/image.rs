@@ -20,16 +20,25 @@ pub struct Empty {}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Healthcheck {
-    #[serde(rename = "Test", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "Test", default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub test: Vec<String>,
-    #[serde(rename = "Interval", default, skip_serializing_if = "is_zero")]
+    #[serde(rename = "Interval", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
     pub interval: i64,
-    #[serde(rename = "Timeout", default, skip_serializing_if = "is_zero")]
+    #[serde(rename = "Timeout", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
     pub timeout: i64,
-    #[serde(rename = "StartPeriod", default, skip_serializing_if = "is_zero")]
+    #[serde(rename = "StartPeriod", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
     pub start_period: i64,
-    #[serde(rename = "Retries", default, skip_serializing_if = "is_zero")]
+    #[serde(rename = "Retries", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
     pub retries: i64,
+}
+
+/// Base image configs often carry `null` for empty values (`"Labels": null`): read those as empty.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -39,65 +48,65 @@ fn is_zero(v: &i64) -> bool {
 /// The runtime part of an image config (`config` in the OCI JSON).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerConfig {
-    #[serde(rename = "User", default, skip_serializing_if = "String::is_empty")]
+    #[serde(rename = "User", default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub user: String,
-    #[serde(rename = "ExposedPorts", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(rename = "ExposedPorts", default, deserialize_with = "nullable", skip_serializing_if = "BTreeMap::is_empty")]
     pub exposed_ports: BTreeMap<String, Empty>,
-    #[serde(rename = "Env", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "Env", default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<String>,
-    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Entrypoint", default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Cmd", default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
-    #[serde(rename = "Volumes", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(rename = "Volumes", default, deserialize_with = "nullable", skip_serializing_if = "BTreeMap::is_empty")]
     pub volumes: BTreeMap<String, Empty>,
-    #[serde(rename = "WorkingDir", default, skip_serializing_if = "String::is_empty")]
+    #[serde(rename = "WorkingDir", default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
-    #[serde(rename = "Labels", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(rename = "Labels", default, deserialize_with = "nullable", skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
-    #[serde(rename = "StopSignal", default, skip_serializing_if = "String::is_empty")]
+    #[serde(rename = "StopSignal", default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub stop_signal: String,
-    #[serde(rename = "Healthcheck", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Healthcheck", default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
-    #[serde(rename = "Shell", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "Shell", default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub shell: Vec<String>,
 }
 
 /// One history entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub created_by: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub comment: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "std::ops::Not::not")]
     pub empty_layer: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RootFs {
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "nullable")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub diff_ids: Vec<String>,
 }
 
 /// An OCI image config.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub architecture: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub os: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub variant: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub config: ContainerConfig,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub rootfs: RootFs,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<History>,
 }
 
@@ -198,6 +207,10 @@ mod tests {
         let a = img.to_json();
         assert_eq!(a, Image::from_base("busybox", base, &p).map(|mut i| { i.set_env("A", "2"); i.set_env("B", "3"); i.to_json() }).unwrap());
         assert!(Image::from_base("x", b"{", &p).is_err());
+        let nulls = br#"{"architecture":"amd64","os":"linux","config":{"Env":null,"Labels":null,"Entrypoint":null,"Cmd":null,"Volumes":null,"User":null},"history":null,"rootfs":null}"#;
+        let img = Image::from_base("legacy", nulls, &p).unwrap();
+        assert_eq!(img.config.entrypoint, None);
+        assert!(img.config.labels.is_empty());
         assert_eq!(Image::scratch(&p).env_value("PATH"), Some(DEFAULT_PATH));
     }
 }
