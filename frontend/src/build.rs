@@ -74,15 +74,18 @@ impl BuildFailure {
     }
 }
 
-/// Reads the spec named by the `filename` option from the spec's local source.
-async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<SourceFile, BuildFailure> {
+/// Reads the spec named by the `filename` option from the spec's local
+/// source, and the ignore file beside it (`<file>.dockerignore`) if any.
+async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<(SourceFile, Option<Vec<u8>>), BuildFailure> {
+    let ignore_name = format!("{}.dockerignore", opts.filename);
+    let names = vec![opts.filename.clone(), ignore_name.clone()];
     let local = llb::source::local(
         &opts.spec_local,
         &llb::source::LocalOptions {
             session_id: opts.session_id.clone(),
             shared_key_hint: opts.filename.clone(),
-            include_patterns: vec![opts.filename.clone()],
-            follow_paths: vec![opts.filename.clone()],
+            include_patterns: names.clone(),
+            follow_paths: names,
             ..Default::default()
         },
         Default::default(),
@@ -100,7 +103,42 @@ async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<SourceFile, Buil
         return Err(BuildFailure::plain(format!("the spec `{}` is larger than {MAX_SPEC_BYTES} bytes", opts.filename)));
     }
     let text = String::from_utf8(bytes).map_err(|_| BuildFailure::plain(format!("the spec `{}` is not UTF-8", opts.filename)))?;
-    Ok(SourceFile::new(opts.filename.clone(), text))
+    // A missing ignore file is not an error.
+    let ignore = gw.read_file(&r, &ignore_name).await.ok();
+    Ok((SourceFile::new(opts.filename.clone(), text), ignore))
+}
+
+/// The context's `.dockerignore`, if any (read only when the spec has no ignore file of its own).
+async fn read_context_ignore(gw: &Gateway, opts: &BuildOptions) -> Result<Option<Vec<u8>>, BuildFailure> {
+    let local = llb::source::local(
+        &opts.context_local,
+        &llb::source::LocalOptions {
+            session_id: opts.session_id.clone(),
+            shared_key_hint: opts.context_local.clone(),
+            include_patterns: vec![".dockerignore".to_owned()],
+            follow_paths: vec![".dockerignore".to_owned()],
+            ..Default::default()
+        },
+        Default::default(),
+        llb::OpMeta::default().with_name("[internal] load .dockerignore"),
+    );
+    let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
+    let r = gw.solve(def).await?;
+    Ok(gw.read_file(&r, ".dockerignore").await.ok())
+}
+
+/// Patterns of an ignore file: one per line, `#` comments and blank lines skipped.
+pub fn parse_ignore(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (neg, pat) = l.strip_prefix('!').map_or(("", l), |p| ("!", p.trim()));
+            let pat = pat.trim_start_matches('/');
+            format!("{neg}{}", if pat.is_empty() { "." } else { pat })
+        })
+        .collect()
 }
 
 /// The target platforms: `--platform`, else the engine's native platform.
@@ -138,7 +176,14 @@ async fn resolve_images(
 
 /// The whole build, from options to `Return`.
 pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> {
-    let src = read_spec(gw, opts).await?;
+    let (src, spec_ignore) = read_spec(gw, opts).await?;
+    let ignore = match spec_ignore {
+        Some(i) => Some(i),
+        None => read_context_ignore(gw, opts).await?,
+    };
+    let mut opts = opts.clone();
+    opts.context_excludes = ignore.as_deref().map(parse_ignore).unwrap_or_default();
+    let opts = &opts;
     let spec: Spec = spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);

@@ -69,6 +69,9 @@ pub struct BuildOptions {
     pub context_local: String,
     /// Platforms of the workers, first is the build platform.
     pub worker_platforms: Vec<Platform>,
+    /// Exclude patterns for the build context, from `<file>.dockerignore` or
+    /// the context's `.dockerignore` (filled in by `build`, not an option).
+    pub context_excludes: Vec<String>,
 }
 
 /// An option with a value we cannot use.

@@ -42,12 +42,13 @@ impl ChownOpt {
         }
     }
 
-    fn to_pb(&self) -> pb::ChownOpt {
+    /// Names are looked up in `/etc/passwd` and `/etc/group` of the action's own input (`base`).
+    fn to_pb(&self, base: i64) -> pb::ChownOpt {
         let conv = |u: &Option<UserOpt>| {
             u.as_ref().map(|u| pb::UserOpt {
                 user: Some(match u {
                     UserOpt::Id(id) => pb::user_opt::User::ById(*id),
-                    UserOpt::Name(name) => pb::user_opt::User::ByName(pb::NamedUserOpt { name: name.clone(), input: -1 }),
+                    UserOpt::Name(name) => pb::user_opt::User::ByName(pb::NamedUserOpt { name: name.clone(), input: base }),
                 }),
             })
         };
@@ -179,7 +180,7 @@ impl FileOp {
                         pb::file_action::Action::Copy(pb::FileActionCopy {
                             src: src.clone(),
                             dest: dest.clone(),
-                            owner: opts.owner.as_ref().map(ChownOpt::to_pb),
+                            owner: opts.owner.as_ref().map(|o| o.to_pb(input)),
                             mode: opts.mode.map_or(-1, to_i32),
                             follow_symlink: opts.follow_symlinks,
                             dir_copy_contents: opts.dir_copy_contents,
@@ -199,7 +200,7 @@ impl FileOp {
                         path: path.clone(),
                         mode: to_i32(*mode),
                         make_parents: *parents,
-                        owner: owner.as_ref().map(ChownOpt::to_pb),
+                        owner: owner.as_ref().map(|o| o.to_pb(input)),
                         timestamp: -1,
                     }),
                     -1,
@@ -209,7 +210,7 @@ impl FileOp {
                         path: path.clone(),
                         mode: to_i32(*mode),
                         data: data.clone(),
-                        owner: owner.as_ref().map(ChownOpt::to_pb),
+                        owner: owner.as_ref().map(|o| o.to_pb(input)),
                         timestamp: -1,
                     }),
                     -1,

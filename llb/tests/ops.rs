@@ -60,7 +60,7 @@ fn file_digest_is_pinned() {
         .mkdir("/app", 0o755, true, None)
         .copy(&context(), "/go.mod", "/app/", opts)
         .apply(&busybox(), amd64(), OpMeta::default());
-    assert_eq!(head_digest(&st), "sha256:b7db9aede1a1b2b3ea2c724d0d94745339f662090bbe6351b71258ebfc06ca10");
+    assert_eq!(head_digest(&st), "sha256:c15bc936a0390feb410acd7b1ef5b765b3b937afcd77674cecc3cff2673bdda7");
 }
 
 #[test]

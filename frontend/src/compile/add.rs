@@ -30,7 +30,7 @@ pub(super) fn compile_add(ctx: &mut StageCtx<'_, '_>, a: &Add, span: Span) -> Re
                 filename: filename.clone(),
                 ..Default::default()
             };
-            let st = source::http(&url_text, &http, ctx.constraints(), OpMeta::default().with_name(format!("[internal] download {url_text}")));
+            let st = source::http(&url_text, &http, ctx.constraints(), OpMeta::default().with_name(format!("[internal] download {url_text}")).with_location(Some(ctx.location(span))));
             (st, format!("/{filename}"), format!("ADD {url_text}"))
         }
         AddSource::Git { url, ref_, keep_git_dir, checksum } => {
@@ -40,7 +40,7 @@ pub(super) fn compile_add(ctx: &mut StageCtx<'_, '_>, a: &Add, span: Span) -> Re
                 (Some(r), None) => ctx.expand(r)?,
                 (None, None) => String::new(),
             };
-            let st = source::git(&url_text, &reference, *keep_git_dir, ctx.constraints(), OpMeta::default().with_name(format!("[internal] git {url_text}")));
+            let st = source::git(&url_text, &reference, *keep_git_dir, ctx.constraints(), OpMeta::default().with_name(format!("[internal] git {url_text}")).with_location(Some(ctx.location(span))));
             (st, "/".to_owned(), format!("ADD {url_text}"))
         }
     };

@@ -21,8 +21,8 @@ pub(super) fn compile_artifacts(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_,
         let from_name = ctx.expand(&a.from)?;
         let text = format!("ARTIFACT {from_name}:{path} {dest}");
         let meta = ctx.meta(&text, a.span);
-        let files = llb::FileOp::new().copy(&from, &path, &dest, opts);
-        apply_layer(ctx, files, a.link, c.input.features.merge_op, meta);
+        let files = llb::FileOp::new().copy(&from, &path, &dest, opts.clone());
+        apply_layer(ctx, files, &opts, a.link, c.input.features.merge_op, meta);
         ctx.image.add_history(text, false);
     }
     Ok(())

@@ -37,9 +37,14 @@ pub(super) fn destination(ctx: &StageCtx<'_, '_>, to: Option<&Spanned<String>>, 
     Ok(dest)
 }
 
-/// Applies `files` to the stage: on top of it, or as an independent layer merged on top.
-pub(super) fn apply_layer(ctx: &mut StageCtx<'_, '_>, files: FileOp, link: bool, merge_op: bool, meta: OpMeta) {
-    if link && merge_op {
+/// Applies `files` to the stage: on top of it, or as an independent layer
+/// merged on top. A layer built on scratch has no `/etc/passwd`, so copies
+/// that chown by name are applied on top of the stage instead.
+pub(super) fn apply_layer(ctx: &mut StageCtx<'_, '_>, files: FileOp, opts: &CopyOptions, link: bool, merge_op: bool, meta: OpMeta) {
+    let by_name = opts.owner.as_ref().is_some_and(|o| {
+        matches!(o.user, Some(llb::UserOpt::Name(_))) || matches!(o.group, Some(llb::UserOpt::Name(_)))
+    });
+    if link && merge_op && !by_name {
         let layer = files.apply(&State::scratch(), ctx.constraints(), meta.clone());
         ctx.state = merge::merge(&[ctx.state.clone(), layer], ctx.constraints(), meta);
     } else {
@@ -79,7 +84,7 @@ pub(super) fn compile_copy(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>,
     }
     let text = format!("COPY {} {dest}", shown.join(" "));
     let meta = ctx.meta(&text, span);
-    apply_layer(ctx, files, cp.link, c.input.features.merge_op, meta);
+    apply_layer(ctx, files, &opts, cp.link, c.input.features.merge_op, meta);
     ctx.image.add_history(text, false);
     Ok(())
 }

@@ -294,6 +294,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
         let opts = LocalOptions {
             session_id: self.input.opts.session_id.clone(),
             shared_key_hint: self.input.opts.context_local.clone(),
+            exclude_patterns: self.input.opts.context_excludes.clone(),
             ..Default::default()
         };
         let st = source::local(

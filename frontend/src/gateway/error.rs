@@ -126,10 +126,23 @@ fn failed_op_name(status: &Status) -> Option<String> {
     v.get("description")?.get("llb.customname")?.as_str().map(str::to_owned)
 }
 
+/// Rewrites engine messages that are terse about what went wrong in spec terms.
+fn explain(status: &mut Status) {
+    let name = failed_op_name(status).unwrap_or_default();
+    if let (Some(url), Some(rest)) = (name.strip_prefix("[internal] download "), status.message.strip_prefix("digest mismatch ")) {
+        let (actual, expected) = rest.split_once(": ").unwrap_or((rest, "?"));
+        status.message = format!(
+            "checksum mismatch for `{url}`: the spec expects `{expected}` but the download is `{actual}` (engine: {})",
+            status.message
+        );
+    }
+}
+
 /// Adds the spec location of the failing op (from the definition's source map)
 /// to an engine status, unless the engine already attached one, so that buildx
 /// prints the YAML lines of a failing `run`.
 pub fn attach_source(status: &mut Status, def: &pb::Definition) {
+    explain(status);
     if status.details.iter().any(|d| d.type_url.contains("errdefs.Source")) {
         return;
     }

@@ -1,0 +1,203 @@
+//! `copy`, `add` and `mkdir` on the real engine.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::process::{Child, Command, Stdio};
+
+use e2e::{files_below, workdir, write_files, Engine};
+
+fn export(engine: &Engine, dir: &std::path::Path, extra: &[&str]) -> (e2e::Build, std::path::PathBuf) {
+    let out = dir.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let dest = format!("type=local,dest={}", out.display());
+    let mut args = vec!["-f", "stagecraft.yaml", "-o", dest.as_str()];
+    args.extend_from_slice(extra);
+    args.push(".");
+    (engine.build(dir, &args), out)
+}
+
+/// A child process killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("nothing listens on 127.0.0.1:{port}");
+}
+
+#[test]
+fn copy_globs_chmod_chown_include_exclude_parents_and_from_image() {
+    let engine = Engine::main();
+    let dir = workdir("copy-features");
+    let spec = r#"# syntax=stagecraft:dev
+version: 1
+stages:
+  a:
+    from: busybox
+    workdir: /w
+    steps:
+      - copy: ["src/*.txt"]
+        to: globbed/
+      - copy: src/run.sh
+        to: /bin/run-it
+        chmod: "0750"
+        chown: "1234:5678"
+      - copy: src
+        to: filtered/
+        include: ["*.txt", "*.md"]
+        exclude: ["b.*"]
+      - copy: ["src/deep/**/*.md"]
+        to: kept/
+        parents: true
+      - copy: /bin/busybox
+        from: busybox
+        to: /copied/busybox
+      - copy: src/a.txt
+        to: linked/a.txt
+        link: true
+      - mkdir: /made/deep/dir
+      - mkdir: { path: /private, chmod: "0700", chown: "1000:1000" }
+      - run: |
+          mkdir -p /out
+          stat -c '%a %u %g' /bin/run-it > /out/run-it.stat
+          stat -c '%a %u %g' /private > /out/private.stat
+          test -d /made/deep/dir && echo yes > /out/mkdir
+          ls /w/globbed | sort > /out/globbed
+          ls /w/filtered | sort > /out/filtered
+          find /w/kept -type f | sort > /out/kept
+          test -x /copied/busybox && echo yes > /out/from-image
+          cat /w/linked/a.txt > /out/linked
+"#;
+    write_files(
+        &dir,
+        &engine,
+        &[
+            ("stagecraft.yaml", spec),
+            ("src/a.txt", "a\n"),
+            ("src/b.txt", "b\n"),
+            ("src/c.md", "c\n"),
+            ("src/run.sh", "#!/bin/sh\necho run\n"),
+            ("src/deep/x/y.md", "y\n"),
+            ("src/deep/z.txt", "z\n"),
+        ],
+    );
+    let (b, out) = export(&engine, &dir, &["--target", "a"]);
+    b.assert_ok();
+    let read = |f: &str| std::fs::read_to_string(out.join("out").join(f)).unwrap();
+    assert_eq!(read("run-it.stat"), "750 1234 5678\n");
+    assert_eq!(read("private.stat"), "700 1000 1000\n");
+    assert_eq!(read("mkdir"), "yes\n");
+    assert_eq!(read("globbed"), "a.txt\nb.txt\n");
+    assert_eq!(read("filtered"), "a.txt\nc.md\n");
+    assert_eq!(read("kept"), "/w/kept/src/deep/x/y.md\n");
+    assert_eq!(read("from-image"), "yes\n");
+    assert_eq!(read("linked"), "a\n");
+}
+
+#[test]
+fn copy_chown_by_name_uses_the_stage_users() {
+    let engine = Engine::main();
+    let dir = workdir("copy-chown-name");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo 'app:x:4321:4321::/:/bin/sh' >> /etc/passwd && echo 'grp:x:8765:' >> /etc/group\n      - copy: f.txt\n        to: /f.txt\n        chown: app:grp\n      - run: mkdir -p /out && stat -c '%u %g' /f.txt > /out/stat\n";
+    write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("f.txt", "f")]);
+    let (b, out) = export(&engine, &dir, &[]);
+    b.assert_ok();
+    assert_eq!(std::fs::read_to_string(out.join("out/stat")).unwrap(), "4321 8765\n");
+}
+
+#[test]
+fn add_http_checks_the_checksum() {
+    let engine = Engine::main();
+    let served = workdir("http-served");
+    std::fs::write(served.join("tool.txt"), "downloaded tool\n").unwrap();
+    let port = free_port();
+    let _server = Server(
+        Command::new("python3")
+            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+            .current_dir(&served)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port);
+    let good = "sha256:6c3f0ad4e9e84b3b5a8f5b5d3f4bd8b1c9b5f1b6b0f0b0c5f4d5b3b9c2b7a6f1";
+    let actual = {
+        let out = Command::new("sha256sum").arg(served.join("tool.txt")).output().unwrap();
+        format!("sha256:{}", String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap())
+    };
+    assert_ne!(good, actual);
+    let url = format!("http://127.0.0.1:{port}/tool.txt");
+    let spec = |sum: &str| {
+        format!(
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - add: {{ url: \"{url}\", checksum: \"{sum}\", to: /tools/, chmod: \"0755\" }}\n"
+        )
+    };
+    let dir = workdir("add-http");
+    write_files(&dir, &engine, &[("stagecraft.yaml", &spec(&actual))]);
+    let (b, out) = export(&engine, &dir, &[]);
+    b.assert_ok();
+    assert_eq!(std::fs::read_to_string(out.join("tools/tool.txt")).unwrap(), "downloaded tool\n");
+
+    let bad = workdir("add-http-bad");
+    write_files(&bad, &engine, &[("stagecraft.yaml", &spec(good))]);
+    export(&engine, &bad, &[]).0.assert_failed().assert_log_contains("checksum mismatch for `").assert_log_contains(">>>       - add:");
+}
+
+#[test]
+fn add_git_with_ref_and_keep_git_dir() {
+    let engine = Engine::main();
+    let root = workdir("git-served");
+    let repo = root.join("repo.git");
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        let out = Command::new("git").args(args).current_dir(dir).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("hello.txt"), "v1\n").unwrap();
+    git(&work, &["add", "."]);
+    git(&work, &["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "v1"]);
+    git(&work, &["tag", "v1"]);
+    std::fs::write(work.join("hello.txt"), "v2\n").unwrap();
+    git(&work, &["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qam", "v2"]);
+    git(&root, &["clone", "-q", "--bare", work.to_str().unwrap(), repo.to_str().unwrap()]);
+    let port = free_port();
+    let _daemon = Server(
+        Command::new("git")
+            .args(["daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", &format!("--port={port}"), &format!("--base-path={}", root.display())])
+            .arg(root.to_str().unwrap())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port);
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - add: {{ git: \"git://127.0.0.1:{port}/repo.git\", ref: v1, to: /v1 }}\n      - add: {{ git: \"git://127.0.0.1:{port}/repo.git\", ref: main, to: /main, keep_git_dir: true }}\n"
+    );
+    let dir = workdir("add-git");
+    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    let (b, out) = export(&engine, &dir, &[]);
+    b.assert_ok();
+    assert_eq!(std::fs::read_to_string(out.join("v1/hello.txt")).unwrap(), "v1\n");
+    assert_eq!(std::fs::read_to_string(out.join("main/hello.txt")).unwrap(), "v2\n");
+    assert!(!out.join("v1/.git").exists(), "{:?}", files_below(&out));
+    assert!(out.join("main/.git").exists(), "{:?}", files_below(&out));
+}
