@@ -177,6 +177,24 @@ async fn resolve_images(
 /// The whole build, from options to `Return`.
 pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> {
     let (src, spec_ignore) = read_spec(gw, opts).await?;
+    let spec: Spec = spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
+    let platforms = target_platforms(gw, opts);
+    let build = build_platform(gw, opts);
+    let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
+    if let Some(request) = &opts.request_id {
+        let target = compile::target_stage(&spec, opts).map_err(fail)?;
+        if request == crate::subrequests::LINT {
+            // A check also compiles every platform's plan, so undeclared variables are reported.
+            for p in &platforms {
+                compile::plan(&spec, opts, p, &build).map_err(fail)?;
+            }
+        }
+        let meta = crate::subrequests::answer(request, &spec, opts, &target.name.value)
+            .map_err(|e| BuildFailure { code: code::UNIMPLEMENTED, ..BuildFailure::plain(e.to_string()) })?;
+        gw.return_metadata(meta).await?;
+        return Ok(());
+    }
+    // Only a valid spec that will build costs a look at the context's ignore file.
     let ignore = match spec_ignore {
         Some(i) => Some(i),
         None => read_context_ignore(gw, opts).await?,
@@ -184,10 +202,6 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     let mut opts = opts.clone();
     opts.context_excludes = ignore.as_deref().map(parse_ignore).unwrap_or_default();
     let opts = &opts;
-    let spec: Spec = spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
-    let platforms = target_platforms(gw, opts);
-    let build = build_platform(gw, opts);
-    let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
     let mut wanted = std::collections::BTreeSet::new();
     for p in &platforms {
         let plan = compile::plan(&spec, opts, p, &build).map_err(fail)?;
@@ -220,6 +234,31 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     let results = futures::future::try_join_all(solves).await?;
     gw.return_result(results, BTreeMap::new()).await?;
     Ok(())
+}
+
+/// One frontend session: options from the gateway environment, the build,
+/// and its outcome returned to BuildKit (a failure as a status whose message
+/// and details buildx shows). The outer error means talking to BuildKit
+/// failed; the inner result is the build's outcome, already reported.
+pub async fn serve(gw: &mut Gateway, env: &BTreeMap<String, String>) -> Result<Result<(), BuildFailure>, GatewayError> {
+    let outcome = match BuildOptions::from_env(env) {
+        Ok(opts) => {
+            gw.session_id = opts.session_id.clone();
+            gw.cache_imports = opts.cache_imports.clone();
+            run(gw, &opts).await
+        }
+        Err(e) => Err(BuildFailure::plain(e.to_string())),
+    };
+    if let Err(f) = &outcome {
+        // stderr reaches the daemon log only; the user sees the returned status.
+        eprintln!("stagecraft: {}", f.message);
+        let status = f
+            .engine_status
+            .clone()
+            .unwrap_or_else(|| crate::gateway::error::status(f.code, &f.message, f.source.as_ref()));
+        gw.return_error(status).await?;
+    }
+    Ok(outcome)
 }
 
 /// Compiles without an engine, for `stagecraft compile` and snapshot tests:

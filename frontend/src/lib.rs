@@ -11,3 +11,4 @@ pub mod options;
 pub mod image;
 pub mod compile;
 pub mod build;
+pub mod subrequests;

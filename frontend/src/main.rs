@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use stagecraft::build::{self, compile_offline};
 use stagecraft::compile::EngineFeatures;
 use stagecraft::diag::SourceFile;
-use stagecraft::gateway::{error, transport, Gateway};
+use stagecraft::gateway::{transport, Gateway};
 use stagecraft::options::BuildOptions;
 
 #[derive(Parser)]
@@ -99,19 +99,8 @@ fn frontend() -> Result<(), String> {
         let env: BTreeMap<String, String> = std::env::vars_os()
             .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
             .collect();
-        let outcome = match BuildOptions::from_env(&env) {
-            Ok(opts) => {
-                gw.session_id = opts.session_id.clone();
-                gw.cache_imports = opts.cache_imports.clone();
-                build::run(&gw, &opts).await
-            }
-            Err(e) => Err(build::BuildFailure::plain(e.to_string())),
-        };
-        if let Err(f) = outcome {
-            eprintln!("stagecraft: {}", f.message);
-            let status = f.engine_status.unwrap_or_else(|| error::status(f.code, &f.message, f.source.as_ref()));
-            gw.return_error(status).await.map_err(|e| e.to_string())?;
-        }
+        // A build failure has been returned to BuildKit, which shows it; exit 0 either way.
+        let _outcome = build::serve(&mut gw, &env).await.map_err(|e| e.to_string())?;
         Ok::<(), String>(())
     })?;
     // Exit at once: lingering runtime threads would keep the build waiting.

@@ -346,11 +346,10 @@ impl<'a, 'b> Compiler<'a, 'b> {
     fn compile_stage(&mut self, stage: &'a Stage) -> Result<StageResult, Diagnostic> {
         let input = self.input;
         let spec = input.spec;
+        // TARGET* stay the build's target even in a stage with its own
+        // platform (cross-compilation on ${BUILDPLATFORM}), as in a Dockerfile.
         let mut scope = StageScope::for_stage(spec, stage, input.opts, &input.platform, &input.build_platform);
         let platform = stage_platform(input, stage, &scope)?;
-        if platform != input.platform {
-            scope = StageScope::for_stage(spec, stage, input.opts, &platform, &input.build_platform);
-        }
         let from = scope.expand(&stage.from, &spec.source)?;
         let (state, mut image) = match spec.classify_from(&from) {
             FromRef::Stage(s) => {

@@ -47,7 +47,18 @@ impl StageScope {
         let mut args = BTreeMap::new();
         declare(&mut args, &spec.args, opts);
         declare(&mut args, &stage.args, opts);
-        Self { builtins: builtins(target, build), env: BTreeMap::new(), args }
+        let builtins = builtins(target, build);
+        // Declaring a built-in without a value (`args: {TARGETARCH: }`) takes
+        // the built-in's value and exports it to `run` steps, as `ARG
+        // TARGETARCH` does in a Dockerfile.
+        for (name, value) in args.iter_mut() {
+            if value.is_none() {
+                if let Some(b) = builtins.get(name) {
+                    value.clone_from(b);
+                }
+            }
+        }
+        Self { builtins, env: BTreeMap::new(), args }
     }
 
     /// Adds or replaces an environment variable (arguments still take precedence).
