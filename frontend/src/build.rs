@@ -27,19 +27,29 @@ pub struct BuildFailure {
     pub message: String,
     pub source: Option<SourceRange>,
     /// The engine's own status (e.g. a failed `run` with its source location), passed through as is.
-    pub engine_status: Option<bollard_buildkit_proto::google::rpc::Status>,
+    pub engine_status: Option<Box<bollard_buildkit_proto::google::rpc::Status>>,
 }
 
 impl From<GatewayError> for BuildFailure {
     fn from(e: GatewayError) -> Self {
-        let engine_status = e.engine_status();
-        Self { code: code::UNKNOWN, message: e.to_string(), source: None, engine_status }
+        let engine_status = e.engine_status().map(Box::new);
+        Self {
+            code: code::UNKNOWN,
+            message: e.to_string(),
+            source: None,
+            engine_status,
+        }
     }
 }
 
 impl BuildFailure {
     pub fn plain(message: impl Into<String>) -> Self {
-        Self { code: code::INVALID_ARGUMENT, message: message.into(), source: None, engine_status: None }
+        Self {
+            code: code::INVALID_ARGUMENT,
+            message: message.into(),
+            source: None,
+            engine_status: None,
+        }
     }
 
     /// A failure made of spec diagnostics: all of them rendered, the first one's range attached.
@@ -66,17 +76,28 @@ impl BuildFailure {
                 data: src.text.as_bytes().to_vec(),
                 start_line: d.span.line,
                 start_col: d.span.col,
-                end_line: d.span.line.saturating_add(u32::try_from(end_line).unwrap_or(0)),
+                end_line: d
+                    .span
+                    .line
+                    .saturating_add(u32::try_from(end_line).unwrap_or(0)),
                 end_col: d.span.col,
             }
         });
-        Self { code: code::INVALID_ARGUMENT, message, source, engine_status: None }
+        Self {
+            code: code::INVALID_ARGUMENT,
+            message,
+            source,
+            engine_status: None,
+        }
     }
 }
 
 /// Reads the spec named by the `filename` option from the spec's local
 /// source, and the ignore file beside it (`<file>.dockerignore`) if any.
-async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<(SourceFile, Option<Vec<u8>>), BuildFailure> {
+async fn read_spec(
+    gw: &Gateway,
+    opts: &BuildOptions,
+) -> Result<(SourceFile, Option<Vec<u8>>), BuildFailure> {
     let ignore_name = format!("{}.dockerignore", opts.filename);
     let names = vec![opts.filename.clone(), ignore_name.clone()];
     let local = llb::source::local(
@@ -89,27 +110,38 @@ async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<(SourceFile, Opt
             ..Default::default()
         },
         Default::default(),
-        llb::OpMeta::default().with_name("[internal] load build definition from ".to_owned() + &opts.filename),
+        llb::OpMeta::default()
+            .with_name("[internal] load build definition from ".to_owned() + &opts.filename),
     );
     let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
     let r = gw.solve(def).await?;
-    let bytes = gw.read_file(&r, &opts.filename).await.map_err(|e| BuildFailure {
-        code: code::NOT_FOUND,
-        message: format!("cannot read the spec `{}`: {e}", opts.filename),
-        source: None,
-        engine_status: None,
-    })?;
+    let bytes = gw
+        .read_file(&r, &opts.filename)
+        .await
+        .map_err(|e| BuildFailure {
+            code: code::NOT_FOUND,
+            message: format!("cannot read the spec `{}`: {e}", opts.filename),
+            source: None,
+            engine_status: None,
+        })?;
     if bytes.len() > MAX_SPEC_BYTES {
-        return Err(BuildFailure::plain(format!("the spec `{}` is larger than {MAX_SPEC_BYTES} bytes", opts.filename)));
+        return Err(BuildFailure::plain(format!(
+            "the spec `{}` is larger than {MAX_SPEC_BYTES} bytes",
+            opts.filename
+        )));
     }
-    let text = String::from_utf8(bytes).map_err(|_| BuildFailure::plain(format!("the spec `{}` is not UTF-8", opts.filename)))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| BuildFailure::plain(format!("the spec `{}` is not UTF-8", opts.filename)))?;
     // A missing ignore file is not an error.
     let ignore = gw.read_file(&r, &ignore_name).await.ok();
     Ok((SourceFile::new(opts.filename.clone(), text), ignore))
 }
 
 /// The context's `.dockerignore`, if any (read only when the spec has no ignore file of its own).
-async fn read_context_ignore(gw: &Gateway, opts: &BuildOptions) -> Result<Option<Vec<u8>>, BuildFailure> {
+async fn read_context_ignore(
+    gw: &Gateway,
+    opts: &BuildOptions,
+) -> Result<Option<Vec<u8>>, BuildFailure> {
     let local = llb::source::local(
         &opts.context_local,
         &llb::source::LocalOptions {
@@ -168,16 +200,25 @@ async fn resolve_images(
             let resolved = gw.resolve_image_config(&reference, &platform).await?;
             let config = Image::from_base(&reference, &resolved.config, &platform)
                 .map_err(|e| BuildFailure::plain(e.to_string()))?;
-            Ok::<_, BuildFailure>(((reference, platform), BaseImage { config, digest: resolved.digest }))
+            Ok::<_, BuildFailure>((
+                (reference, platform),
+                BaseImage {
+                    config,
+                    digest: resolved.digest,
+                },
+            ))
         }
     });
-    futures::future::try_join_all(calls).await.map(|v| v.into_iter().collect())
+    futures::future::try_join_all(calls)
+        .await
+        .map(|v| v.into_iter().collect())
 }
 
 /// The whole build, from options to `Return`.
 pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> {
     let (src, spec_ignore) = read_spec(gw, opts).await?;
-    let spec: Spec = spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
+    let spec: Spec =
+        spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
@@ -189,8 +230,13 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
                 compile::plan(&spec, opts, p, &build).map_err(fail)?;
             }
         }
-        let meta = crate::subrequests::answer(request, &spec, opts, &target.name.value)
-            .map_err(|e| BuildFailure { code: code::UNIMPLEMENTED, ..BuildFailure::plain(e.to_string()) })?;
+        let meta =
+            crate::subrequests::answer(request, &spec, opts, &target.name.value).map_err(|e| {
+                BuildFailure {
+                    code: code::UNIMPLEMENTED,
+                    ..BuildFailure::plain(e.to_string())
+                }
+            })?;
         gw.return_metadata(meta).await?;
         return Ok(());
     }
@@ -208,10 +254,19 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
         wanted.extend(plan.images);
     }
     let images = resolve_images(gw, wanted.into_iter().collect()).await?;
-    let features = EngineFeatures { merge_op: gw.caps.llb(llb::caps::MERGE_OP) };
+    let features = EngineFeatures {
+        merge_op: gw.caps.llb(llb::caps::MERGE_OP),
+    };
     let mut compiled = Vec::new();
     for p in &platforms {
-        let input = Input { spec: &spec, opts, platform: p.clone(), build_platform: build.clone(), images: &images, features };
+        let input = Input {
+            spec: &spec,
+            opts,
+            platform: p.clone(),
+            build_platform: build.clone(),
+            images: &images,
+            features,
+        };
         compiled.push((p.clone(), compile::compile(&input).map_err(fail)?));
     }
     let solves = compiled.into_iter().map(|(platform, c)| {
@@ -220,15 +275,21 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             // `needs` stages build first; a failure there fails the build.
             for need in &c.needs {
                 let def = marshal(need).map_err(|e| BuildFailure::plain(e.to_string()))?;
+                check_caps(&def, &gw.caps)?;
                 gw.solve(def).await?;
             }
             let ref_id = if c.state.is_scratch() {
                 String::new()
             } else {
                 let def = marshal(&c.state).map_err(|e| BuildFailure::plain(e.to_string()))?;
+                check_caps(&def, &gw.caps)?;
                 gw.solve(def).await?
             };
-            Ok::<_, BuildFailure>(PlatformResult { platform, ref_id, config: c.image.to_json() })
+            Ok::<_, BuildFailure>(PlatformResult {
+                platform,
+                ref_id,
+                config: c.image.to_json(),
+            })
         }
     });
     let results = futures::future::try_join_all(solves).await?;
@@ -240,7 +301,10 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
 /// and its outcome returned to BuildKit (a failure as a status whose message
 /// and details buildx shows). The outer error means talking to BuildKit
 /// failed; the inner result is the build's outcome, already reported.
-pub async fn serve(gw: &mut Gateway, env: &BTreeMap<String, String>) -> Result<Result<(), BuildFailure>, GatewayError> {
+pub async fn serve(
+    gw: &mut Gateway,
+    env: &BTreeMap<String, String>,
+) -> Result<Result<(), BuildFailure>, GatewayError> {
     let outcome = match BuildOptions::from_env(env) {
         Ok(opts) => {
             gw.session_id = opts.session_id.clone();
@@ -252,10 +316,9 @@ pub async fn serve(gw: &mut Gateway, env: &BTreeMap<String, String>) -> Result<R
     if let Err(f) = &outcome {
         // stderr reaches the daemon log only; the user sees the returned status.
         eprintln!("stagecraft: {}", f.message);
-        let status = f
-            .engine_status
-            .clone()
-            .unwrap_or_else(|| crate::gateway::error::status(f.code, &f.message, f.source.as_ref()));
+        let status = f.engine_status.as_deref().cloned().unwrap_or_else(|| {
+            crate::gateway::error::status(f.code, &f.message, f.source.as_ref())
+        });
         gw.return_error(status).await?;
     }
     Ok(outcome)
@@ -263,10 +326,22 @@ pub async fn serve(gw: &mut Gateway, env: &BTreeMap<String, String>) -> Result<R
 
 /// Compiles without an engine, for `stagecraft compile` and snapshot tests:
 /// base images are taken as empty configs.
-pub fn compile_offline(src: SourceFile, opts: &BuildOptions, features: EngineFeatures) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
+pub fn compile_offline(
+    src: SourceFile,
+    opts: &BuildOptions,
+    features: EngineFeatures,
+) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
     let spec = spec::parse(src.clone()).map_err(|d| diag::render(&d, &src))?;
-    let build = opts.worker_platforms.first().cloned().unwrap_or_else(|| Platform::new("linux", "amd64", ""));
-    let platforms = if opts.platforms.is_empty() { vec![build.clone()] } else { opts.platforms.clone() };
+    let build = opts
+        .worker_platforms
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Platform::new("linux", "amd64", ""));
+    let platforms = if opts.platforms.is_empty() {
+        vec![build.clone()]
+    } else {
+        opts.platforms.clone()
+    };
     let mut out = Vec::new();
     for p in &platforms {
         let plan = compile::plan(&spec, opts, p, &build).map_err(|d| diag::render(&[d], &src))?;
@@ -275,14 +350,103 @@ pub fn compile_offline(src: SourceFile, opts: &BuildOptions, features: EngineFea
             .into_iter()
             .map(|(r, pl)| {
                 let config = Image::scratch(&pl);
-                ((r, pl), BaseImage { config, digest: String::new() })
+                (
+                    (r, pl),
+                    BaseImage {
+                        config,
+                        digest: String::new(),
+                    },
+                )
             })
             .collect();
-        let input = Input { spec: &spec, opts, platform: p.clone(), build_platform: build.clone(), images: &images, features };
+        let input = Input {
+            spec: &spec,
+            opts,
+            platform: p.clone(),
+            build_platform: build.clone(),
+            images: &images,
+            features,
+        };
         let c = compile::compile(&input).map_err(|d| diag::render(&[d], &src))?;
-        let state = if c.state.is_scratch() { State::scratch() } else { c.state };
-        let def = if state.is_scratch() { llb::pb::Definition::default() } else { marshal(&state).map_err(|e| e.to_string())? };
+        let state = if c.state.is_scratch() {
+            State::scratch()
+        } else {
+            c.state
+        };
+        let def = if state.is_scratch() {
+            llb::pb::Definition::default()
+        } else {
+            marshal(&state).map_err(|e| e.to_string())?
+        };
         out.push((p.clone(), def, c.image));
     }
     Ok(out)
+}
+
+/// What an LLB cap means to a user, for "the engine lacks …" messages.
+fn cap_feature(cap: &str) -> &str {
+    match cap {
+        "exec.secretenv" => "secrets exposed as environment variables (`secrets: [{env: …}]`)",
+        "exec.mount.cache.sharing" => "cache mount sharing modes",
+        "exec.mount.tmpfs.size" => "tmpfs mounts with a size",
+        "exec.mount.ssh" => "ssh agent mounts",
+        "exec.mount.secret" => "secret mounts",
+        "exec.meta.network" => "per-step network modes",
+        "exec.meta.security" => "insecure steps",
+        "file.copy.includeexcludepatterns" => "copy `include`/`exclude` patterns",
+        "source.git.fullurl" | "source.git.keepgitdir" => "git sources with these options",
+        "source.http.checksum" => "http sources with a checksum",
+        "mergeop" => "merged layers (MergeOp)",
+        other => other,
+    }
+}
+
+/// Checks every op's caps against what the engine announced in `Ping`, so
+/// that a missing feature fails with its name and the YAML line that needs
+/// it rather than with an engine-internal error. Engines that announce no
+/// LLB caps at all are not checked.
+pub fn check_caps(
+    def: &llb::pb::Definition,
+    engine: &crate::gateway::EngineCaps,
+) -> Result<(), BuildFailure> {
+    if engine.llb.is_empty() {
+        return Ok(());
+    }
+    for (digest, md) in &def.metadata {
+        let Some(missing) = md.caps.keys().find(|c| !engine.llb(c)) else {
+            continue;
+        };
+        let location = def.source.as_ref().and_then(|s| {
+            let loc = s.locations.get(digest)?.locations.first()?;
+            let info = usize::try_from(loc.source_index)
+                .ok()
+                .and_then(|i| s.infos.get(i))?;
+            let range = loc.ranges.first()?;
+            let line = |p: &Option<llb::pb::Position>| {
+                p.as_ref().map_or(0, |p| u32::try_from(p.line).unwrap_or(0))
+            };
+            Some(SourceRange {
+                filename: info.filename.clone(),
+                data: info.data.clone(),
+                start_line: line(&range.start),
+                start_col: 1,
+                end_line: line(&range.end),
+                end_col: 1,
+            })
+        });
+        let at = location
+            .as_ref()
+            .map(|l| format!("{}:{}: ", l.filename, l.start_line))
+            .unwrap_or_default();
+        return Err(BuildFailure {
+            code: code::UNIMPLEMENTED,
+            message: format!(
+                "{at}this engine does not support {} (BuildKit cap `{missing}`); use a newer Docker Engine or BuildKit",
+                cap_feature(missing)
+            ),
+            source: location,
+            engine_status: None,
+        });
+    }
+    Ok(())
 }

@@ -20,15 +20,40 @@ pub struct Empty {}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Healthcheck {
-    #[serde(rename = "Test", default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "Test",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub test: Vec<String>,
-    #[serde(rename = "Interval", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "Interval",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub interval: i64,
-    #[serde(rename = "Timeout", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "Timeout",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub timeout: i64,
-    #[serde(rename = "StartPeriod", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "StartPeriod",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub start_period: i64,
-    #[serde(rename = "Retries", default, deserialize_with = "nullable", skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "Retries",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub retries: i64,
 }
 
@@ -48,40 +73,111 @@ fn is_zero(v: &i64) -> bool {
 /// The runtime part of an image config (`config` in the OCI JSON).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerConfig {
-    #[serde(rename = "User", default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "User",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub user: String,
-    #[serde(rename = "ExposedPorts", default, deserialize_with = "nullable", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "ExposedPorts",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub exposed_ports: BTreeMap<String, Empty>,
-    #[serde(rename = "Env", default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "Env",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub env: Vec<String>,
-    #[serde(rename = "Entrypoint", default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Entrypoint",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(rename = "Cmd", default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Cmd",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cmd: Option<Vec<String>>,
-    #[serde(rename = "Volumes", default, deserialize_with = "nullable", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "Volumes",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub volumes: BTreeMap<String, Empty>,
-    #[serde(rename = "WorkingDir", default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "WorkingDir",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub working_dir: String,
-    #[serde(rename = "Labels", default, deserialize_with = "nullable", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "Labels",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub labels: BTreeMap<String, String>,
-    #[serde(rename = "StopSignal", default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "StopSignal",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub stop_signal: String,
-    #[serde(rename = "Healthcheck", default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Healthcheck",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub healthcheck: Option<Healthcheck>,
-    #[serde(rename = "Shell", default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "Shell",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub shell: Vec<String>,
 }
 
 /// One history entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created: Option<String>,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub created_by: String,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub comment: String,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub empty_layer: bool,
 }
 
@@ -100,13 +196,21 @@ pub struct Image {
     pub architecture: String,
     #[serde(default, deserialize_with = "nullable")]
     pub os: String,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub variant: String,
     #[serde(default, deserialize_with = "nullable")]
     pub config: ContainerConfig,
     #[serde(default, deserialize_with = "nullable")]
     pub rootfs: RootFs,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub history: Vec<History>,
 }
 
@@ -128,7 +232,10 @@ impl Image {
             architecture: platform.architecture.clone(),
             os: platform.os.clone(),
             variant: platform.variant.clone(),
-            rootfs: RootFs { kind: "layers".into(), diff_ids: Vec::new() },
+            rootfs: RootFs {
+                kind: "layers".into(),
+                diff_ids: Vec::new(),
+            },
             ..Default::default()
         };
         img.ensure_path();
@@ -136,13 +243,22 @@ impl Image {
     }
 
     /// Parses a base image's config; the platform fields are set to `platform`.
-    pub fn from_base(reference: &str, bytes: &[u8], platform: &Platform) -> Result<Self, ConfigError> {
-        let mut img: Image = serde_json::from_slice(bytes)
-            .map_err(|e| ConfigError { reference: reference.to_owned(), message: e.to_string() })?;
+    pub fn from_base(
+        reference: &str,
+        bytes: &[u8],
+        platform: &Platform,
+    ) -> Result<Self, ConfigError> {
+        let mut img: Image = serde_json::from_slice(bytes).map_err(|e| ConfigError {
+            reference: reference.to_owned(),
+            message: e.to_string(),
+        })?;
         img.architecture = platform.architecture.clone();
         img.os = platform.os.clone();
         img.variant = platform.variant.clone();
-        img.rootfs = RootFs { kind: "layers".into(), diff_ids: Vec::new() };
+        img.rootfs = RootFs {
+            kind: "layers".into(),
+            diff_ids: Vec::new(),
+        };
         img.ensure_path();
         Ok(img)
     }
@@ -155,13 +271,21 @@ impl Image {
 
     /// The value of `name` in the config's env.
     pub fn env_value(&self, name: &str) -> Option<&str> {
-        self.config.env.iter().find_map(|e| e.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+        self.config
+            .env
+            .iter()
+            .find_map(|e| e.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
     }
 
     /// Sets `name=value`, replacing an earlier value in place.
     pub fn set_env(&mut self, name: &str, value: &str) {
         let entry = format!("{name}={value}");
-        match self.config.env.iter_mut().find(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) == name) {
+        match self
+            .config
+            .env
+            .iter_mut()
+            .find(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) == name)
+        {
             Some(e) => *e = entry,
             None => self.config.env.push(entry),
         }
@@ -181,7 +305,12 @@ impl Image {
 
     /// Records a step in the history.
     pub fn add_history(&mut self, created_by: String, empty_layer: bool) {
-        self.history.push(History { created: None, created_by, comment: HISTORY_COMMENT.to_owned(), empty_layer });
+        self.history.push(History {
+            created: None,
+            created_by,
+            comment: HISTORY_COMMENT.to_owned(),
+            empty_layer,
+        });
     }
 
     /// Serialises deterministically.
@@ -205,7 +334,16 @@ mod tests {
         assert_eq!(img.architecture, "amd64");
         assert_eq!(img.config.cmd, Some(vec!["sh".to_owned()]));
         let a = img.to_json();
-        assert_eq!(a, Image::from_base("busybox", base, &p).map(|mut i| { i.set_env("A", "2"); i.set_env("B", "3"); i.to_json() }).unwrap());
+        assert_eq!(
+            a,
+            Image::from_base("busybox", base, &p)
+                .map(|mut i| {
+                    i.set_env("A", "2");
+                    i.set_env("B", "3");
+                    i.to_json()
+                })
+                .unwrap()
+        );
         assert!(Image::from_base("x", b"{", &p).is_err());
         let nulls = br#"{"architecture":"amd64","os":"linux","config":{"Env":null,"Labels":null,"Entrypoint":null,"Cmd":null,"Volumes":null,"User":null},"history":null,"rootfs":null}"#;
         let img = Image::from_base("legacy", nulls, &p).unwrap();

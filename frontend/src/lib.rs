@@ -4,11 +4,11 @@
 //! diagnostics), `compile` (model + options → LLB), `image` (OCI image config),
 //! `gateway` (the LLBBridge session), `build` (orchestration).
 
-pub mod diag;
-pub mod spec;
-pub mod gateway;
-pub mod options;
-pub mod image;
-pub mod compile;
 pub mod build;
+pub mod compile;
+pub mod diag;
+pub mod gateway;
+pub mod image;
+pub mod options;
+pub mod spec;
 pub mod subrequests;

@@ -14,7 +14,12 @@ use stagecraft::gateway::{transport, Gateway};
 use stagecraft::options::BuildOptions;
 
 #[derive(Parser)]
-#[command(name = "stagecraft", version, about = "A BuildKit frontend for YAML build specs", arg_required_else_help = true)]
+#[command(
+    name = "stagecraft",
+    version,
+    about = "A BuildKit frontend for YAML build specs",
+    arg_required_else_help = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -42,8 +47,12 @@ enum Cmd {
 }
 
 fn read(file: &PathBuf) -> Result<SourceFile, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     Ok(SourceFile::new(name, text))
 }
 
@@ -51,7 +60,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Cmd::Frontend => frontend(),
-        Cmd::Compile { file, target, build_args, platform, merge_op } => read(&file).and_then(|src| {
+        Cmd::Compile {
+            file,
+            target,
+            build_args,
+            platform,
+            merge_op,
+        } => read(&file).and_then(|src| {
             let mut opts: BTreeMap<String, String> = BTreeMap::new();
             opts.insert("filename".into(), src.name.clone());
             if let Some(t) = target {
@@ -65,17 +80,23 @@ fn main() -> ExitCode {
                 opts.insert(format!("build-arg:{k}"), v.to_owned());
             }
             let opts = BuildOptions::from_opts(&opts).map_err(|e| e.to_string())?;
-            for (platform, def, image) in compile_offline(src, &opts, EngineFeatures { merge_op })? {
+            for (platform, def, image) in compile_offline(src, &opts, EngineFeatures { merge_op })?
+            {
                 println!("# platform {platform}");
                 print!("{}", llb::dump::dump(&def));
-                println!("# image config\n{}", String::from_utf8_lossy(&image.to_json()));
+                println!(
+                    "# image config\n{}",
+                    String::from_utf8_lossy(&image.to_json())
+                );
             }
             Ok(())
         }),
-        Cmd::Check { file } => read(&file).and_then(|src| match stagecraft::spec::parse(src.clone()) {
-            Ok(_) => Ok(()),
-            Err(d) => Err(stagecraft::diag::render(&d, &src)),
-        }),
+        Cmd::Check { file } => {
+            read(&file).and_then(|src| match stagecraft::spec::parse(src.clone()) {
+                Ok(_) => Ok(()),
+                Err(d) => Err(stagecraft::diag::render(&d, &src)),
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -94,13 +115,22 @@ fn frontend() -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     rt.block_on(async {
-        let channel = transport::stdio_channel().await.map_err(|e| e.to_string())?;
+        let channel = transport::stdio_channel()
+            .await
+            .map_err(|e| e.to_string())?;
         let mut gw = Gateway::connect(channel).await.map_err(|e| e.to_string())?;
         let env: BTreeMap<String, String> = std::env::vars_os()
-            .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.to_string_lossy().into_owned(),
+                )
+            })
             .collect();
         // A build failure has been returned to BuildKit, which shows it; exit 0 either way.
-        let _outcome = build::serve(&mut gw, &env).await.map_err(|e| e.to_string())?;
+        let _outcome = build::serve(&mut gw, &env)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok::<(), String>(())
     })?;
     // Exit at once: lingering runtime threads would keep the build waiting.

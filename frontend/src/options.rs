@@ -82,7 +82,10 @@ pub enum OptionError {
 }
 
 fn invalid(key: &str, message: impl Into<String>) -> OptionError {
-    OptionError::Invalid { key: key.to_owned(), message: message.into() }
+    OptionError::Invalid {
+        key: key.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// Collects `BUILDKIT_FRONTEND_OPT_<n>=key=value` entries (in any order) into a map.
@@ -108,10 +111,20 @@ impl BuildOptions {
     /// Parses the frontend options map.
     pub fn from_opts(opts: &BTreeMap<String, String>) -> Result<Self, OptionError> {
         let mut o = Self {
-            filename: opts.get("filename").filter(|f| !f.is_empty()).cloned().unwrap_or_else(|| "Dockerfile".to_owned()),
+            filename: opts
+                .get("filename")
+                .filter(|f| !f.is_empty())
+                .cloned()
+                .unwrap_or_else(|| "Dockerfile".to_owned()),
             target: opts.get("target").filter(|t| !t.is_empty()).cloned(),
-            spec_local: opts.get("dockerfilekey").cloned().unwrap_or_else(|| "dockerfile".to_owned()),
-            context_local: opts.get("contextkey").cloned().unwrap_or_else(|| "context".to_owned()),
+            spec_local: opts
+                .get("dockerfilekey")
+                .cloned()
+                .unwrap_or_else(|| "dockerfile".to_owned()),
+            context_local: opts
+                .get("contextkey")
+                .cloned()
+                .unwrap_or_else(|| "context".to_owned()),
             request_id: opts.get("requestid").filter(|r| !r.is_empty()).cloned(),
             multi_platform: opts.get("multi-platform").is_some_and(|v| v == "true"),
             ..Default::default()
@@ -127,15 +140,25 @@ impl BuildOptions {
         }
         if let Some(p) = opts.get("platform") {
             for part in p.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let platform = Platform::parse(part).map_err(|e| invalid("platform", e.to_string()))?;
+                let platform =
+                    Platform::parse(part).map_err(|e| invalid("platform", e.to_string()))?;
                 if !o.platforms.contains(&platform) {
                     o.platforms.push(platform);
                 }
             }
         }
         if let Some(v) = opts.get("no-cache") {
-            let stages: BTreeSet<String> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
-            o.no_cache = if stages.is_empty() { NoCache::All } else { NoCache::Stages(stages) };
+            let stages: BTreeSet<String> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            o.no_cache = if stages.is_empty() {
+                NoCache::All
+            } else {
+                NoCache::Stages(stages)
+            };
         }
         if let Some(v) = opts.get("add-hosts") {
             for entry in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -151,11 +174,17 @@ impl BuildOptions {
                 "" | "default" | "sandbox" => ForceNetwork::Default,
                 "none" => ForceNetwork::None,
                 "host" => ForceNetwork::Host,
-                other => return Err(invalid("force-network-mode", format!("`{other}` is not one of default, none, host"))),
+                other => {
+                    return Err(invalid(
+                        "force-network-mode",
+                        format!("`{other}` is not one of default, none, host"),
+                    ))
+                }
             };
         }
         if let Some(v) = opts.get("cache-imports").filter(|v| !v.is_empty()) {
-            o.cache_imports = serde_json::from_str(v).map_err(|e| invalid("cache-imports", e.to_string()))?;
+            o.cache_imports =
+                serde_json::from_str(v).map_err(|e| invalid("cache-imports", e.to_string()))?;
         }
         Ok(o)
     }
@@ -173,17 +202,27 @@ impl BuildOptions {
 /// Reads worker platforms from `BUILDKIT_WORKERS`; keys are capitalised on
 /// BuildKit 0.8 and lower-case later, so both are accepted. Bad JSON gives none.
 pub fn parse_workers(json: &str) -> Vec<Platform> {
-    let Ok(serde_json::Value::Array(workers)) = serde_json::from_str::<serde_json::Value>(json) else {
+    let Ok(serde_json::Value::Array(workers)) = serde_json::from_str::<serde_json::Value>(json)
+    else {
         return Vec::new();
     };
     let get = |v: &serde_json::Value, k: &str| -> Option<serde_json::Value> {
-        v.as_object()?.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone())
+        v.as_object()?
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
     };
     let mut out = Vec::new();
     for w in &workers {
-        let Some(serde_json::Value::Array(ps)) = get(w, "platforms") else { continue };
+        let Some(serde_json::Value::Array(ps)) = get(w, "platforms") else {
+            continue;
+        };
         for p in &ps {
-            let s = |k: &str| get(p, k).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let s = |k: &str| {
+                get(p, k)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
             let (os, arch) = (s("os"), s("architecture"));
             if !os.is_empty() && !arch.is_empty() {
                 out.push(Platform::new(&os, &arch, &s("variant")));
@@ -198,7 +237,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -206,14 +248,26 @@ mod tests {
         let e = env(&[
             ("BUILDKIT_FRONTEND_OPT_3", "build-arg:APP=server"),
             ("BUILDKIT_FRONTEND_OPT_0", "filename=stagecraft.yaml"),
-            ("BUILDKIT_FRONTEND_OPT_1", "platform=linux/amd64,linux/arm64"),
+            (
+                "BUILDKIT_FRONTEND_OPT_1",
+                "platform=linux/amd64,linux/arm64",
+            ),
             ("BUILDKIT_FRONTEND_OPT_2", "label:org.x=y=z"),
             ("BUILDKIT_FRONTEND_OPT_4", "no-cache="),
-            ("BUILDKIT_FRONTEND_OPT_5", "add-hosts=db=10.0.0.1,cache:10.0.0.2"),
+            (
+                "BUILDKIT_FRONTEND_OPT_5",
+                "add-hosts=db=10.0.0.1,cache:10.0.0.2",
+            ),
             ("BUILDKIT_FRONTEND_OPT_6", "force-network-mode=none"),
-            ("BUILDKIT_FRONTEND_OPT_7", r#"cache-imports=[{"Type":"registry","Attrs":{"ref":"r/x"}}]"#),
+            (
+                "BUILDKIT_FRONTEND_OPT_7",
+                r#"cache-imports=[{"Type":"registry","Attrs":{"ref":"r/x"}}]"#,
+            ),
             ("BUILDKIT_SESSION_ID", "sess"),
-            ("BUILDKIT_WORKERS", r#"[{"ID":"w","Platforms":[{"Architecture":"amd64","OS":"linux"}]}]"#),
+            (
+                "BUILDKIT_WORKERS",
+                r#"[{"ID":"w","Platforms":[{"Architecture":"amd64","OS":"linux"}]}]"#,
+            ),
         ]);
         let o = BuildOptions::from_env(&e).unwrap();
         assert_eq!(o.filename, "stagecraft.yaml");
@@ -221,17 +275,28 @@ mod tests {
         assert_eq!(o.build_args.get("APP").map(String::as_str), Some("server"));
         assert_eq!(o.labels.get("org.x").map(String::as_str), Some("y=z"));
         assert_eq!(o.no_cache, NoCache::All);
-        assert_eq!(o.extra_hosts, vec![("db".into(), "10.0.0.1".into()), ("cache".into(), "10.0.0.2".into())]);
+        assert_eq!(
+            o.extra_hosts,
+            vec![
+                ("db".into(), "10.0.0.1".into()),
+                ("cache".into(), "10.0.0.2".into())
+            ]
+        );
         assert_eq!(o.network, ForceNetwork::None);
         assert_eq!(o.cache_imports[0].kind, "registry");
         assert_eq!(o.session_id, "sess");
-        assert_eq!(o.worker_platforms, vec![Platform::new("linux", "amd64", "")]);
+        assert_eq!(
+            o.worker_platforms,
+            vec![Platform::new("linux", "amd64", "")]
+        );
     }
 
     #[test]
     fn lower_case_workers_and_bad_values() {
         assert_eq!(
-            parse_workers(r#"[{"id":"w","platforms":[{"architecture":"arm64","os":"linux","variant":"v8"}]}]"#),
+            parse_workers(
+                r#"[{"id":"w","platforms":[{"architecture":"arm64","os":"linux","variant":"v8"}]}]"#
+            ),
             vec![Platform::new("linux", "arm64", "v8")]
         );
         assert!(parse_workers("not json").is_empty());

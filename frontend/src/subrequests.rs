@@ -35,7 +35,12 @@ fn pretty(v: &Value) -> Vec<u8> {
 }
 
 /// Answers `request` for `spec`. `target` is the stage the build would make.
-pub fn answer(request: &str, spec: &Spec, opts: &BuildOptions, target: &str) -> Result<BTreeMap<String, Vec<u8>>, Unsupported> {
+pub fn answer(
+    request: &str,
+    spec: &Spec,
+    opts: &BuildOptions,
+    target: &str,
+) -> Result<BTreeMap<String, Vec<u8>>, Unsupported> {
     let mut meta = BTreeMap::new();
     let source = spec.source.text.as_bytes();
     match request {
@@ -48,7 +53,12 @@ pub fn answer(request: &str, spec: &Spec, opts: &BuildOptions, target: &str) -> 
             ]);
             let text: String = reqs
                 .as_array()
-                .map(|a| a.iter().filter_map(|r| r.get("name").and_then(Value::as_str)).map(|n| format!("{n}\n")).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.get("name").and_then(Value::as_str))
+                        .map(|n| format!("{n}\n"))
+                        .collect()
+                })
                 .unwrap_or_default();
             meta.insert("result.json".into(), pretty(&reqs));
             meta.insert("result.txt".into(), text.into_bytes());
@@ -75,14 +85,25 @@ pub fn answer(request: &str, spec: &Spec, opts: &BuildOptions, target: &str) -> 
                     Value::Object(t)
                 })
                 .collect();
-            meta.insert("result.json".into(), pretty(&json!({ "Targets": targets, "Sources": [source] })));
+            meta.insert(
+                "result.json".into(),
+                pretty(&json!({ "Targets": targets, "Sources": [source] })),
+            );
             meta.insert("version".into(), b"1.0.0".to_vec());
         }
         OUTLINE => {
             let stage = spec.stage(target);
             let mut args = Vec::new();
-            for a in spec.args.iter().chain(stage.iter().flat_map(|s| s.args.iter())) {
-                let value = opts.build_args.get(&a.name.value).cloned().or_else(|| a.default.as_ref().map(|d| d.value.clone()));
+            for a in spec
+                .args
+                .iter()
+                .chain(stage.iter().flat_map(|s| s.args.iter()))
+            {
+                let value = opts
+                    .build_args
+                    .get(&a.name.value)
+                    .cloned()
+                    .or_else(|| a.default.as_ref().map(|d| d.value.clone()));
                 args.push(json!({
                     "Name": a.name.value,
                     "Description": a.description.as_ref().map(|d| d.value.clone()).unwrap_or_default(),
@@ -94,7 +115,9 @@ pub fn answer(request: &str, spec: &Spec, opts: &BuildOptions, target: &str) -> 
             let mut seen = BTreeSet::new();
             for s in &spec.stages {
                 for step in &s.steps {
-                    let StepKind::Run(r) = &step.kind else { continue };
+                    let StepKind::Run(r) = &step.kind else {
+                        continue;
+                    };
                     for m in &r.secrets {
                         if seen.insert(("secret", m.id.value.clone())) {
                             secrets.push(json!({ "Name": m.id.value, "Required": m.required, "Location": location(m.span) }));
@@ -106,7 +129,9 @@ pub fn answer(request: &str, spec: &Spec, opts: &BuildOptions, target: &str) -> 
                         }
                     }
                     for m in &r.cache {
-                        let id = m.id.as_ref().map_or(m.target.value.clone(), |i| i.value.clone());
+                        let id =
+                            m.id.as_ref()
+                                .map_or(m.target.value.clone(), |i| i.value.clone());
                         if seen.insert(("cache", id.clone())) {
                             cache.push(json!({ "ID": id, "Location": location(m.span) }));
                         }
@@ -118,7 +143,12 @@ pub fn answer(request: &str, spec: &Spec, opts: &BuildOptions, target: &str) -> 
             if let Some(d) = stage.and_then(|s| s.description.as_ref()) {
                 outline.insert("description".into(), json!(d.value));
             }
-            for (k, v) in [("args", args), ("secrets", secrets), ("ssh", ssh), ("cache", cache)] {
+            for (k, v) in [
+                ("args", args),
+                ("secrets", secrets),
+                ("ssh", ssh),
+                ("cache", cache),
+            ] {
                 outline.insert(k.into(), Value::Array(v));
             }
             outline.insert("sources".into(), json!([source]));
@@ -133,7 +163,11 @@ pub fn answer(request: &str, spec: &Spec, opts: &BuildOptions, target: &str) -> 
                 .map(|w| json!({ "ruleName": w.code, "description": w.message, "detail": w.message, "location": location(w.span) }))
                 .collect();
             let status = if warnings.is_empty() { 0 } else { 1 };
-            let text: String = spec.warnings.iter().map(|w| format!("{}\n", w.headline(&spec.source))).collect();
+            let text: String = spec
+                .warnings
+                .iter()
+                .map(|w| format!("{}\n", w.headline(&spec.source)))
+                .collect();
             let results = json!({
                 "warnings": warnings,
                 "sources": [{ "fileName": spec.source.name, "language": "YAML", "data": source }],

@@ -21,13 +21,18 @@ fn compile(path: &Path, merge_op: bool) -> (Vec<u8>, String) {
     let mut opts = BTreeMap::new();
     opts.insert("filename".to_owned(), "stagecraft.yaml".to_owned());
     let opts = BuildOptions::from_opts(&opts).unwrap();
-    let results = compile_offline(src, &opts, EngineFeatures { merge_op }).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let results = compile_offline(src, &opts, EngineFeatures { merge_op })
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut bytes = Vec::new();
     let mut dump = String::new();
     for (platform, def, image) in results {
         bytes.extend(def.encode_to_vec());
         bytes.extend(image.to_json());
-        dump.push_str(&format!("# platform {platform}\n{}# image config\n{}\n", llb::dump::dump(&def), String::from_utf8_lossy(&image.to_json())));
+        dump.push_str(&format!(
+            "# platform {platform}\n{}# image config\n{}\n",
+            llb::dump::dump(&def),
+            String::from_utf8_lossy(&image.to_json())
+        ));
     }
     (bytes, dump)
 }
@@ -35,7 +40,12 @@ fn compile(path: &Path, merge_op: bool) -> (Vec<u8>, String) {
 fn check(path: &Path) {
     let (a, dump) = compile(path, false);
     let (b, _) = compile(path, false);
-    assert_eq!(a, b, "{}: compiling twice gave different bytes", path.display());
+    assert_eq!(
+        a,
+        b,
+        "{}: compiling twice gave different bytes",
+        path.display()
+    );
     let (merged, merged_dump) = compile(path, true);
     assert_eq!(merged, compile(path, true).0);
     insta::assert_snapshot!(format!("{dump}\n# with MergeOp\n{merged_dump}"));

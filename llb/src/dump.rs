@@ -13,7 +13,9 @@ use prost::Message;
 use crate::marshal::digest;
 
 fn short(d: &str) -> &str {
-    d.strip_prefix("sha256:").and_then(|h| h.get(..12)).unwrap_or(d)
+    d.strip_prefix("sha256:")
+        .and_then(|h| h.get(..12))
+        .unwrap_or(d)
 }
 
 fn user_opt(u: &Option<pb::UserOpt>) -> String {
@@ -43,11 +45,24 @@ pub fn dump(def: &pb::Definition) -> String {
                 continue;
             }
         };
-        let inputs: Vec<String> = op.inputs.iter().map(|i| format!("{}[{}]", short(&i.digest), i.index)).collect();
+        let inputs: Vec<String> = op
+            .inputs
+            .iter()
+            .map(|i| format!("{}[{}]", short(&i.digest), i.index))
+            .collect();
         let platform = op.platform.as_ref().map(|p| {
-            if p.variant.is_empty() { format!(" on {}/{}", p.os, p.architecture) } else { format!(" on {}/{}/{}", p.os, p.architecture, p.variant) }
+            if p.variant.is_empty() {
+                format!(" on {}/{}", p.os, p.architecture)
+            } else {
+                format!(" on {}/{}/{}", p.os, p.architecture, p.variant)
+            }
         });
-        let head = format!("{} <- [{}]{}", short(&d), inputs.join(", "), platform.unwrap_or_default());
+        let head = format!(
+            "{} <- [{}]{}",
+            short(&d),
+            inputs.join(", "),
+            platform.unwrap_or_default()
+        );
         match &op.op {
             None => {
                 let _ = writeln!(out, "{head} terminal");
@@ -74,8 +89,13 @@ pub fn dump(def: &pb::Definition) -> String {
                     let _ = writeln!(out, "    network={} security={}", e.network, e.security);
                 }
                 for m in &e.mounts {
-                    let kind = pb::MountType::try_from(m.mount_type).map(|t| t.as_str_name()).unwrap_or("?");
-                    let mut line = format!("    mount {kind} {} input={} output={}", m.dest, m.input, m.output);
+                    let kind = pb::MountType::try_from(m.mount_type)
+                        .map(|t| t.as_str_name())
+                        .unwrap_or("?");
+                    let mut line = format!(
+                        "    mount {kind} {} input={} output={}",
+                        m.dest, m.input, m.output
+                    );
                     if !m.selector.is_empty() {
                         let _ = write!(line, " selector={}", m.selector);
                     }
@@ -86,7 +106,11 @@ pub fn dump(def: &pb::Definition) -> String {
                         let _ = write!(line, " id={} sharing={}", c.id, c.sharing);
                     }
                     if let Some(s) = &m.secret_opt {
-                        let _ = write!(line, " id={} mode={:o} optional={}", s.id, s.mode, s.optional);
+                        let _ = write!(
+                            line,
+                            " id={} mode={:o} optional={}",
+                            s.id, s.mode, s.optional
+                        );
                     }
                     if let Some(s) = &m.ssh_opt {
                         let _ = write!(line, " id={} optional={}", s.id, s.optional);
@@ -97,7 +121,11 @@ pub fn dump(def: &pb::Definition) -> String {
                     let _ = writeln!(out, "{line}");
                 }
                 for s in &e.secretenv {
-                    let _ = writeln!(out, "    secretenv {}={} optional={}", s.name, s.id, s.optional);
+                    let _ = writeln!(
+                        out,
+                        "    secretenv {}={} optional={}",
+                        s.name, s.id, s.optional
+                    );
                 }
             }
             Some(pb::op::Op::File(f)) => {
@@ -120,13 +148,27 @@ pub fn dump(def: &pb::Definition) -> String {
                             s
                         }
                         Some(pb::file_action::Action::Mkdir(m)) => {
-                            format!("mkdir {} mode={:o} parents={} {io}{}", m.path, m.mode, m.make_parents, owner(&m.owner))
+                            format!(
+                                "mkdir {} mode={:o} parents={} {io}{}",
+                                m.path,
+                                m.mode,
+                                m.make_parents,
+                                owner(&m.owner)
+                            )
                         }
                         Some(pb::file_action::Action::Mkfile(m)) => {
-                            format!("mkfile {} mode={:o} bytes={} {io}{}", m.path, m.mode, m.data.len(), owner(&m.owner))
+                            format!(
+                                "mkfile {} mode={:o} bytes={} {io}{}",
+                                m.path,
+                                m.mode,
+                                m.data.len(),
+                                owner(&m.owner)
+                            )
                         }
                         Some(pb::file_action::Action::Rm(r)) => format!("rm {} {io}", r.path),
-                        Some(pb::file_action::Action::Symlink(s)) => format!("symlink {} -> {} {io}", s.newpath, s.oldpath),
+                        Some(pb::file_action::Action::Symlink(s)) => {
+                            format!("symlink {} -> {} {io}", s.newpath, s.oldpath)
+                        }
                         None => format!("empty action {io}"),
                     };
                     let _ = writeln!(out, "    {text}");
@@ -161,7 +203,10 @@ pub fn dump(def: &pb::Definition) -> String {
         if let Some(src) = &def.source {
             if let Some(locs) = src.locations.get(&d) {
                 for l in &locs.locations {
-                    let file = usize::try_from(l.source_index).ok().and_then(|i| src.infos.get(i)).map_or("?", |i| i.filename.as_str());
+                    let file = usize::try_from(l.source_index)
+                        .ok()
+                        .and_then(|i| src.infos.get(i))
+                        .map_or("?", |i| i.filename.as_str());
                     for r in &l.ranges {
                         let line = |p: &Option<pb::Position>| p.as_ref().map_or(0, |p| p.line);
                         let _ = writeln!(out, "    at {file}:{}-{}", line(&r.start), line(&r.end));

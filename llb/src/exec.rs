@@ -43,13 +43,41 @@ pub enum CacheSharing {
 #[derive(Debug, Clone)]
 pub enum Mount {
     /// `source` (a path selected inside `state`) bound at `dest`.
-    Bind { dest: String, state: State, selector: String, readonly: bool },
+    Bind {
+        dest: String,
+        state: State,
+        selector: String,
+        readonly: bool,
+    },
     /// A persistent cache directory keyed by `id`; `base` (a state and a path in
     /// it) seeds a new cache, which is how uid, gid and mode are set.
-    Cache { dest: String, id: String, sharing: CacheSharing, readonly: bool, base: Option<(State, String)> },
-    Tmpfs { dest: String, size: Option<i64> },
-    Secret { dest: String, id: String, uid: u32, gid: u32, mode: u32, optional: bool },
-    Ssh { dest: String, id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+    Cache {
+        dest: String,
+        id: String,
+        sharing: CacheSharing,
+        readonly: bool,
+        base: Option<(State, String)>,
+    },
+    Tmpfs {
+        dest: String,
+        size: Option<i64>,
+    },
+    Secret {
+        dest: String,
+        id: String,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+        optional: bool,
+    },
+    Ssh {
+        dest: String,
+        id: String,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+        optional: bool,
+    },
 }
 
 impl Mount {
@@ -107,7 +135,11 @@ pub(crate) struct PlannedMount {
 
 impl Exec {
     pub fn new(args: Vec<String>) -> Self {
-        Self { args, cwd: "/".to_owned(), ..Default::default() }
+        Self {
+            args,
+            cwd: "/".to_owned(),
+            ..Default::default()
+        }
     }
 
     /// Places the process in the graph on top of `root`.
@@ -117,10 +149,13 @@ impl Exec {
             match &state.output {
                 None => -1,
                 Some(out) => {
-                    let pos = inputs.iter().position(|i| i.identity() == out.identity()).unwrap_or_else(|| {
-                        inputs.push(out.clone());
-                        inputs.len() - 1
-                    });
+                    let pos = inputs
+                        .iter()
+                        .position(|i| i.identity() == out.identity())
+                        .unwrap_or_else(|| {
+                            inputs.push(out.clone());
+                            inputs.len() - 1
+                        });
                     i64::try_from(pos).unwrap_or(i64::MAX)
                 }
             }
@@ -139,7 +174,12 @@ impl Exec {
         let mut writable = Vec::new();
         for mount in &sorted {
             let pm = match mount {
-                Mount::Bind { dest, state, selector, readonly } => {
+                Mount::Bind {
+                    dest,
+                    state,
+                    selector,
+                    readonly,
+                } => {
                     meta.add_cap(caps::EXEC_MOUNT_BIND);
                     if !selector.is_empty() && selector != "/" {
                         meta.add_cap(caps::EXEC_MOUNT_SELECTOR);
@@ -153,7 +193,11 @@ impl Exec {
                     };
                     pb::Mount {
                         input: input_index(state),
-                        selector: if selector == "/" { String::new() } else { selector.clone() },
+                        selector: if selector == "/" {
+                            String::new()
+                        } else {
+                            selector.clone()
+                        },
                         dest: dest.clone(),
                         output,
                         readonly: *readonly,
@@ -161,7 +205,13 @@ impl Exec {
                         ..Default::default()
                     }
                 }
-                Mount::Cache { dest, id, sharing, readonly, base } => {
+                Mount::Cache {
+                    dest,
+                    id,
+                    sharing,
+                    readonly,
+                    base,
+                } => {
                     meta.add_cap(caps::EXEC_MOUNT_CACHE);
                     meta.add_cap(caps::EXEC_MOUNT_CACHE_SHARING);
                     let (input, selector) = match base {
@@ -199,29 +249,57 @@ impl Exec {
                         dest: dest.clone(),
                         output: -1,
                         mount_type: pb::MountType::Tmpfs as i32,
-                        tmpfs_opt: Some(pb::TmpfsOpt { size: size.unwrap_or(0) }),
+                        tmpfs_opt: Some(pb::TmpfsOpt {
+                            size: size.unwrap_or(0),
+                        }),
                         ..Default::default()
                     }
                 }
-                Mount::Secret { dest, id, uid, gid, mode, optional } => {
+                Mount::Secret {
+                    dest,
+                    id,
+                    uid,
+                    gid,
+                    mode,
+                    optional,
+                } => {
                     meta.add_cap(caps::EXEC_MOUNT_SECRET);
                     pb::Mount {
                         input: -1,
                         dest: dest.clone(),
                         output: -1,
                         mount_type: pb::MountType::Secret as i32,
-                        secret_opt: Some(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional }),
+                        secret_opt: Some(pb::SecretOpt {
+                            id: id.clone(),
+                            uid: *uid,
+                            gid: *gid,
+                            mode: *mode,
+                            optional: *optional,
+                        }),
                         ..Default::default()
                     }
                 }
-                Mount::Ssh { dest, id, uid, gid, mode, optional } => {
+                Mount::Ssh {
+                    dest,
+                    id,
+                    uid,
+                    gid,
+                    mode,
+                    optional,
+                } => {
                     meta.add_cap(caps::EXEC_MOUNT_SSH);
                     pb::Mount {
                         input: -1,
                         dest: dest.clone(),
                         output: -1,
                         mount_type: pb::MountType::Ssh as i32,
-                        ssh_opt: Some(pb::SshOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional }),
+                        ssh_opt: Some(pb::SshOpt {
+                            id: id.clone(),
+                            uid: *uid,
+                            gid: *gid,
+                            mode: *mode,
+                            optional: *optional,
+                        }),
                         ..Default::default()
                     }
                 }
@@ -237,8 +315,18 @@ impl Exec {
         if !self.secret_env.is_empty() {
             meta.add_cap(caps::EXEC_SECRET_ENV);
         }
-        let plan = ExecPlan { mounts: planned.into_iter().map(|mount| PlannedMount { mount }).collect() };
-        let node = Node::new(OpKind::Exec(ExecWithPlan { exec: self, plan }), inputs, constraints, meta);
+        let plan = ExecPlan {
+            mounts: planned
+                .into_iter()
+                .map(|mount| PlannedMount { mount })
+                .collect(),
+        };
+        let node = Node::new(
+            OpKind::Exec(ExecWithPlan { exec: self, plan }),
+            inputs,
+            constraints,
+            meta,
+        );
         ExecResult {
             root: State::from_output(Output::new(node.clone(), 0)),
             writable_mounts: writable
@@ -258,7 +346,10 @@ impl Exec {
                 extra_hosts: self
                     .extra_hosts
                     .iter()
-                    .map(|(host, ip)| pb::HostIp { host: host.clone(), ip: ip.clone() })
+                    .map(|(host, ip)| pb::HostIp {
+                        host: host.clone(),
+                        ip: ip.clone(),
+                    })
                     .collect(),
                 ..Default::default()
             }),
@@ -275,7 +366,11 @@ impl Exec {
             secretenv: self
                 .secret_env
                 .iter()
-                .map(|s| pb::SecretEnv { id: s.id.clone(), name: s.name.clone(), optional: s.optional })
+                .map(|s| pb::SecretEnv {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    optional: s.optional,
+                })
                 .collect(),
             cdi_devices: Vec::new(),
         }

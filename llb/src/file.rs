@@ -37,8 +37,14 @@ impl ChownOpt {
             }
         };
         match text.split_once(':') {
-            Some((u, g)) => Self { user: part(u), group: part(g) },
-            None => Self { user: part(text), group: None },
+            Some((u, g)) => Self {
+                user: part(u),
+                group: part(g),
+            },
+            None => Self {
+                user: part(text),
+                group: None,
+            },
         }
     }
 
@@ -48,11 +54,17 @@ impl ChownOpt {
             u.as_ref().map(|u| pb::UserOpt {
                 user: Some(match u {
                     UserOpt::Id(id) => pb::user_opt::User::ById(*id),
-                    UserOpt::Name(name) => pb::user_opt::User::ByName(pb::NamedUserOpt { name: name.clone(), input: base }),
+                    UserOpt::Name(name) => pb::user_opt::User::ByName(pb::NamedUserOpt {
+                        name: name.clone(),
+                        input: base,
+                    }),
                 }),
             })
         };
-        pb::ChownOpt { user: conv(&self.user), group: conv(&self.group) }
+        pb::ChownOpt {
+            user: conv(&self.user),
+            group: conv(&self.group),
+        }
     }
 }
 
@@ -88,10 +100,29 @@ impl Default for CopyOptions {
 
 #[derive(Debug, Clone)]
 enum Action {
-    Copy { from: State, src: String, dest: String, opts: CopyOptions },
-    Mkdir { path: String, mode: u32, parents: bool, owner: Option<ChownOpt> },
-    Mkfile { path: String, mode: u32, data: Vec<u8>, owner: Option<ChownOpt> },
-    Rm { path: String, allow_not_found: bool, allow_wildcard: bool },
+    Copy {
+        from: State,
+        src: String,
+        dest: String,
+        opts: CopyOptions,
+    },
+    Mkdir {
+        path: String,
+        mode: u32,
+        parents: bool,
+        owner: Option<ChownOpt>,
+    },
+    Mkfile {
+        path: String,
+        mode: u32,
+        data: Vec<u8>,
+        owner: Option<ChownOpt>,
+    },
+    Rm {
+        path: String,
+        allow_not_found: bool,
+        allow_wildcard: bool,
+    },
 }
 
 /// A chain of file actions, before it is placed in the graph.
@@ -113,22 +144,41 @@ impl FileOp {
 
     /// Copies `src` (absolute, may be a glob) from `from` to `dest` (absolute).
     pub fn copy(mut self, from: &State, src: &str, dest: &str, opts: CopyOptions) -> Self {
-        self.actions.push(Action::Copy { from: from.clone(), src: src.to_owned(), dest: dest.to_owned(), opts });
+        self.actions.push(Action::Copy {
+            from: from.clone(),
+            src: src.to_owned(),
+            dest: dest.to_owned(),
+            opts,
+        });
         self
     }
 
     pub fn mkdir(mut self, path: &str, mode: u32, parents: bool, owner: Option<ChownOpt>) -> Self {
-        self.actions.push(Action::Mkdir { path: path.to_owned(), mode, parents, owner });
+        self.actions.push(Action::Mkdir {
+            path: path.to_owned(),
+            mode,
+            parents,
+            owner,
+        });
         self
     }
 
     pub fn mkfile(mut self, path: &str, mode: u32, data: &[u8], owner: Option<ChownOpt>) -> Self {
-        self.actions.push(Action::Mkfile { path: path.to_owned(), mode, data: data.to_vec(), owner });
+        self.actions.push(Action::Mkfile {
+            path: path.to_owned(),
+            mode,
+            data: data.to_vec(),
+            owner,
+        });
         self
     }
 
     pub fn rm(mut self, path: &str, allow_not_found: bool, allow_wildcard: bool) -> Self {
-        self.actions.push(Action::Rm { path: path.to_owned(), allow_not_found, allow_wildcard });
+        self.actions.push(Action::Rm {
+            path: path.to_owned(),
+            allow_not_found,
+            allow_wildcard,
+        });
         self
     }
 
@@ -147,10 +197,13 @@ impl FileOp {
             match &state.output {
                 None => -1,
                 Some(out) => {
-                    let pos = inputs.iter().position(|i| i.identity() == out.identity()).unwrap_or_else(|| {
-                        inputs.push(out.clone());
-                        inputs.len() - 1
-                    });
+                    let pos = inputs
+                        .iter()
+                        .position(|i| i.identity() == out.identity())
+                        .unwrap_or_else(|| {
+                            inputs.push(out.clone());
+                            inputs.len() - 1
+                        });
                     i64::try_from(pos).unwrap_or(i64::MAX)
                 }
             }
@@ -169,10 +222,16 @@ impl FileOp {
         let mut planned = Vec::with_capacity(self.actions.len());
         for (k, (action, secondary_input)) in self.actions.iter().zip(secondary).enumerate() {
             let k64 = i64::try_from(k).unwrap_or(i64::MAX);
-            let input = if k == 0 { base_index } else { n_inputs + k64 - 1 };
+            let input = if k == 0 {
+                base_index
+            } else {
+                n_inputs + k64 - 1
+            };
             let output = if k == last { 0 } else { -1 };
             let (action, secondary_input) = match action {
-                Action::Copy { src, dest, opts, .. } => {
+                Action::Copy {
+                    src, dest, opts, ..
+                } => {
                     if !opts.include_patterns.is_empty() || !opts.exclude_patterns.is_empty() {
                         meta.add_cap(caps::FILE_COPY_INCLUDE_EXCLUDE_PATTERNS);
                     }
@@ -195,7 +254,12 @@ impl FileOp {
                         secondary_input,
                     )
                 }
-                Action::Mkdir { path, mode, parents, owner } => (
+                Action::Mkdir {
+                    path,
+                    mode,
+                    parents,
+                    owner,
+                } => (
                     pb::file_action::Action::Mkdir(pb::FileActionMkDir {
                         path: path.clone(),
                         mode: to_i32(*mode),
@@ -205,7 +269,12 @@ impl FileOp {
                     }),
                     -1,
                 ),
-                Action::Mkfile { path, mode, data, owner } => (
+                Action::Mkfile {
+                    path,
+                    mode,
+                    data,
+                    owner,
+                } => (
                     pb::file_action::Action::Mkfile(pb::FileActionMkFile {
                         path: path.clone(),
                         mode: to_i32(*mode),
@@ -215,7 +284,11 @@ impl FileOp {
                     }),
                     -1,
                 ),
-                Action::Rm { path, allow_not_found, allow_wildcard } => (
+                Action::Rm {
+                    path,
+                    allow_not_found,
+                    allow_wildcard,
+                } => (
                     pb::file_action::Action::Rm(pb::FileActionRm {
                         path: path.clone(),
                         allow_not_found: *allow_not_found,
@@ -224,7 +297,12 @@ impl FileOp {
                     -1,
                 ),
             };
-            planned.push(pb::FileAction { input, secondary_input, output, action: Some(action) });
+            planned.push(pb::FileAction {
+                input,
+                secondary_input,
+                output,
+                action: Some(action),
+            });
         }
         self.planned = planned;
         let node = Node::new(OpKind::File(self), inputs, constraints, meta);

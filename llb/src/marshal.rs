@@ -50,14 +50,27 @@ pub fn marshal(state: &State) -> Result<pb::Definition, MarshalError> {
         infos: Vec::new(),
     };
     let root = m.visit(&output.node);
-    let terminal = pb::Op { inputs: vec![pb::Input { digest: root, index: output.index }], ..Default::default() };
+    let terminal = pb::Op {
+        inputs: vec![pb::Input {
+            digest: root,
+            index: output.index,
+        }],
+        ..Default::default()
+    };
     m.def.push(terminal.encode_to_vec());
     let source = if m.locations.is_empty() {
         None
     } else {
-        Some(pb::Source { locations: m.locations, infos: m.infos })
+        Some(pb::Source {
+            locations: m.locations,
+            infos: m.infos,
+        })
     };
-    Ok(pb::Definition { def: m.def, metadata: m.metadata, source })
+    Ok(pb::Definition {
+        def: m.def,
+        metadata: m.metadata,
+        source,
+    })
 }
 
 impl Marshaller {
@@ -69,18 +82,32 @@ impl Marshaller {
         let inputs: Vec<pb::Input> = node
             .inputs
             .iter()
-            .map(|i| pb::Input { digest: self.visit(&i.node), index: i.index })
+            .map(|i| pb::Input {
+                digest: self.visit(&i.node),
+                index: i.index,
+            })
             .collect();
         let op = pb::Op {
             inputs,
             platform: node.constraints.platform.as_ref().map(|p| p.to_pb()),
-            constraints: Some(pb::WorkerConstraints { filter: node.constraints.worker_filter.clone() }),
+            constraints: Some(pb::WorkerConstraints {
+                filter: node.constraints.worker_filter.clone(),
+            }),
             op: Some(match &node.kind {
-                OpKind::Source(s) => pb::op::Op::Source(pb::SourceOp { identifier: s.identifier.clone(), attrs: s.attrs.clone() }),
+                OpKind::Source(s) => pb::op::Op::Source(pb::SourceOp {
+                    identifier: s.identifier.clone(),
+                    attrs: s.attrs.clone(),
+                }),
                 OpKind::Exec(e) => pb::op::Op::Exec(e.exec.to_pb(&e.plan)),
-                OpKind::File(f) => pb::op::Op::File(pb::FileOp { actions: f.planned.clone() }),
+                OpKind::File(f) => pb::op::Op::File(pb::FileOp {
+                    actions: f.planned.clone(),
+                }),
                 OpKind::Merge(_) => pb::op::Op::Merge(pb::MergeOp {
-                    inputs: (0..node.inputs.len()).map(|i| pb::MergeInput { input: i64::try_from(i).unwrap_or(0) }).collect(),
+                    inputs: (0..node.inputs.len())
+                        .map(|i| pb::MergeInput {
+                            input: i64::try_from(i).unwrap_or(0),
+                        })
+                        .collect(),
                 }),
             }),
         };
@@ -117,13 +144,21 @@ impl Marshaller {
                 .meta
                 .progress_group
                 .as_ref()
-                .map(|(id, name)| pb::ProgressGroup { id: id.clone(), name: name.clone(), weak: false }),
+                .map(|(id, name)| pb::ProgressGroup {
+                    id: id.clone(),
+                    name: name.clone(),
+                    weak: false,
+                }),
             export_cache: None,
         }
     }
 
     fn add_location(&mut self, dgst: &str, loc: &crate::op::SourceLocation) {
-        let index = match self.infos.iter().position(|i| i.filename == loc.file.filename && i.data == loc.file.data) {
+        let index = match self
+            .infos
+            .iter()
+            .position(|i| i.filename == loc.file.filename && i.data == loc.file.data)
+        {
             Some(i) => i,
             None => {
                 self.infos.push(pb::SourceInfo {
@@ -144,9 +179,16 @@ impl Marshaller {
             ranges: loc
                 .ranges
                 .iter()
-                .map(|r| pb::Range { start: Some(pos(r.start_line, r.start_col)), end: Some(pos(r.end_line, r.end_col)) })
+                .map(|r| pb::Range {
+                    start: Some(pos(r.start_line, r.start_col)),
+                    end: Some(pos(r.end_line, r.end_col)),
+                })
                 .collect(),
         };
-        self.locations.entry(dgst.to_owned()).or_default().locations.push(location);
+        self.locations
+            .entry(dgst.to_owned())
+            .or_default()
+            .locations
+            .push(location);
     }
 }

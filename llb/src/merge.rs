@@ -17,7 +17,11 @@ pub fn merge(states: &[State], constraints: Constraints, mut meta: OpMeta) -> St
     let inputs: Vec<_> = states.iter().filter_map(|s| s.output.clone()).collect();
     match inputs.len() {
         0 => State::scratch(),
-        1 => states.iter().find(|s| !s.is_scratch()).cloned().unwrap_or_default(),
+        1 => states
+            .iter()
+            .find(|s| !s.is_scratch())
+            .cloned()
+            .unwrap_or_default(),
         _ => {
             meta.add_cap(caps::MERGE_OP);
             let node = Node::new(OpKind::Merge(Merge), inputs, constraints, meta);

@@ -35,8 +35,18 @@ pub struct Node {
 }
 
 impl Node {
-    pub(crate) fn new(kind: OpKind, inputs: Vec<Output>, constraints: Constraints, meta: OpMeta) -> Arc<Self> {
-        Arc::new(Self { kind, inputs, constraints, meta })
+    pub(crate) fn new(
+        kind: OpKind,
+        inputs: Vec<Output>,
+        constraints: Constraints,
+        meta: OpMeta,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            kind,
+            inputs,
+            constraints,
+            meta,
+        })
     }
 }
 
@@ -71,7 +81,9 @@ impl State {
     }
 
     pub(crate) fn from_output(output: Output) -> Self {
-        Self { output: Some(output) }
+        Self {
+            output: Some(output),
+        }
     }
 
     /// The vertex output behind this state, if it is not scratch.
@@ -94,7 +106,10 @@ pub struct Constraints {
 
 impl Constraints {
     pub fn for_platform(platform: &Platform) -> Self {
-        Self { platform: Some(platform.clone()), worker_filter: Vec::new() }
+        Self {
+            platform: Some(platform.clone()),
+            worker_filter: Vec::new(),
+        }
     }
 }
 
@@ -125,14 +140,23 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn new(filename: &str, language: &str, data: &[u8]) -> Arc<Self> {
-        Arc::new(Self { filename: filename.to_owned(), language: language.to_owned(), data: data.to_vec() })
+        Arc::new(Self {
+            filename: filename.to_owned(),
+            language: language.to_owned(),
+            data: data.to_vec(),
+        })
     }
 
     /// A location covering whole lines `start..=end`.
     pub fn lines(self: &Arc<Self>, start: u32, end: u32) -> SourceLocation {
         SourceLocation {
             file: Arc::clone(self),
-            ranges: vec![Range { start_line: start, start_col: 1, end_line: end.max(start), end_col: 1 }],
+            ranges: vec![Range {
+                start_line: start,
+                start_col: 1,
+                end_line: end.max(start),
+                end_col: 1,
+            }],
         }
     }
 }
@@ -151,7 +175,8 @@ pub struct OpMeta {
 impl OpMeta {
     /// Sets the name shown for this op in the progress output.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.description.insert("llb.customname".to_owned(), name.into());
+        self.description
+            .insert("llb.customname".to_owned(), name.into());
         self
     }
 

@@ -23,7 +23,11 @@ pub struct PlatformError(pub String);
 
 impl Platform {
     pub fn new(os: &str, architecture: &str, variant: &str) -> Self {
-        Self { os: os.to_owned(), architecture: architecture.to_owned(), variant: variant.to_owned() }
+        Self {
+            os: os.to_owned(),
+            architecture: architecture.to_owned(),
+            variant: variant.to_owned(),
+        }
     }
 
     /// Parses `os/arch[/variant]`, normalising common aliases.
@@ -35,13 +39,22 @@ impl Platform {
             [os, arch, variant] => (*os, *arch, *variant),
             _ => return Err(err()),
         };
-        let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        };
         if !valid(os) || !valid(arch) || (!variant.is_empty() && !valid(variant)) {
             return Err(err());
         }
         let os = os.to_ascii_lowercase();
-        let (arch, variant) = normalize_arch(&arch.to_ascii_lowercase(), &variant.to_ascii_lowercase());
-        Ok(Self { os, architecture: arch, variant })
+        let (arch, variant) =
+            normalize_arch(&arch.to_ascii_lowercase(), &variant.to_ascii_lowercase());
+        Ok(Self {
+            os,
+            architecture: arch,
+            variant,
+        })
     }
 
     /// The platform as the protobuf message ops carry.
@@ -86,11 +99,26 @@ mod tests {
 
     #[test]
     fn parses_and_normalises() {
-        assert_eq!(Platform::parse("linux/amd64").unwrap().to_string(), "linux/amd64");
-        assert_eq!(Platform::parse("linux/x86_64").unwrap().to_string(), "linux/amd64");
-        assert_eq!(Platform::parse("linux/arm64/v8").unwrap().to_string(), "linux/arm64");
-        assert_eq!(Platform::parse("linux/arm").unwrap().to_string(), "linux/arm/v7");
-        assert_eq!(Platform::parse("linux/arm/v6").unwrap().to_string(), "linux/arm/v6");
+        assert_eq!(
+            Platform::parse("linux/amd64").unwrap().to_string(),
+            "linux/amd64"
+        );
+        assert_eq!(
+            Platform::parse("linux/x86_64").unwrap().to_string(),
+            "linux/amd64"
+        );
+        assert_eq!(
+            Platform::parse("linux/arm64/v8").unwrap().to_string(),
+            "linux/arm64"
+        );
+        assert_eq!(
+            Platform::parse("linux/arm").unwrap().to_string(),
+            "linux/arm/v7"
+        );
+        assert_eq!(
+            Platform::parse("linux/arm/v6").unwrap().to_string(),
+            "linux/arm/v6"
+        );
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux/amd64/v2/x").is_err());
         assert!(Platform::parse("linux/").is_err());

@@ -58,28 +58,52 @@ impl Reference {
             return Err(ReferenceError::Empty(original));
         }
         let (domain, path) = match name.split_once('/') {
-            Some((first, remainder)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            Some((first, remainder))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
                 (first.to_owned(), remainder.to_owned())
             }
             _ => ("docker.io".to_owned(), name.to_owned()),
         };
-        let path = if domain == "docker.io" && !path.contains('/') { format!("library/{path}") } else { path };
-        if let Some(c) = path.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(*c))) {
+        let path = if domain == "docker.io" && !path.contains('/') {
+            format!("library/{path}")
+        } else {
+            path
+        };
+        if let Some(c) = path
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(*c)))
+        {
             if c.is_ascii_uppercase() {
                 return Err(ReferenceError::Uppercase(original));
             }
             return Err(ReferenceError::BadChar(original, c));
         }
         if let Some(t) = &tag {
-            if let Some(c) = t.chars().find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c))) {
+            if let Some(c) = t
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
+            {
                 return Err(ReferenceError::BadChar(original, c));
             }
         }
-        if let Some(c) = domain.chars().find(|c| !(c.is_ascii_alphanumeric() || ".-:[]".contains(*c))) {
+        if let Some(c) = domain
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || ".-:[]".contains(*c)))
+        {
             return Err(ReferenceError::BadChar(original, c));
         }
-        let tag = if tag.is_none() && digest.is_none() { Some("latest".to_owned()) } else { tag };
-        Ok(Self { domain, path, tag, digest })
+        let tag = if tag.is_none() && digest.is_none() {
+            Some("latest".to_owned())
+        } else {
+            tag
+        };
+        Ok(Self {
+            domain,
+            path,
+            tag,
+            digest,
+        })
     }
 
     /// The repository name with domain, without tag or digest.
@@ -112,18 +136,33 @@ mod tests {
     #[test]
     fn normalises() {
         assert_eq!(norm("busybox"), "docker.io/library/busybox:latest");
-        assert_eq!(norm("golang:1.23-alpine"), "docker.io/library/golang:1.23-alpine");
+        assert_eq!(
+            norm("golang:1.23-alpine"),
+            "docker.io/library/golang:1.23-alpine"
+        );
         assert_eq!(norm("org/app:1"), "docker.io/org/app:1");
-        assert_eq!(norm("127.0.0.1:5000/busybox"), "127.0.0.1:5000/busybox:latest");
+        assert_eq!(
+            norm("127.0.0.1:5000/busybox"),
+            "127.0.0.1:5000/busybox:latest"
+        );
         assert_eq!(norm("localhost/x/y:z"), "localhost/x/y:z");
-        assert_eq!(norm("gcr.io/distroless/static"), "gcr.io/distroless/static:latest");
+        assert_eq!(
+            norm("gcr.io/distroless/static"),
+            "gcr.io/distroless/static:latest"
+        );
         let d = format!("sha256:{}", "a".repeat(64));
-        assert_eq!(norm(&format!("busybox@{d}")), format!("docker.io/library/busybox@{d}"));
+        assert_eq!(
+            norm(&format!("busybox@{d}")),
+            format!("docker.io/library/busybox@{d}")
+        );
     }
 
     #[test]
     fn rejects() {
-        assert!(matches!(Reference::parse("Busybox"), Err(ReferenceError::Uppercase(_))));
+        assert!(matches!(
+            Reference::parse("Busybox"),
+            Err(ReferenceError::Uppercase(_))
+        ));
         assert!(Reference::parse("").is_err());
         assert!(Reference::parse("busybox:").is_err());
         assert!(Reference::parse("busybox@sha256:12").is_err());

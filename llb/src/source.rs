@@ -53,7 +53,10 @@ impl Source {
 
 /// An image from a registry or the engine's image store.
 pub fn image(reference: &Reference, constraints: Constraints, meta: OpMeta) -> State {
-    let source = Source { identifier: format!("docker-image://{reference}"), attrs: BTreeMap::new() };
+    let source = Source {
+        identifier: format!("docker-image://{reference}"),
+        attrs: BTreeMap::new(),
+    };
     source.state(constraints, meta, &[caps::SOURCE_IMAGE])
 }
 
@@ -69,19 +72,37 @@ pub struct LocalOptions {
 
 /// A directory sent by the client, e.g. `local://context`.
 pub fn local(name: &str, opts: &LocalOptions, constraints: Constraints, meta: OpMeta) -> State {
-    let json = |v: &[String]| if v.is_empty() { String::new() } else { json_array(v) };
-    let source = Source { identifier: format!("local://{name}"), attrs: BTreeMap::new() }
-        .attr(ATTR_LOCAL_SESSION_ID, opts.session_id.clone())
-        .attr(ATTR_LOCAL_SHARED_KEY_HINT, opts.shared_key_hint.clone())
-        .attr(ATTR_LOCAL_INCLUDE_PATTERNS, json(&opts.include_patterns))
-        .attr(ATTR_LOCAL_EXCLUDE_PATTERNS, json(&opts.exclude_patterns))
-        .attr(ATTR_LOCAL_FOLLOW_PATHS, json(&opts.follow_paths));
+    let json = |v: &[String]| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            json_array(v)
+        }
+    };
+    let source = Source {
+        identifier: format!("local://{name}"),
+        attrs: BTreeMap::new(),
+    }
+    .attr(ATTR_LOCAL_SESSION_ID, opts.session_id.clone())
+    .attr(ATTR_LOCAL_SHARED_KEY_HINT, opts.shared_key_hint.clone())
+    .attr(ATTR_LOCAL_INCLUDE_PATTERNS, json(&opts.include_patterns))
+    .attr(ATTR_LOCAL_EXCLUDE_PATTERNS, json(&opts.exclude_patterns))
+    .attr(ATTR_LOCAL_FOLLOW_PATHS, json(&opts.follow_paths));
     let mut caps = vec![caps::SOURCE_LOCAL];
     for (key, cap) in [
         (ATTR_LOCAL_SESSION_ID, caps::SOURCE_LOCAL_SESSION_ID),
-        (ATTR_LOCAL_SHARED_KEY_HINT, caps::SOURCE_LOCAL_SHARED_KEY_HINT),
-        (ATTR_LOCAL_INCLUDE_PATTERNS, caps::SOURCE_LOCAL_INCLUDE_PATTERNS),
-        (ATTR_LOCAL_EXCLUDE_PATTERNS, caps::SOURCE_LOCAL_EXCLUDE_PATTERNS),
+        (
+            ATTR_LOCAL_SHARED_KEY_HINT,
+            caps::SOURCE_LOCAL_SHARED_KEY_HINT,
+        ),
+        (
+            ATTR_LOCAL_INCLUDE_PATTERNS,
+            caps::SOURCE_LOCAL_INCLUDE_PATTERNS,
+        ),
+        (
+            ATTR_LOCAL_EXCLUDE_PATTERNS,
+            caps::SOURCE_LOCAL_EXCLUDE_PATTERNS,
+        ),
         (ATTR_LOCAL_FOLLOW_PATHS, caps::SOURCE_LOCAL_FOLLOW_PATHS),
     ] {
         if source.attrs.contains_key(key) {
@@ -92,10 +113,24 @@ pub fn local(name: &str, opts: &LocalOptions, constraints: Constraints, meta: Op
 }
 
 /// A git repository at a ref (`git://host/path#ref` style identifier).
-pub fn git(remote: &str, reference: &str, keep_git_dir: bool, constraints: Constraints, meta: OpMeta) -> State {
+pub fn git(
+    remote: &str,
+    reference: &str,
+    keep_git_dir: bool,
+    constraints: Constraints,
+    meta: OpMeta,
+) -> State {
     let (identifier, full_url) = git_identifier(remote);
-    let id = if reference.is_empty() { identifier } else { format!("{identifier}#{reference}") };
-    let mut source = Source { identifier: format!("git://{id}"), attrs: BTreeMap::new() }.attr(ATTR_GIT_FULL_URL, full_url);
+    let id = if reference.is_empty() {
+        identifier
+    } else {
+        format!("{identifier}#{reference}")
+    };
+    let mut source = Source {
+        identifier: format!("git://{id}"),
+        attrs: BTreeMap::new(),
+    }
+    .attr(ATTR_GIT_FULL_URL, full_url);
     let mut caps = vec![caps::SOURCE_GIT, caps::SOURCE_GIT_FULL_URL];
     if keep_git_dir {
         source = source.attr(ATTR_KEEP_GIT_DIR, "true");
@@ -125,12 +160,21 @@ pub struct HttpOptions {
 /// A file downloaded over http(s).
 pub fn http(url: &str, opts: &HttpOptions, constraints: Constraints, meta: OpMeta) -> State {
     let num = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
-    let source = Source { identifier: url.to_owned(), attrs: BTreeMap::new() }
-        .attr(ATTR_HTTP_CHECKSUM, opts.checksum.clone())
-        .attr(ATTR_HTTP_FILENAME, opts.filename.clone())
-        .attr(ATTR_HTTP_PERM, opts.perm.map(|p| format!("{p:o}")).map(|s| format!("0{s}")).unwrap_or_default())
-        .attr(ATTR_HTTP_UID, num(opts.uid))
-        .attr(ATTR_HTTP_GID, num(opts.gid));
+    let source = Source {
+        identifier: url.to_owned(),
+        attrs: BTreeMap::new(),
+    }
+    .attr(ATTR_HTTP_CHECKSUM, opts.checksum.clone())
+    .attr(ATTR_HTTP_FILENAME, opts.filename.clone())
+    .attr(
+        ATTR_HTTP_PERM,
+        opts.perm
+            .map(|p| format!("{p:o}"))
+            .map(|s| format!("0{s}"))
+            .unwrap_or_default(),
+    )
+    .attr(ATTR_HTTP_UID, num(opts.uid))
+    .attr(ATTR_HTTP_GID, num(opts.gid));
     let mut caps = vec![caps::SOURCE_HTTP];
     if source.attrs.contains_key(ATTR_HTTP_CHECKSUM) {
         caps.push(caps::SOURCE_HTTP_CHECKSUM);

@@ -1,5 +1,10 @@
 //! Pinned digests per op kind, determinism and graph-shape tests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use llb::exec::{CacheSharing, Exec, Mount, NetMode};
 use llb::file::{ChownOpt, CopyOptions, FileOp};
@@ -14,11 +19,19 @@ fn amd64() -> Constraints {
 }
 
 fn busybox() -> State {
-    source::image(&Reference::parse("busybox").unwrap(), amd64(), OpMeta::default())
+    source::image(
+        &Reference::parse("busybox").unwrap(),
+        amd64(),
+        OpMeta::default(),
+    )
 }
 
 fn context() -> State {
-    let opts = source::LocalOptions { shared_key_hint: "context".into(), session_id: "s1".into(), ..Default::default() };
+    let opts = source::LocalOptions {
+        shared_key_hint: "context".into(),
+        session_id: "s1".into(),
+        ..Default::default()
+    };
     source::local("context", &opts, amd64(), OpMeta::default())
 }
 
@@ -32,12 +45,18 @@ fn head_digest(state: &State) -> String {
 
 #[test]
 fn image_source_digest_is_pinned() {
-    assert_eq!(head_digest(&busybox()), "sha256:08a03f3ffe5fba421a6403c31e153425ced631d108868f30e04985f99d69326e");
+    assert_eq!(
+        head_digest(&busybox()),
+        "sha256:08a03f3ffe5fba421a6403c31e153425ced631d108868f30e04985f99d69326e"
+    );
 }
 
 #[test]
 fn local_source_digest_is_pinned() {
-    assert_eq!(head_digest(&context()), "sha256:ab293bc20e3f78e636d75863dbb34b48722075eaadf6a5cd3f7c73db325708ff");
+    assert_eq!(
+        head_digest(&context()),
+        "sha256:ab293bc20e3f78e636d75863dbb34b48722075eaadf6a5cd3f7c73db325708ff"
+    );
 }
 
 #[test]
@@ -47,27 +66,53 @@ fn exec_digest_is_pinned() {
     exec.cwd = "/src".into();
     exec.user = "1000:1000".into();
     exec.network = NetMode::None;
-    exec.mounts.push(Mount::Cache { dest: "/root/.cache".into(), id: "c1".into(), sharing: CacheSharing::Locked, readonly: false, base: None });
-    exec.mounts.push(Mount::Bind { dest: "/ctx".into(), state: context(), selector: "/".into(), readonly: true });
+    exec.mounts.push(Mount::Cache {
+        dest: "/root/.cache".into(),
+        id: "c1".into(),
+        sharing: CacheSharing::Locked,
+        readonly: false,
+        base: None,
+    });
+    exec.mounts.push(Mount::Bind {
+        dest: "/ctx".into(),
+        state: context(),
+        selector: "/".into(),
+        readonly: true,
+    });
     let out = exec.run(&busybox(), amd64(), OpMeta::default().with_name("RUN echo"));
-    assert_eq!(head_digest(&out.root), "sha256:6d8d2466793eba0e8d77ed099f14cd5f72924f250fdfa4fe44a1c498aebd02cd");
+    assert_eq!(
+        head_digest(&out.root),
+        "sha256:6d8d2466793eba0e8d77ed099f14cd5f72924f250fdfa4fe44a1c498aebd02cd"
+    );
 }
 
 #[test]
 fn file_digest_is_pinned() {
-    let opts = CopyOptions { mode: Some(0o755), owner: Some(ChownOpt::parse("1000:app")), ..Default::default() };
+    let opts = CopyOptions {
+        mode: Some(0o755),
+        owner: Some(ChownOpt::parse("1000:app")),
+        ..Default::default()
+    };
     let st = FileOp::new()
         .mkdir("/app", 0o755, true, None)
         .copy(&context(), "/go.mod", "/app/", opts)
         .apply(&busybox(), amd64(), OpMeta::default());
-    assert_eq!(head_digest(&st), "sha256:c15bc936a0390feb410acd7b1ef5b765b3b937afcd77674cecc3cff2673bdda7");
+    assert_eq!(
+        head_digest(&st),
+        "sha256:c15bc936a0390feb410acd7b1ef5b765b3b937afcd77674cecc3cff2673bdda7"
+    );
 }
 
 #[test]
 fn merge_digest_is_pinned() {
-    let layer = FileOp::new().copy(&context(), "/a", "/a", CopyOptions::default()).apply(&State::scratch(), amd64(), OpMeta::default());
+    let layer = FileOp::new()
+        .copy(&context(), "/a", "/a", CopyOptions::default())
+        .apply(&State::scratch(), amd64(), OpMeta::default());
     let st = merge::merge(&[busybox(), layer], amd64(), OpMeta::default());
-    assert_eq!(head_digest(&st), "sha256:99184cef2871b75f8f23c228ed135d5f19cc0f0d4dbfd862694ee5e6c8161b5f");
+    assert_eq!(
+        head_digest(&st),
+        "sha256:99184cef2871b75f8f23c228ed135d5f19cc0f0d4dbfd862694ee5e6c8161b5f"
+    );
 }
 
 fn sample_graph() -> State {
@@ -75,7 +120,9 @@ fn sample_graph() -> State {
     let base = busybox();
     let ctx = context();
     let built = Exec::new(vec!["make".into()]).run(
-        &FileOp::new().copy(&ctx, "/", "/src", CopyOptions::default()).apply(&base, amd64(), OpMeta::default()),
+        &FileOp::new()
+            .copy(&ctx, "/", "/src", CopyOptions::default())
+            .apply(&base, amd64(), OpMeta::default()),
         amd64(),
         OpMeta::default().with_location(Some(src.lines(2, 2))),
     );

@@ -10,7 +10,11 @@ use super::StageCtx;
 use crate::diag::{Diagnostic, Span};
 use crate::spec::model::{Add, AddSource};
 
-pub(super) fn compile_add(ctx: &mut StageCtx<'_, '_>, a: &Add, span: Span) -> Result<(), Diagnostic> {
+pub(super) fn compile_add(
+    ctx: &mut StageCtx<'_, '_>,
+    a: &Add,
+    span: Span,
+) -> Result<(), Diagnostic> {
     let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
     let (state, src, text) = match &a.source {
         AddSource::Http { url, checksum } => {
@@ -30,23 +34,47 @@ pub(super) fn compile_add(ctx: &mut StageCtx<'_, '_>, a: &Add, span: Span) -> Re
                 filename: filename.clone(),
                 ..Default::default()
             };
-            let st = source::http(&url_text, &http, ctx.constraints(), OpMeta::default().with_name(format!("[internal] download {url_text}")).with_location(Some(ctx.location(span))));
+            let st = source::http(
+                &url_text,
+                &http,
+                ctx.constraints(),
+                OpMeta::default()
+                    .with_name(format!("[internal] download {url_text}"))
+                    .with_location(Some(ctx.location(span))),
+            );
             (st, format!("/{filename}"), format!("ADD {url_text}"))
         }
-        AddSource::Git { url, ref_, keep_git_dir, checksum } => {
+        AddSource::Git {
+            url,
+            ref_,
+            keep_git_dir,
+            checksum,
+        } => {
             let url_text = ctx.expand(url)?;
             let reference = match (ref_, checksum) {
                 (_, Some(c)) => ctx.expand(c)?,
                 (Some(r), None) => ctx.expand(r)?,
                 (None, None) => String::new(),
             };
-            let st = source::git(&url_text, &reference, *keep_git_dir, ctx.constraints(), OpMeta::default().with_name(format!("[internal] git {url_text}")).with_location(Some(ctx.location(span))));
+            let st = source::git(
+                &url_text,
+                &reference,
+                *keep_git_dir,
+                ctx.constraints(),
+                OpMeta::default()
+                    .with_name(format!("[internal] git {url_text}"))
+                    .with_location(Some(ctx.location(span))),
+            );
             (st, "/".to_owned(), format!("ADD {url_text}"))
         }
     };
     let dest = destination(ctx, a.to.as_ref(), false)?;
     let meta = ctx.meta(&format!("{text} {dest}"), span);
-    ctx.state = llb::FileOp::new().copy(&state, &src, &dest, opts).apply(&ctx.state, ctx.constraints(), meta);
+    ctx.state = llb::FileOp::new().copy(&state, &src, &dest, opts).apply(
+        &ctx.state,
+        ctx.constraints(),
+        meta,
+    );
     ctx.image.add_history(format!("{text} {dest}"), false);
     Ok(())
 }

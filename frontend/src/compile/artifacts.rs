@@ -11,7 +11,10 @@ use super::copy::{apply_layer, copy_options, destination};
 use super::run::shell;
 use super::{resolve_path, Compiler, StageCtx};
 
-pub(super) fn compile_artifacts(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>) -> Result<(), Diagnostic> {
+pub(super) fn compile_artifacts(
+    c: &mut Compiler<'_, '_>,
+    ctx: &mut StageCtx<'_, '_>,
+) -> Result<(), Diagnostic> {
     for a in &ctx.stage.artifacts {
         ctx.step_no += 1;
         let from = ctx.source_state(c, &a.from)?;
@@ -46,7 +49,10 @@ fn duration_ns(ctx: &StageCtx<'_, '_>, d: Option<&Spanned<String>>) -> Result<i6
     Ok(i64::try_from(dur.as_nanos()).unwrap_or(i64::MAX))
 }
 
-pub(super) fn apply_image_config(ctx: &mut StageCtx<'_, '_>, img: &ImageConfig) -> Result<(), Diagnostic> {
+pub(super) fn apply_image_config(
+    ctx: &mut StageCtx<'_, '_>,
+    img: &ImageConfig,
+) -> Result<(), Diagnostic> {
     if let Some(e) = &img.entrypoint {
         ctx.image.config.entrypoint = Some(command(ctx, e)?);
         ctx.image.config.cmd = None;
@@ -66,28 +72,52 @@ pub(super) fn apply_image_config(ctx: &mut StageCtx<'_, '_>, img: &ImageConfig) 
     }
     for p in &img.expose {
         let text = ctx.expand(p)?;
-        let port = normalize_port(&text).map_err(|m| Diagnostic::error("invalid-value", m, p.span))?;
-        ctx.image.config.exposed_ports.insert(port, Default::default());
+        let port =
+            normalize_port(&text).map_err(|m| Diagnostic::error("invalid-value", m, p.span))?;
+        ctx.image
+            .config
+            .exposed_ports
+            .insert(port, Default::default());
     }
     for v in &img.volumes {
-        ctx.image.config.volumes.insert(ctx.expand(v)?, Default::default());
+        ctx.image
+            .config
+            .volumes
+            .insert(ctx.expand(v)?, Default::default());
     }
     for (k, v) in &img.labels {
-        ctx.image.config.labels.insert(ctx.expand(k)?, ctx.expand(v)?);
+        ctx.image
+            .config
+            .labels
+            .insert(ctx.expand(k)?, ctx.expand(v)?);
     }
     if let Some(s) = &img.stop_signal {
         ctx.image.config.stop_signal = ctx.expand(s)?;
     }
     if let Some(h) = &img.healthcheck {
         ctx.image.config.healthcheck = Some(match &h.value {
-            Healthcheck::None => OciHealthcheck { test: vec!["NONE".to_owned()], ..Default::default() },
-            Healthcheck::Check { test, interval, timeout, start_period, retries } => {
+            Healthcheck::None => OciHealthcheck {
+                test: vec!["NONE".to_owned()],
+                ..Default::default()
+            },
+            Healthcheck::Check {
+                test,
+                interval,
+                timeout,
+                start_period,
+                retries,
+            } => {
                 let test = match &test.value {
-                    Command::Shell(s) => vec!["CMD-SHELL".to_owned(), ctx.expand(&Spanned::new(s.clone(), test.span))?],
+                    Command::Shell(s) => vec![
+                        "CMD-SHELL".to_owned(),
+                        ctx.expand(&Spanned::new(s.clone(), test.span))?,
+                    ],
                     Command::Exec(argv) => {
                         let mut t = Vec::with_capacity(argv.len() + 1);
                         // Docker's own form (`["CMD", ...]`, `["CMD-SHELL", "..."]`) is kept as written.
-                        let docker_form = argv.first().is_some_and(|a| matches!(a.value.as_str(), "CMD" | "CMD-SHELL" | "NONE"));
+                        let docker_form = argv.first().is_some_and(|a| {
+                            matches!(a.value.as_str(), "CMD" | "CMD-SHELL" | "NONE")
+                        });
                         if !docker_form {
                             t.push("CMD".to_owned());
                         }

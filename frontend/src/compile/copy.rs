@@ -26,7 +26,11 @@ pub(super) fn copy_options(
 }
 
 /// The destination of a copy: `to` against the working directory, default the directory itself.
-pub(super) fn destination(ctx: &StageCtx<'_, '_>, to: Option<&Spanned<String>>, many: bool) -> Result<String, Diagnostic> {
+pub(super) fn destination(
+    ctx: &StageCtx<'_, '_>,
+    to: Option<&Spanned<String>>,
+    many: bool,
+) -> Result<String, Diagnostic> {
     let mut dest = match to {
         Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
         None => resolve_path(&ctx.workdir, "./"),
@@ -40,9 +44,17 @@ pub(super) fn destination(ctx: &StageCtx<'_, '_>, to: Option<&Spanned<String>>, 
 /// Applies `files` to the stage: on top of it, or as an independent layer
 /// merged on top. A layer built on scratch has no `/etc/passwd`, so copies
 /// that chown by name are applied on top of the stage instead.
-pub(super) fn apply_layer(ctx: &mut StageCtx<'_, '_>, files: FileOp, opts: &CopyOptions, link: bool, merge_op: bool, meta: OpMeta) {
+pub(super) fn apply_layer(
+    ctx: &mut StageCtx<'_, '_>,
+    files: FileOp,
+    opts: &CopyOptions,
+    link: bool,
+    merge_op: bool,
+    meta: OpMeta,
+) {
     let by_name = opts.owner.as_ref().is_some_and(|o| {
-        matches!(o.user, Some(llb::UserOpt::Name(_))) || matches!(o.group, Some(llb::UserOpt::Name(_)))
+        matches!(o.user, Some(llb::UserOpt::Name(_)))
+            || matches!(o.group, Some(llb::UserOpt::Name(_)))
     });
     if link && merge_op && !by_name {
         let layer = files.apply(&State::scratch(), ctx.constraints(), meta.clone());
@@ -52,7 +64,12 @@ pub(super) fn apply_layer(ctx: &mut StageCtx<'_, '_>, files: FileOp, opts: &Copy
     }
 }
 
-pub(super) fn compile_copy(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, cp: &Copy, span: Span) -> Result<(), Diagnostic> {
+pub(super) fn compile_copy(
+    c: &mut Compiler<'_, '_>,
+    ctx: &mut StageCtx<'_, '_>,
+    cp: &Copy,
+    span: Span,
+) -> Result<(), Diagnostic> {
     let from = match &cp.from {
         Some(f) => ctx.source_state(c, f)?,
         None => c.context(),
@@ -76,7 +93,11 @@ pub(super) fn compile_copy(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>,
             // filtered to what the source (a path or glob) selects.
             let mut o = opts.clone();
             let pattern = abs.trim_start_matches('/').trim_end_matches('/').to_owned();
-            o.include_patterns = if pattern.is_empty() { opts.include_patterns.clone() } else { vec![pattern] };
+            o.include_patterns = if pattern.is_empty() {
+                opts.include_patterns.clone()
+            } else {
+                vec![pattern]
+            };
             files = files.copy(&from, "/", &dest, o);
         } else {
             files = files.copy(&from, &abs, &dest, opts.clone());

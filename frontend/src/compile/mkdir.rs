@@ -7,7 +7,11 @@ use super::{resolve_path, StageCtx};
 use crate::diag::{Diagnostic, Span};
 use crate::spec::model::Mkdir;
 
-pub(super) fn compile_mkdir(ctx: &mut StageCtx<'_, '_>, m: &Mkdir, span: Span) -> Result<(), Diagnostic> {
+pub(super) fn compile_mkdir(
+    ctx: &mut StageCtx<'_, '_>,
+    m: &Mkdir,
+    span: Span,
+) -> Result<(), Diagnostic> {
     let path = resolve_path(&ctx.workdir, &ctx.expand(&m.path)?);
     let mode = m.chmod.as_ref().map_or(0o755, |c| c.value.bits);
     let owner = match &m.chown {
@@ -16,7 +20,10 @@ pub(super) fn compile_mkdir(ctx: &mut StageCtx<'_, '_>, m: &Mkdir, span: Span) -
     };
     let text = format!("MKDIR {path}");
     let meta = ctx.meta(&text, span);
-    ctx.state = FileOp::new().mkdir(&path, mode, true, owner).apply(&ctx.state, ctx.constraints(), meta);
+    ctx.state =
+        FileOp::new()
+            .mkdir(&path, mode, true, owner)
+            .apply(&ctx.state, ctx.constraints(), meta);
     ctx.image.add_history(text, false);
     Ok(())
 }

@@ -80,7 +80,11 @@ pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage
     match &opts.target {
         Some(t) => spec.stage(t).ok_or_else(|| {
             let names: Vec<&str> = spec.stages.iter().map(|s| s.name.value.as_str()).collect();
-            let mut d = Diagnostic::error("unknown-target", format!("target stage `{t}` does not exist (from --target)"), spec.version_span);
+            let mut d = Diagnostic::error(
+                "unknown-target",
+                format!("target stage `{t}` does not exist (from --target)"),
+                spec.version_span,
+            );
             if let Some(s) = crate::diag::did_you_mean(t, names.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             } else {
@@ -88,19 +92,24 @@ pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage
             }
             d
         }),
-        None => spec
-            .default_target()
-            .ok_or_else(|| Diagnostic::error("missing-key", "the spec has no stages", spec.version_span)),
+        None => spec.default_target().ok_or_else(|| {
+            Diagnostic::error("missing-key", "the spec has no stages", spec.version_span)
+        }),
     }
 }
 
 /// A stage's platform: its `platform:` (expanded), else the target platform.
-fn stage_platform(input: &Input<'_>, stage: &Stage, scope: &StageScope) -> Result<Platform, Diagnostic> {
+fn stage_platform(
+    input: &Input<'_>,
+    stage: &Stage,
+    scope: &StageScope,
+) -> Result<Platform, Diagnostic> {
     match &stage.platform {
         None => Ok(input.platform.clone()),
         Some(p) => {
             let text = scope.expand(p, &input.spec.source)?;
-            Platform::parse(&text).map_err(|e| Diagnostic::error("invalid-value", e.to_string(), p.span))
+            Platform::parse(&text)
+                .map_err(|e| Diagnostic::error("invalid-value", e.to_string(), p.span))
         }
     }
 }
@@ -110,7 +119,12 @@ fn parse_reference(text: &str, span: Span) -> Result<Reference, Diagnostic> {
 }
 
 /// Finds the target and the base images that need resolving.
-pub fn plan(spec: &Spec, opts: &BuildOptions, platform: &Platform, build_platform: &Platform) -> Result<Plan, Diagnostic> {
+pub fn plan(
+    spec: &Spec,
+    opts: &BuildOptions,
+    platform: &Platform,
+    build_platform: &Platform,
+) -> Result<Plan, Diagnostic> {
     let target = target_stage(spec, opts)?;
     let empty = BTreeMap::new();
     let input = Input {
@@ -128,7 +142,9 @@ pub fn plan(spec: &Spec, opts: &BuildOptions, platform: &Platform, build_platfor
         if !seen.insert(name.clone()) {
             continue;
         }
-        let Some(stage) = spec.stage(&name) else { continue };
+        let Some(stage) = spec.stage(&name) else {
+            continue;
+        };
         let scope = StageScope::for_stage(spec, stage, opts, platform, build_platform);
         let from = scope.expand(&stage.from, &spec.source)?;
         match spec.classify_from(&from) {
@@ -137,7 +153,10 @@ pub fn plan(spec: &Spec, opts: &BuildOptions, platform: &Platform, build_platfor
             FromRef::Image(r) => {
                 if !opts.contexts.contains_key(r) {
                     let reference = parse_reference(r, stage.from.span)?;
-                    images.insert((reference.to_string(), stage_platform(&input, stage, &scope)?));
+                    images.insert((
+                        reference.to_string(),
+                        stage_platform(&input, stage, &scope)?,
+                    ));
                 }
             }
         }
@@ -145,7 +164,10 @@ pub fn plan(spec: &Spec, opts: &BuildOptions, platform: &Platform, build_platfor
             todo.push(dep);
         }
     }
-    Ok(Plan { target: target.name.value.clone(), images })
+    Ok(Plan {
+        target: target.name.value.clone(),
+        images,
+    })
 }
 
 /// Stages that `stage` takes files from or needs (besides its `from`).
@@ -203,7 +225,10 @@ impl StageCtx<'_, '_> {
     /// Op metadata: progress name `[stage n/m] what`, cache policy and YAML location.
     pub(crate) fn meta(&self, what: &str, span: Span) -> OpMeta {
         OpMeta::default()
-            .with_name(format!("[{} {}/{}] {}", self.stage.name.value, self.step_no, self.step_count, what))
+            .with_name(format!(
+                "[{} {}/{}] {}",
+                self.stage.name.value, self.step_no, self.step_count, what
+            ))
             .with_ignore_cache(self.input.opts.no_cache_for(&self.stage.name.value))
             .with_location(Some(self.location(span)))
     }
@@ -211,13 +236,22 @@ impl StageCtx<'_, '_> {
     pub(crate) fn location(&self, span: Span) -> SourceLocation {
         let src = &self.input.spec.source;
         let end_offset = span.offset.saturating_add(span.len.saturating_sub(1));
-        let end_line = src.text.get(span.offset..end_offset.max(span.offset)).map_or(0, |t| t.matches('\n').count());
-        let end = span.line.saturating_add(u32::try_from(end_line).unwrap_or(0));
+        let end_line = src
+            .text
+            .get(span.offset..end_offset.max(span.offset))
+            .map_or(0, |t| t.matches('\n').count());
+        let end = span
+            .line
+            .saturating_add(u32::try_from(end_line).unwrap_or(0));
         self.source_map.lines(span.line, end)
     }
 
     /// The filesystem of a `from:` value (stage, image or named context) for copies and mounts.
-    pub(crate) fn source_state(&self, compiler: &mut Compiler<'_, '_>, from: &Spanned<String>) -> Result<State, Diagnostic> {
+    pub(crate) fn source_state(
+        &self,
+        compiler: &mut Compiler<'_, '_>,
+        from: &Spanned<String>,
+    ) -> Result<State, Diagnostic> {
         let text = self.expand(from)?;
         match self.input.spec.classify_from(&text) {
             FromRef::Stage(s) => Ok(compiler.stage(s)?.state),
@@ -227,7 +261,11 @@ impl StageCtx<'_, '_> {
                     return compiler.named_context(r, ctx, from.span);
                 }
                 let reference = parse_reference(r, from.span)?;
-                Ok(source::image(&reference, self.constraints(), OpMeta::default().with_name(format!("[internal] image {reference}"))))
+                Ok(source::image(
+                    &reference,
+                    self.constraints(),
+                    OpMeta::default().with_name(format!("[internal] image {reference}")),
+                ))
             }
         }
     }
@@ -235,7 +273,11 @@ impl StageCtx<'_, '_> {
 
 /// Joins `path` to `base` unless it is absolute, and cleans `.` and `..`.
 pub fn resolve_path(base: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') { path.to_owned() } else { format!("{base}/{path}") };
+    let joined = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{base}/{path}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
         match part {
@@ -282,7 +324,12 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
     for (k, v) in &input.opts.labels {
         image.config.labels.insert(k.clone(), v.clone());
     }
-    Ok(Compiled { state: result.state, image, stages: c.order, needs: c.needs })
+    Ok(Compiled {
+        state: result.state,
+        image,
+        stages: c.order,
+        needs: c.needs,
+    })
 }
 
 impl<'a, 'b> Compiler<'a, 'b> {
@@ -308,14 +355,32 @@ impl<'a, 'b> Compiler<'a, 'b> {
     }
 
     /// A named build context (`--build-context name=…`).
-    pub(crate) fn named_context(&mut self, name: &str, value: &str, span: Span) -> Result<State, Diagnostic> {
+    pub(crate) fn named_context(
+        &mut self,
+        name: &str,
+        value: &str,
+        span: Span,
+    ) -> Result<State, Diagnostic> {
         if let Some(image) = value.strip_prefix("docker-image://") {
             let reference = parse_reference(image, span)?;
-            return Ok(source::image(&reference, Constraints::for_platform(&self.input.platform), OpMeta::default()));
+            return Ok(source::image(
+                &reference,
+                Constraints::for_platform(&self.input.platform),
+                OpMeta::default(),
+            ));
         }
         if let Some(local) = value.strip_prefix("local:") {
-            let opts = LocalOptions { session_id: self.input.opts.session_id.clone(), shared_key_hint: local.to_owned(), ..Default::default() };
-            return Ok(source::local(local, &opts, Constraints::default(), OpMeta::default().with_name(format!("[context {name}] load"))));
+            let opts = LocalOptions {
+                session_id: self.input.opts.session_id.clone(),
+                shared_key_hint: local.to_owned(),
+                ..Default::default()
+            };
+            return Ok(source::local(
+                local,
+                &opts,
+                Constraints::default(),
+                OpMeta::default().with_name(format!("[context {name}] load")),
+            ));
         }
         Err(Diagnostic::error(
             "unsupported-context",
@@ -330,11 +395,19 @@ impl<'a, 'b> Compiler<'a, 'b> {
             return Ok(r.clone());
         }
         let spec = self.input.spec;
-        let stage = spec
-            .stage(name)
-            .ok_or_else(|| Diagnostic::error("unknown-stage", format!("unknown stage `{name}`"), spec.version_span))?;
+        let stage = spec.stage(name).ok_or_else(|| {
+            Diagnostic::error(
+                "unknown-stage",
+                format!("unknown stage `{name}`"),
+                spec.version_span,
+            )
+        })?;
         if !self.in_progress.insert(name.to_owned()) {
-            return Err(Diagnostic::error("stage-cycle", format!("stage `{name}` depends on itself"), stage.name.span));
+            return Err(Diagnostic::error(
+                "stage-cycle",
+                format!("stage `{name}` depends on itself"),
+                stage.name.span,
+            ));
         }
         let result = self.compile_stage(stage)?;
         self.in_progress.remove(name);
@@ -348,7 +421,13 @@ impl<'a, 'b> Compiler<'a, 'b> {
         let spec = input.spec;
         // TARGET* stay the build's target even in a stage with its own
         // platform (cross-compilation on ${BUILDPLATFORM}), as in a Dockerfile.
-        let mut scope = StageScope::for_stage(spec, stage, input.opts, &input.platform, &input.build_platform);
+        let mut scope = StageScope::for_stage(
+            spec,
+            stage,
+            input.opts,
+            &input.platform,
+            &input.build_platform,
+        );
         let platform = stage_platform(input, stage, &scope)?;
         let from = scope.expand(&stage.from, &spec.source)?;
         let (state, mut image) = match spec.classify_from(&from) {
@@ -359,14 +438,25 @@ impl<'a, 'b> Compiler<'a, 'b> {
             FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
             FromRef::Image(r) => {
                 if let Some(ctx) = input.opts.contexts.get(r) {
-                    (self.named_context(r, ctx, stage.from.span)?, Image::scratch(&platform))
+                    (
+                        self.named_context(r, ctx, stage.from.span)?,
+                        Image::scratch(&platform),
+                    )
                 } else {
                     let reference = parse_reference(r, stage.from.span)?;
                     let key = (reference.to_string(), platform.clone());
                     let base = input.images.get(&key).cloned().ok_or_else(|| {
-                        Diagnostic::error("unresolved-image", format!("image `{reference}` was not resolved"), stage.from.span)
+                        Diagnostic::error(
+                            "unresolved-image",
+                            format!("image `{reference}` was not resolved"),
+                            stage.from.span,
+                        )
                     })?;
-                    let meta = OpMeta::default().with_name(format!("[{} 1/{}] FROM {reference}", stage.name.value, step_total(stage)));
+                    let meta = OpMeta::default().with_name(format!(
+                        "[{} 1/{}] FROM {reference}",
+                        stage.name.value,
+                        step_total(stage)
+                    ));
                     // Pin the resolved digest, as the Dockerfile frontend does: the
                     // definition then names exactly what was resolved, and the engine
                     // does not rewrite the source (which would change op digests).
@@ -374,7 +464,10 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     if !base.digest.is_empty() {
                         pinned.digest = Some(base.digest.clone());
                     }
-                    (source::image(&pinned, Constraints::for_platform(&platform), meta), base.config)
+                    (
+                        source::image(&pinned, Constraints::for_platform(&platform), meta),
+                        base.config,
+                    )
                 }
             }
         };
@@ -397,13 +490,18 @@ impl<'a, 'b> Compiler<'a, 'b> {
             step_count: step_total(stage),
             source_map: Arc::clone(&self.source_map),
         };
-        ctx.workdir = if ctx.image.config.working_dir.is_empty() { "/".to_owned() } else { ctx.image.config.working_dir.clone() };
+        ctx.workdir = if ctx.image.config.working_dir.is_empty() {
+            "/".to_owned()
+        } else {
+            ctx.image.config.working_dir.clone()
+        };
         ctx.user = ctx.image.config.user.clone();
         for (k, v) in &stage.env {
             let value = ctx.expand(v)?;
             ctx.scope.set_env(&k.value, &value);
             ctx.image.set_env(&k.value, &value);
-            ctx.image.add_history(format!("ENV {}={}", k.value, value), true);
+            ctx.image
+                .add_history(format!("ENV {}={}", k.value, value), true);
         }
         if let Some(u) = &stage.user {
             ctx.user = ctx.expand(u)?;
@@ -415,8 +513,13 @@ impl<'a, 'b> Compiler<'a, 'b> {
             ctx.image.config.working_dir = ctx.workdir.clone();
             ctx.step_no += 1;
             let meta = ctx.meta(&format!("WORKDIR {}", ctx.workdir), w.span);
-            ctx.state = FileOp::new().mkdir(&ctx.workdir, 0o755, true, None).apply(&ctx.state, ctx.constraints(), meta);
-            ctx.image.add_history(format!("WORKDIR {}", ctx.workdir), false);
+            ctx.state = FileOp::new().mkdir(&ctx.workdir, 0o755, true, None).apply(
+                &ctx.state,
+                ctx.constraints(),
+                meta,
+            );
+            ctx.image
+                .add_history(format!("WORKDIR {}", ctx.workdir), false);
         }
         for need in &stage.needs {
             let dep = self.stage(&need.value)?;
@@ -437,7 +540,10 @@ impl<'a, 'b> Compiler<'a, 'b> {
         if let Some(img) = &stage.image {
             artifacts::apply_image_config(&mut ctx, img)?;
         }
-        Ok(StageResult { state: ctx.state, image: ctx.image })
+        Ok(StageResult {
+            state: ctx.state,
+            image: ctx.image,
+        })
     }
 }
 

@@ -32,7 +32,12 @@ pub(super) fn command_text(cmd: &Command) -> String {
     }
 }
 
-pub(super) fn compile_run(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, r: &Run, span: Span) -> Result<(), Diagnostic> {
+pub(super) fn compile_run(
+    c: &mut Compiler<'_, '_>,
+    ctx: &mut StageCtx<'_, '_>,
+    r: &Run,
+    span: Span,
+) -> Result<(), Diagnostic> {
     let args: Vec<String> = match &r.command.value {
         Command::Shell(s) => {
             let mut a = shell(ctx);
@@ -88,7 +93,9 @@ pub(super) fn compile_run(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, 
                 user: Some(llb::UserOpt::Id(m.uid.as_ref().map_or(0, |u| u.value))),
                 group: Some(llb::UserOpt::Id(m.gid.as_ref().map_or(0, |g| g.value))),
             };
-            let seed = FileOp::new().mkdir("/cache", mode, true, Some(owner)).apply(&State::scratch(), ctx.constraints(), OpMeta::default());
+            let seed = FileOp::new()
+                .mkdir("/cache", mode, true, Some(owner))
+                .apply(&State::scratch(), ctx.constraints(), OpMeta::default());
             Some((seed, "/cache".to_owned()))
         } else {
             None
@@ -98,12 +105,22 @@ pub(super) fn compile_run(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, 
             Sharing::Private => CacheSharing::Private,
             Sharing::Locked => CacheSharing::Locked,
         };
-        exec.mounts.push(Mount::Cache { dest, id, sharing, readonly: m.readonly, base });
+        exec.mounts.push(Mount::Cache {
+            dest,
+            id,
+            sharing,
+            readonly: m.readonly,
+            base,
+        });
     }
     for s in &r.secrets {
         let id = ctx.expand(&s.id)?;
         if let Some(name) = &s.env {
-            exec.secret_env.push(SecretEnv { id: id.clone(), name: ctx.expand(name)?, optional: !s.required });
+            exec.secret_env.push(SecretEnv {
+                id: id.clone(),
+                name: ctx.expand(name)?,
+                optional: !s.required,
+            });
             if s.target.is_none() {
                 continue;
             }
@@ -112,30 +129,58 @@ pub(super) fn compile_run(c: &mut Compiler<'_, '_>, ctx: &mut StageCtx<'_, '_>, 
             Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
             None => format!("/run/secrets/{id}"),
         };
-        exec.mounts.push(Mount::Secret { dest, id, uid: 0, gid: 0, mode: 0o400, optional: !s.required });
+        exec.mounts.push(Mount::Secret {
+            dest,
+            id,
+            uid: 0,
+            gid: 0,
+            mode: 0o400,
+            optional: !s.required,
+        });
     }
     for (i, s) in r.ssh.iter().enumerate() {
         let dest = match &s.target {
             Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
             None => format!("/run/buildkit/ssh_agent.{i}"),
         };
-        exec.mounts.push(Mount::Ssh { dest, id: ctx.expand(&s.id)?, uid: 0, gid: 0, mode: 0o600, optional: !s.required });
+        exec.mounts.push(Mount::Ssh {
+            dest,
+            id: ctx.expand(&s.id)?,
+            uid: 0,
+            gid: 0,
+            mode: 0o600,
+            optional: !s.required,
+        });
         if i == 0 {
-            exec.env.push(format!("SSH_AUTH_SOCK={}", exec.mounts.last().map_or("", |m| match m {
-                Mount::Ssh { dest, .. } => dest.as_str(),
-                _ => "",
-            })));
+            exec.env.push(format!(
+                "SSH_AUTH_SOCK={}",
+                exec.mounts.last().map_or("", |m| match m {
+                    Mount::Ssh { dest, .. } => dest.as_str(),
+                    _ => "",
+                })
+            ));
         }
     }
     for t in &r.tmpfs {
         let dest = resolve_path(&ctx.workdir, &ctx.expand(&t.target)?);
-        exec.mounts.push(Mount::Tmpfs { dest, size: t.size.as_ref().map(|s| i64::try_from(s.value).unwrap_or(i64::MAX)) });
+        exec.mounts.push(Mount::Tmpfs {
+            dest,
+            size: t
+                .size
+                .as_ref()
+                .map(|s| i64::try_from(s.value).unwrap_or(i64::MAX)),
+        });
     }
     for b in &r.mounts {
         let state = ctx.source_state(c, &b.from)?;
         let selector = resolve_path("/", &ctx.expand(&b.source)?);
         let dest = resolve_path(&ctx.workdir, &ctx.expand(&b.target)?);
-        exec.mounts.push(Mount::Bind { dest, state, selector, readonly: !b.readwrite });
+        exec.mounts.push(Mount::Bind {
+            dest,
+            state,
+            selector,
+            readonly: !b.readwrite,
+        });
     }
     let text = command_text(&r.command.value);
     let name = match &r.description {

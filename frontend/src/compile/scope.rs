@@ -36,14 +36,24 @@ pub fn builtins(target: &Platform, build: &Platform) -> BTreeMap<String, Option<
 
 fn declare(args: &mut BTreeMap<String, Option<String>>, decls: &[ArgDecl], opts: &BuildOptions) {
     for d in decls {
-        let value = opts.build_args.get(&d.name.value).cloned().or_else(|| d.default.as_ref().map(|v| v.value.clone()));
+        let value = opts
+            .build_args
+            .get(&d.name.value)
+            .cloned()
+            .or_else(|| d.default.as_ref().map(|v| v.value.clone()));
         args.insert(d.name.value.clone(), value);
     }
 }
 
 impl StageScope {
     /// The scope of `stage` before its environment is known: built-ins and arguments.
-    pub fn for_stage(spec: &Spec, stage: &Stage, opts: &BuildOptions, target: &Platform, build: &Platform) -> Self {
+    pub fn for_stage(
+        spec: &Spec,
+        stage: &Stage,
+        opts: &BuildOptions,
+        target: &Platform,
+        build: &Platform,
+    ) -> Self {
         let mut args = BTreeMap::new();
         declare(&mut args, &spec.args, opts);
         declare(&mut args, &stage.args, opts);
@@ -58,7 +68,11 @@ impl StageScope {
                 }
             }
         }
-        Self { builtins, env: BTreeMap::new(), args }
+        Self {
+            builtins,
+            env: BTreeMap::new(),
+            args,
+        }
     }
 
     /// Adds or replaces an environment variable (arguments still take precedence).
@@ -68,7 +82,9 @@ impl StageScope {
 
     /// Arguments with a value, to export to `run` steps as environment variables.
     pub fn exported_args(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.args.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        self.args
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
     }
 
     /// Expands `text`.

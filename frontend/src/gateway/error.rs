@@ -35,7 +35,12 @@ pub struct SourceRange {
 
 impl SourceRange {
     pub fn info(&self) -> pb::SourceInfo {
-        pb::SourceInfo { filename: self.filename.clone(), data: self.data.clone(), definition: None, language: "YAML".to_owned() }
+        pb::SourceInfo {
+            filename: self.filename.clone(),
+            data: self.data.clone(),
+            definition: None,
+            language: "YAML".to_owned(),
+        }
     }
 
     pub fn range(&self) -> pb::Range {
@@ -43,7 +48,10 @@ impl SourceRange {
             line: i32::try_from(l).unwrap_or(i32::MAX),
             character: i32::try_from(c).unwrap_or(i32::MAX),
         };
-        pb::Range { start: Some(pos(self.start_line, self.start_col)), end: Some(pos(self.end_line, self.end_col)) }
+        pb::Range {
+            start: Some(pos(self.start_line, self.start_col)),
+            end: Some(pos(self.end_line, self.end_col)),
+        }
     }
 }
 
@@ -53,17 +61,26 @@ pub enum GatewayError {
     #[error("cannot connect to BuildKit over stdio: {0}")]
     Connect(String),
     #[error("{call} failed: {}", status.message())]
-    Rpc { call: &'static str, status: Box<tonic::Status> },
+    Rpc {
+        call: &'static str,
+        status: Box<tonic::Status>,
+    },
     /// A solve failed; the engine's status (with our source location added) is returned as is.
     #[error("{}", status.message)]
     Solve { status: Box<Status> },
     #[error("cannot resolve image `{reference}`: {}", status.message())]
-    Resolve { reference: String, status: Box<tonic::Status> },
+    Resolve {
+        reference: String,
+        status: Box<tonic::Status>,
+    },
 }
 
 impl GatewayError {
     pub fn rpc(call: &'static str, status: tonic::Status) -> Self {
-        Self::Rpc { call, status: Box::new(status) }
+        Self::Rpc {
+            call,
+            status: Box::new(status),
+        }
     }
 
     /// The engine's status when a solve failed: returned unchanged, it keeps
@@ -79,8 +96,16 @@ impl GatewayError {
 /// The `google.rpc.Status` behind a tonic status, details included.
 pub fn engine_status(status: &tonic::Status) -> Status {
     let details = status.details();
-    let decoded = if details.is_empty() { None } else { Status::decode(details).ok() };
-    decoded.unwrap_or_else(|| Status { code: status.code() as i32, message: status.message().to_owned(), details: Vec::new() })
+    let decoded = if details.is_empty() {
+        None
+    } else {
+        Status::decode(details).ok()
+    };
+    decoded.unwrap_or_else(|| Status {
+        code: status.code() as i32,
+        message: status.message().to_owned(),
+        details: Vec::new(),
+    })
 }
 
 /// gRPC codes we use (`google.rpc.Code`).
@@ -95,41 +120,64 @@ pub mod code {
 pub fn status(code: i32, message: &str, source: Option<&SourceRange>) -> Status {
     let details = source
         .map(|s| {
-            let detail = ErrdefsSource { info: Some(s.info()), ranges: vec![s.range()] };
-            vec![Any { type_url: ERRDEFS_SOURCE_TYPE_URL.to_owned(), value: detail.encode_to_vec() }]
+            let detail = ErrdefsSource {
+                info: Some(s.info()),
+                ranges: vec![s.range()],
+            };
+            vec![Any {
+                type_url: ERRDEFS_SOURCE_TYPE_URL.to_owned(),
+                value: detail.encode_to_vec(),
+            }]
         })
         .unwrap_or_default();
-    Status { code, message: message.to_owned(), details }
+    Status {
+        code,
+        message: message.to_owned(),
+        details,
+    }
 }
 
 /// The digest of the failing vertex named in an engine status (`errdefs.Vertex`, JSON or protobuf encoded).
 fn failed_vertex(status: &Status) -> Option<String> {
-    status.details.iter().find(|d| d.type_url.contains("errdefs.Vertex")).and_then(|d| {
-        if d.type_url.ends_with("+json") {
-            let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
-            v.get("digest")?.as_str().map(str::to_owned)
-        } else {
-            #[derive(Clone, PartialEq, Message)]
-            struct Vertex {
-                #[prost(string, tag = "1")]
-                digest: String,
+    status
+        .details
+        .iter()
+        .find(|d| d.type_url.contains("errdefs.Vertex"))
+        .and_then(|d| {
+            if d.type_url.ends_with("+json") {
+                let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
+                v.get("digest")?.as_str().map(str::to_owned)
+            } else {
+                #[derive(Clone, PartialEq, Message)]
+                struct Vertex {
+                    #[prost(string, tag = "1")]
+                    digest: String,
+                }
+                Vertex::decode(d.value.as_slice()).ok().map(|v| v.digest)
             }
-            Vertex::decode(d.value.as_slice()).ok().map(|v| v.digest)
-        }
-    })
+        })
 }
 
 /// The progress name of the failing op (`errdefs.Solve` detail, JSON encoded).
 fn failed_op_name(status: &Status) -> Option<String> {
-    let d = status.details.iter().find(|d| d.type_url.contains("errdefs.Solve") && d.type_url.ends_with("+json"))?;
+    let d = status
+        .details
+        .iter()
+        .find(|d| d.type_url.contains("errdefs.Solve") && d.type_url.ends_with("+json"))?;
     let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
-    v.get("description")?.get("llb.customname")?.as_str().map(str::to_owned)
+    v.get("description")?
+        .get("llb.customname")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// Rewrites engine messages that are terse about what went wrong in spec terms.
 fn explain(status: &mut Status) {
     let name = failed_op_name(status).unwrap_or_default();
-    if let (Some(url), Some(rest)) = (name.strip_prefix("[internal] download "), status.message.strip_prefix("digest mismatch ")) {
+    if let (Some(url), Some(rest)) = (
+        name.strip_prefix("[internal] download "),
+        status.message.strip_prefix("digest mismatch "),
+    ) {
         let (actual, expected) = rest.split_once(": ").unwrap_or((rest, "?"));
         status.message = format!(
             "checksum mismatch for `{url}`: the spec expects `{expected}` but the download is `{actual}` (engine: {})",
@@ -143,7 +191,11 @@ fn explain(status: &mut Status) {
 /// prints the YAML lines of a failing `run`.
 pub fn attach_source(status: &mut Status, def: &pb::Definition) {
     explain(status);
-    if status.details.iter().any(|d| d.type_url.contains("errdefs.Source")) {
+    if status
+        .details
+        .iter()
+        .any(|d| d.type_url.contains("errdefs.Source"))
+    {
         return;
     }
     let Some(source) = &def.source else { return };
@@ -159,12 +211,22 @@ pub fn attach_source(status: &mut Status, def: &pb::Definition) {
             .map(|(d, _)| d)?;
         source.locations.get(digest)
     };
-    let Some(locs) = by_digest.or_else(by_name) else { return };
+    let Some(locs) = by_digest.or_else(by_name) else {
+        return;
+    };
     for loc in &locs.locations {
-        let info = usize::try_from(loc.source_index).ok().and_then(|i| source.infos.get(i));
+        let info = usize::try_from(loc.source_index)
+            .ok()
+            .and_then(|i| source.infos.get(i));
         if let Some(info) = info {
-            let detail = ErrdefsSource { info: Some(info.clone()), ranges: loc.ranges.clone() };
-            status.details.push(Any { type_url: ERRDEFS_SOURCE_TYPE_URL.to_owned(), value: detail.encode_to_vec() });
+            let detail = ErrdefsSource {
+                info: Some(info.clone()),
+                ranges: loc.ranges.clone(),
+            };
+            status.details.push(Any {
+                type_url: ERRDEFS_SOURCE_TYPE_URL.to_owned(),
+                value: detail.encode_to_vec(),
+            });
         }
     }
 }

@@ -86,7 +86,11 @@ impl Gateway {
         let mut client = LlbBridgeClient::new(channel)
             .max_decoding_message_size(MAX_MESSAGE_SIZE)
             .max_encoding_message_size(MAX_MESSAGE_SIZE);
-        let pong = client.ping(fpb::PingRequest {}).await.map_err(|s| GatewayError::rpc("ping", s))?.into_inner();
+        let pong = client
+            .ping(fpb::PingRequest {})
+            .await
+            .map_err(|s| GatewayError::rpc("ping", s))?
+            .into_inner();
         let enabled = |caps: &[bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap]| -> BTreeSet<String> {
             caps.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect()
         };
@@ -96,8 +100,17 @@ impl Gateway {
             .flat_map(|w| w.platforms.iter())
             .map(|p| Platform::new(&p.os, &p.architecture, &p.variant))
             .collect();
-        let caps = EngineCaps { gateway: enabled(&pong.frontend_api_caps), llb: enabled(&pong.llb_caps), platforms };
-        Ok(Self { client, caps, session_id: String::new(), cache_imports: Vec::new() })
+        let caps = EngineCaps {
+            gateway: enabled(&pong.frontend_api_caps),
+            llb: enabled(&pong.llb_caps),
+            platforms,
+        };
+        Ok(Self {
+            client,
+            caps,
+            session_id: String::new(),
+            cache_imports: Vec::new(),
+        })
     }
 
     /// Solves `def` and returns the ref of its result.
@@ -105,7 +118,10 @@ impl Gateway {
         let cache_imports = if self.caps.gateway(caps::IMPORT_CACHES) {
             self.cache_imports
                 .iter()
-                .map(|c| fpb::CacheOptionsEntry { r#type: c.kind.clone(), attrs: c.attrs.clone().into_iter().collect() })
+                .map(|c| fpb::CacheOptionsEntry {
+                    r#type: c.kind.clone(),
+                    attrs: c.attrs.clone().into_iter().collect(),
+                })
                 .collect()
         } else {
             Vec::new()
@@ -123,7 +139,9 @@ impl Gateway {
             Err(status) => {
                 let mut engine = error::engine_status(&status);
                 error::attach_source(&mut engine, &def);
-                return Err(GatewayError::Solve { status: Box::new(engine) });
+                return Err(GatewayError::Solve {
+                    status: Box::new(engine),
+                });
             }
         };
         let id = match resp.result.and_then(|r| r.result) {
@@ -136,13 +154,26 @@ impl Gateway {
 
     /// Reads a whole file from a solved ref.
     pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
-        let req = fpb::ReadFileRequest { r#ref: ref_id.to_owned(), file_path: path.to_owned(), ..Default::default() };
-        let resp = self.client.clone().read_file(req).await.map_err(|s| GatewayError::rpc("read file", s))?;
+        let req = fpb::ReadFileRequest {
+            r#ref: ref_id.to_owned(),
+            file_path: path.to_owned(),
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .read_file(req)
+            .await
+            .map_err(|s| GatewayError::rpc("read file", s))?;
         Ok(resp.into_inner().data)
     }
 
     /// Resolves an image reference to its digest and config for `platform`.
-    pub async fn resolve_image_config(&self, reference: &str, platform: &Platform) -> Result<ResolvedImage, GatewayError> {
+    pub async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: &Platform,
+    ) -> Result<ResolvedImage, GatewayError> {
         let req = fpb::ResolveImageConfigRequest {
             r#ref: reference.to_owned(),
             platform: Some(platform.to_pb()),
@@ -156,13 +187,23 @@ impl Gateway {
             .clone()
             .resolve_image_config(req)
             .await
-            .map_err(|s| GatewayError::Resolve { reference: reference.to_owned(), status: Box::new(s) })?
+            .map_err(|s| GatewayError::Resolve {
+                reference: reference.to_owned(),
+                status: Box::new(s),
+            })?
             .into_inner();
-        Ok(ResolvedImage { digest: resp.digest, config: resp.config })
+        Ok(ResolvedImage {
+            digest: resp.digest,
+            config: resp.config,
+        })
     }
 
     /// Sends a warning shown in buildx's output (when the engine supports it).
-    pub async fn warn(&self, message: &str, source: Option<&SourceRange>) -> Result<(), GatewayError> {
+    pub async fn warn(
+        &self,
+        message: &str,
+        source: Option<&SourceRange>,
+    ) -> Result<(), GatewayError> {
         if !self.caps.gateway(caps::WARNINGS) {
             return Ok(());
         }
@@ -174,19 +215,30 @@ impl Gateway {
             ranges: source.map(|s| vec![s.range()]).unwrap_or_default(),
             ..Default::default()
         };
-        self.client.clone().warn(req).await.map_err(|s| GatewayError::rpc("warn", s))?;
+        self.client
+            .clone()
+            .warn(req)
+            .await
+            .map_err(|s| GatewayError::rpc("warn", s))?;
         Ok(())
     }
 
     /// Returns the build result: one ref, or one per platform.
-    pub async fn return_result(&self, results: Vec<PlatformResult>, metadata: BTreeMap<String, Vec<u8>>) -> Result<(), GatewayError> {
+    pub async fn return_result(
+        &self,
+        results: Vec<PlatformResult>,
+        metadata: BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), GatewayError> {
         let ref_array = self.caps.gateway(caps::PROTO_REF_ARRAY);
         let mut meta: HashMap<String, Vec<u8>> = metadata.into_iter().collect();
         let platforms: Vec<serde_json::Value> = results
             .iter()
             .map(|r| {
                 let mut p = serde_json::Map::new();
-                p.insert("architecture".into(), r.platform.architecture.clone().into());
+                p.insert(
+                    "architecture".into(),
+                    r.platform.architecture.clone().into(),
+                );
                 p.insert("os".into(), r.platform.os.clone().into());
                 if !r.platform.variant.is_empty() {
                     p.insert("variant".into(), r.platform.variant.clone().into());
@@ -194,54 +246,104 @@ impl Gateway {
                 serde_json::json!({ "id": r.platform.to_string(), "platform": p })
             })
             .collect();
-        let platforms_json = serde_json::to_vec(&serde_json::json!({ "platforms": platforms })).unwrap_or_default();
+        let platforms_json =
+            serde_json::to_vec(&serde_json::json!({ "platforms": platforms })).unwrap_or_default();
         meta.insert("refs.platforms".into(), platforms_json);
         let result = match results.as_slice() {
             [single] => {
                 meta.insert("containerimage.config".into(), single.config.clone());
                 if ref_array {
-                    ResultKind::Ref(fpb::Ref { id: single.ref_id.clone(), def: None })
+                    ResultKind::Ref(fpb::Ref {
+                        id: single.ref_id.clone(),
+                        def: None,
+                    })
                 } else {
                     ResultKind::RefDeprecated(single.ref_id.clone())
                 }
             }
             many => {
                 for r in many {
-                    meta.insert(format!("containerimage.config/{}", r.platform), r.config.clone());
+                    meta.insert(
+                        format!("containerimage.config/{}", r.platform),
+                        r.config.clone(),
+                    );
                 }
                 if ref_array {
                     ResultKind::Refs(fpb::RefMap {
-                        refs: many.iter().map(|r| (r.platform.to_string(), fpb::Ref { id: r.ref_id.clone(), def: None })).collect(),
+                        refs: many
+                            .iter()
+                            .map(|r| {
+                                (
+                                    r.platform.to_string(),
+                                    fpb::Ref {
+                                        id: r.ref_id.clone(),
+                                        def: None,
+                                    },
+                                )
+                            })
+                            .collect(),
                     })
                 } else {
                     ResultKind::RefsDeprecated(fpb::RefMapDeprecated {
-                        refs: many.iter().map(|r| (r.platform.to_string(), r.ref_id.clone())).collect(),
+                        refs: many
+                            .iter()
+                            .map(|r| (r.platform.to_string(), r.ref_id.clone()))
+                            .collect(),
                     })
                 }
             }
         };
         let req = fpb::ReturnRequest {
-            result: Some(fpb::Result { metadata: meta, attestations: HashMap::new(), result: Some(result) }),
+            result: Some(fpb::Result {
+                metadata: meta,
+                attestations: HashMap::new(),
+                result: Some(result),
+            }),
             error: None,
         };
-        self.client.clone().r#return(req).await.map_err(|s| GatewayError::rpc("return", s))?;
+        self.client
+            .clone()
+            .r#return(req)
+            .await
+            .map_err(|s| GatewayError::rpc("return", s))?;
         Ok(())
     }
 
     /// Returns a result made only of metadata (subrequests such as `--call=outline`).
-    pub async fn return_metadata(&self, metadata: BTreeMap<String, Vec<u8>>) -> Result<(), GatewayError> {
+    pub async fn return_metadata(
+        &self,
+        metadata: BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), GatewayError> {
         let req = fpb::ReturnRequest {
-            result: Some(fpb::Result { metadata: metadata.into_iter().collect(), attestations: HashMap::new(), result: None }),
+            result: Some(fpb::Result {
+                metadata: metadata.into_iter().collect(),
+                attestations: HashMap::new(),
+                result: None,
+            }),
             error: None,
         };
-        self.client.clone().r#return(req).await.map_err(|s| GatewayError::rpc("return", s))?;
+        self.client
+            .clone()
+            .r#return(req)
+            .await
+            .map_err(|s| GatewayError::rpc("return", s))?;
         Ok(())
     }
 
     /// Returns an error; BuildKit shows its message (and source excerpt) to the user.
-    pub async fn return_error(&self, status: bollard_buildkit_proto::google::rpc::Status) -> Result<(), GatewayError> {
-        let req = fpb::ReturnRequest { result: None, error: Some(status) };
-        self.client.clone().r#return(req).await.map_err(|s| GatewayError::rpc("return", s))?;
+    pub async fn return_error(
+        &self,
+        status: bollard_buildkit_proto::google::rpc::Status,
+    ) -> Result<(), GatewayError> {
+        let req = fpb::ReturnRequest {
+            result: None,
+            error: Some(status),
+        };
+        self.client
+            .clone()
+            .r#return(req)
+            .await
+            .map_err(|s| GatewayError::rpc("return", s))?;
         Ok(())
     }
 }

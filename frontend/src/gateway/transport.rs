@@ -23,7 +23,9 @@ where
     let slot = Arc::new(Mutex::new(Some(TokioIo::new(io))));
     let connector = tower::service_fn(move |_uri: tonic::transport::Uri| {
         let taken = slot.lock().ok().and_then(|mut s| s.take());
-        async move { taken.ok_or_else(|| std::io::Error::other("the stdio connection can only be used once")) }
+        async move {
+            taken.ok_or_else(|| std::io::Error::other("the stdio connection can only be used once"))
+        }
     });
     Endpoint::from_static("http://localhost")
         .connect_with_connector(connector)

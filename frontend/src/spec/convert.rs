@@ -646,7 +646,9 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
 /// Whether `node` (a mapping) has an unknown key that is a misspelling of `key`:
 /// then the unknown-key diagnostic, with its suggestion, says it all.
 fn misspelled(node: &Node, key: &str) -> bool {
-    let Value::Map(entries) = &node.value else { return false };
+    let Value::Map(entries) = &node.value else {
+        return false;
+    };
     entries
         .iter()
         .filter_map(|(k, _)| k.as_key())
@@ -664,8 +666,8 @@ fn stage(cx: &mut Cx<'_>, name: Spanned<String>, span: Span, node: &Node) -> Opt
         // A misspelt `from` is already reported as an unknown key with a suggestion.
         if !misspelled(node, "from") {
             cx.push(
-            Diagnostic::error("missing-key", format!("missing key `from` in {what}"), span)
-                .with_help("a stage starts `from` a stage, `scratch` or an image"),
+                Diagnostic::error("missing-key", format!("missing key `from` in {what}"), span)
+                    .with_help("a stage starts `from` a stage, `scratch` or an image"),
             );
         }
         None

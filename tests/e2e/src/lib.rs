@@ -8,7 +8,12 @@
 //! a message saying how to prepare them: an end-to-end test never skips.
 //!
 //! This is test support, not product code: it panics freely on failures.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A provisioned engine.
@@ -43,12 +51,20 @@ impl Build {
 
     pub fn assert_failed(&self) -> &Self {
         assert!(!self.success, "build unexpectedly succeeded:\n{}", self.log);
-        assert!(!self.log.contains("exit code: 139") && !self.log.contains("panicked"), "the frontend crashed:\n{}", self.log);
+        assert!(
+            !self.log.contains("exit code: 139") && !self.log.contains("panicked"),
+            "the frontend crashed:\n{}",
+            self.log
+        );
         self
     }
 
     pub fn assert_log_contains(&self, needle: &str) -> &Self {
-        assert!(self.log.contains(needle), "expected `{needle}` in the build output:\n{}", self.log);
+        assert!(
+            self.log.contains(needle),
+            "expected `{needle}` in the build output:\n{}",
+            self.log
+        );
         self
     }
 }
@@ -65,7 +81,12 @@ fn parse_env_file(path: &Path) -> BTreeMap<String, String> {
         .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.trim_matches('"').trim_matches('\'').to_owned()))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                v.trim_matches('"').trim_matches('\'').to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -80,7 +101,8 @@ impl Engine {
             .map(PathBuf::from)
             .unwrap_or_else(|| repo().join(".engine").join(format!("{lane}.env")));
         let env = parse_env_file(&path);
-        let image = std::env::var("STAGECRAFT_IMAGE").unwrap_or_else(|_| "stagecraft:dev".to_owned());
+        let image =
+            std::env::var("STAGECRAFT_IMAGE").unwrap_or_else(|_| "stagecraft:dev".to_owned());
         let engine = Self { env, image };
         let out = engine.docker(&["image", "inspect", "--format", "{{.Id}}", &engine.image]);
         assert!(
@@ -112,17 +134,36 @@ impl Engine {
 
     /// Runs the engine's docker client.
     pub fn docker(&self, args: &[&str]) -> Output {
-        let docker = self.env.get("STAGECRAFT_DOCKER").cloned().unwrap_or_else(|| "docker".to_owned());
+        let docker = self
+            .env
+            .get("STAGECRAFT_DOCKER")
+            .cloned()
+            .unwrap_or_else(|| "docker".to_owned());
         self.command(&docker).args(args).output().unwrap()
     }
 
     /// `docker buildx build ARGS` in `dir` (or `DOCKER_BUILDKIT=1 docker build` on the legacy lane).
     pub fn build(&self, dir: &Path, args: &[&str]) -> Build {
         let out = if self.is_legacy() {
-            let docker = self.env.get("STAGECRAFT_DOCKER").cloned().unwrap_or_else(|| "docker".to_owned());
-            self.command(&docker).env("DOCKER_BUILDKIT", "1").arg("build").arg("--progress=plain").args(args).current_dir(dir).output().unwrap()
+            let docker = self
+                .env
+                .get("STAGECRAFT_DOCKER")
+                .cloned()
+                .unwrap_or_else(|| "docker".to_owned());
+            self.command(&docker)
+                .env("DOCKER_BUILDKIT", "1")
+                .arg("build")
+                .arg("--progress=plain")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .unwrap()
         } else {
-            let buildx = self.env.get("STAGECRAFT_BUILDX").cloned().unwrap_or_default();
+            let buildx = self
+                .env
+                .get("STAGECRAFT_BUILDX")
+                .cloned()
+                .unwrap_or_default();
             let mut cmd = if buildx.is_empty() {
                 let mut c = self.command("docker");
                 c.arg("buildx");
@@ -130,16 +171,32 @@ impl Engine {
             } else {
                 self.command(&buildx)
             };
-            cmd.arg("build").arg("--progress=plain").args(args).current_dir(dir).output().unwrap()
+            cmd.arg("build")
+                .arg("--progress=plain")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .unwrap()
         };
-        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        Build { success: out.status.success(), log }
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Build {
+            success: out.status.success(),
+            log,
+        }
     }
 
     /// The config of image `tag` as `docker image inspect` reports it.
     pub fn inspect(&self, tag: &str) -> serde_json::Value {
         let out = self.docker(&["image", "inspect", tag]);
-        assert!(out.status.success(), "inspect {tag}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "inspect {tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v[0].clone()
     }
@@ -149,18 +206,33 @@ impl Engine {
         let mut full = vec!["run", "--rm"];
         full.extend_from_slice(args);
         let out = self.docker(&full);
-        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     }
 
     /// A unique image tag for a test.
     pub fn tag(&self, name: &str) -> String {
-        format!("stagecraft-e2e/{name}:{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+        format!(
+            "stagecraft-e2e/{name}:{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        )
     }
 }
 
 /// A scratch directory for one test, under target/e2e.
 pub fn workdir(name: &str) -> PathBuf {
-    let dir = repo().join("target/e2e").join(format!("{name}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst)));
+    let dir = repo().join("target/e2e").join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -171,7 +243,10 @@ pub fn write_files(dir: &Path, engine: &Engine, files: &[(&str, &str)]) {
     for (path, content) in files {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        let content = content.replace("# syntax=stagecraft:dev", &format!("# syntax={}", engine.image));
+        let content = content.replace(
+            "# syntax=stagecraft:dev",
+            &format!("# syntax={}", engine.image),
+        );
         std::fs::write(p, content).unwrap();
     }
 }
@@ -192,7 +267,14 @@ fn copy_dir(from: &Path, to: &Path, engine: &Engine) {
             copy_dir(&entry.path(), &dest, engine);
         } else if entry.file_name() == "stagecraft.yaml" {
             let text = std::fs::read_to_string(entry.path()).unwrap();
-            std::fs::write(&dest, text.replace("# syntax=stagecraft:dev", &format!("# syntax={}", engine.image))).unwrap();
+            std::fs::write(
+                &dest,
+                text.replace(
+                    "# syntax=stagecraft:dev",
+                    &format!("# syntax={}", engine.image),
+                ),
+            )
+            .unwrap();
         } else {
             std::fs::copy(entry.path(), &dest).unwrap();
         }
@@ -208,7 +290,14 @@ pub fn files_below(dir: &Path) -> Vec<String> {
             if ft.is_dir() {
                 walk(base, &entry.path(), out);
             } else {
-                out.push(entry.path().strip_prefix(base).unwrap().display().to_string());
+                out.push(
+                    entry
+                        .path()
+                        .strip_prefix(base)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
             }
         }
     }

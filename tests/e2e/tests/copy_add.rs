@@ -1,11 +1,20 @@
 //! `copy`, `add` and `mkdir` on the real engine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::{Child, Command, Stdio};
 
 use e2e::{files_below, workdir, write_files, Engine};
 
-fn export(engine: &Engine, dir: &std::path::Path, extra: &[&str]) -> (e2e::Build, std::path::PathBuf) {
+fn export(
+    engine: &Engine,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (e2e::Build, std::path::PathBuf) {
     let out = dir.join("out");
     let _ = std::fs::remove_dir_all(&out);
     let dest = format!("type=local,dest={}", out.display());
@@ -26,7 +35,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16) {
@@ -116,7 +129,10 @@ fn copy_chown_by_name_uses_the_stage_users() {
     write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("f.txt", "f")]);
     let (b, out) = export(&engine, &dir, &[]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("out/stat")).unwrap(), "4321 8765\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/stat")).unwrap(),
+        "4321 8765\n"
+    );
 }
 
 #[test]
@@ -127,7 +143,13 @@ fn add_http_checks_the_checksum() {
     let port = free_port();
     let _server = Server(
         Command::new("python3")
-            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
             .current_dir(&served)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -137,8 +159,17 @@ fn add_http_checks_the_checksum() {
     wait_for_port(port);
     let good = "sha256:6c3f0ad4e9e84b3b5a8f5b5d3f4bd8b1c9b5f1b6b0f0b0c5f4d5b3b9c2b7a6f1";
     let actual = {
-        let out = Command::new("sha256sum").arg(served.join("tool.txt")).output().unwrap();
-        format!("sha256:{}", String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap())
+        let out = Command::new("sha256sum")
+            .arg(served.join("tool.txt"))
+            .output()
+            .unwrap();
+        format!(
+            "sha256:{}",
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .next()
+                .unwrap()
+        )
     };
     assert_ne!(good, actual);
     let url = format!("http://127.0.0.1:{port}/tool.txt");
@@ -151,11 +182,18 @@ fn add_http_checks_the_checksum() {
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec(&actual))]);
     let (b, out) = export(&engine, &dir, &[]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("tools/tool.txt")).unwrap(), "downloaded tool\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("tools/tool.txt")).unwrap(),
+        "downloaded tool\n"
+    );
 
     let bad = workdir("add-http-bad");
     write_files(&bad, &engine, &[("stagecraft.yaml", &spec(good))]);
-    export(&engine, &bad, &[]).0.assert_failed().assert_log_contains("checksum mismatch for `").assert_log_contains(">>>       - add:");
+    export(&engine, &bad, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains("checksum mismatch for `")
+        .assert_log_contains(">>>       - add:");
 }
 
 #[test]
@@ -166,22 +204,68 @@ fn add_git_with_ref_and_keep_git_dir() {
     let work = root.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let git = |dir: &std::path::Path, args: &[&str]| {
-        let out = Command::new("git").args(args).current_dir(dir).output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     git(&work, &["init", "-q", "-b", "main"]);
     std::fs::write(work.join("hello.txt"), "v1\n").unwrap();
     git(&work, &["add", "."]);
-    git(&work, &["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "v1"]);
+    git(
+        &work,
+        &[
+            "-c",
+            "user.email=t@e",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qm",
+            "v1",
+        ],
+    );
     git(&work, &["tag", "v1"]);
     std::fs::write(work.join("hello.txt"), "v2\n").unwrap();
-    git(&work, &["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qam", "v2"]);
-    git(&root, &["clone", "-q", "--bare", work.to_str().unwrap(), repo.to_str().unwrap()]);
+    git(
+        &work,
+        &[
+            "-c",
+            "user.email=t@e",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qam",
+            "v2",
+        ],
+    );
+    git(
+        &root,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            work.to_str().unwrap(),
+            repo.to_str().unwrap(),
+        ],
+    );
     let port = free_port();
     let _daemon = Server(
         Command::new("git")
-            .args(["daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", &format!("--port={port}"), &format!("--base-path={}", root.display())])
+            .args([
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                "--listen=127.0.0.1",
+                &format!("--port={port}"),
+                &format!("--base-path={}", root.display()),
+            ])
             .arg(root.to_str().unwrap())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -196,8 +280,14 @@ fn add_git_with_ref_and_keep_git_dir() {
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
     let (b, out) = export(&engine, &dir, &[]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("v1/hello.txt")).unwrap(), "v1\n");
-    assert_eq!(std::fs::read_to_string(out.join("main/hello.txt")).unwrap(), "v2\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("v1/hello.txt")).unwrap(),
+        "v1\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("main/hello.txt")).unwrap(),
+        "v2\n"
+    );
     assert!(!out.join("v1/.git").exists(), "{:?}", files_below(&out));
     assert!(out.join("main/.git").exists(), "{:?}", files_below(&out));
 }

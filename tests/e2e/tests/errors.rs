@@ -1,6 +1,11 @@
 //! Bad specs fail with one clear message naming the spec's file, line and
 //! column, shown to the user by buildx; a failing `run` shows its YAML line.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use e2e::{workdir, write_files, Engine};
 
@@ -29,7 +34,10 @@ fn unknown_key_with_suggestion_and_source_excerpt() {
     fails_with(
         "unknown-key",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    form: busybox\n",
-        &["stagecraft.yaml:5:5: unknown key `form` (did you mean `from`?)", ">>>     form: busybox"],
+        &[
+            "stagecraft.yaml:5:5: unknown key `form` (did you mean `from`?)",
+            ">>>     form: busybox",
+        ],
     );
 }
 
@@ -55,7 +63,14 @@ fn unknown_stage_with_suggestion() {
 fn unknown_target_stage() {
     let engine = Engine::main();
     let dir = workdir("unknown-target");
-    write_files(&dir, &engine, &[("stagecraft.yaml", "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    from: busybox\n")]);
+    write_files(
+        &dir,
+        &engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    from: busybox\n",
+        )],
+    );
     engine
         .build(&dir, &["-f", "stagecraft.yaml", "--target", "biuld", "."])
         .assert_failed()

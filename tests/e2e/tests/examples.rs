@@ -1,5 +1,10 @@
 //! The examples in `examples/`, built through `docker buildx build` on the real engine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use e2e::{example, files_below, Engine};
 
@@ -8,11 +13,16 @@ fn multistage_example_builds_runs_and_has_its_config() {
     let engine = Engine::main();
     let dir = example("multistage", &engine);
     let tag = engine.tag("multistage");
-    engine.build(&dir, &["-f", "stagecraft.yaml", "--load", "-t", &tag, "."]).assert_ok();
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "--load", "-t", &tag, "."])
+        .assert_ok();
 
     let (ok, out) = engine.run(&[&tag]);
     assert!(ok, "{out}");
-    assert!(out.contains("hello from stagecraft (user app, home /app)"), "{out}");
+    assert!(
+        out.contains("hello from stagecraft (user app, home /app)"),
+        "{out}"
+    );
 
     let img = engine.inspect(&tag);
     let cfg = &img["Config"];
@@ -21,13 +31,26 @@ fn multistage_example_builds_runs_and_has_its_config() {
     assert_eq!(cfg["Entrypoint"], serde_json::json!(["/app/server"]));
     assert_eq!(cfg["Cmd"], serde_json::json!(["--serve"]));
     assert!(cfg["ExposedPorts"].get("8080/tcp").is_some(), "{cfg}");
-    assert_eq!(cfg["Labels"]["org.opencontainers.image.title"], "stagecraft multistage example");
+    assert_eq!(
+        cfg["Labels"]["org.opencontainers.image.title"],
+        "stagecraft multistage example"
+    );
     let env: Vec<String> = serde_json::from_value(cfg["Env"].clone()).unwrap();
-    assert!(env.iter().any(|e| e.starts_with("PATH=") && e.contains("/bin")), "inherited PATH missing: {env:?}");
+    assert!(
+        env.iter()
+            .any(|e| e.starts_with("PATH=") && e.contains("/bin")),
+        "inherited PATH missing: {env:?}"
+    );
     assert!(env.contains(&"APP_HOME=/app".to_owned()), "{env:?}");
-    assert!(!env.iter().any(|e| e.starts_with("GREETING=")), "build args must not leak into the image: {env:?}");
+    assert!(
+        !env.iter().any(|e| e.starts_with("GREETING=")),
+        "build args must not leak into the image: {env:?}"
+    );
     let hc = &cfg["Healthcheck"];
-    assert_eq!(hc["Test"], serde_json::json!(["CMD", "/app/server", "--check"]));
+    assert_eq!(
+        hc["Test"],
+        serde_json::json!(["CMD", "/app/server", "--check"])
+    );
     assert_eq!(hc["Interval"], 30_000_000_000u64);
     assert_eq!(hc["Timeout"], 3_000_000_000u64);
     assert_eq!(hc["Retries"], 3);
@@ -40,11 +63,25 @@ fn multistage_runtime_holds_only_the_selected_artifact() {
     let engine = Engine::main();
     let dir = example("multistage", &engine);
     let out = dir.join("out");
-    engine.build(&dir, &["-f", "stagecraft.yaml", "-o", &format!("type=local,dest={}", out.display()), "."]).assert_ok();
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "-o",
+                &format!("type=local,dest={}", out.display()),
+                ".",
+            ],
+        )
+        .assert_ok();
     let files = files_below(&out);
     assert!(files.contains(&"app/server".to_owned()), "{files:?}");
     for builder_only in ["src/deps.txt", "src/src/main.sh", "deps/lock", "out/server"] {
-        assert!(!files.contains(&builder_only.to_owned()), "builder file {builder_only} leaked into the runtime: {files:?}");
+        assert!(
+            !files.contains(&builder_only.to_owned()),
+            "builder file {builder_only} leaked into the runtime: {files:?}"
+        );
     }
     assert!(!out.join("src").exists() && !out.join("deps").exists() && !out.join("out").exists());
     let passwd = std::fs::read_to_string(out.join("etc/passwd")).unwrap();
@@ -59,10 +96,25 @@ fn target_builder_exports_the_builder_filesystem() {
     let dir = example("multistage", &engine);
     let out = dir.join("out");
     engine
-        .build(&dir, &["-f", "stagecraft.yaml", "--target", "builder", "-o", &format!("type=local,dest={}", out.display()), "."])
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--target",
+                "builder",
+                "-o",
+                &format!("type=local,dest={}", out.display()),
+                ".",
+            ],
+        )
         .assert_ok();
     for f in ["src/deps.txt", "src/src/main.sh", "deps/lock", "out/server"] {
-        assert!(out.join(f).is_file(), "{f} missing from the builder export: {:?}", files_below(&out));
+        assert!(
+            out.join(f).is_file(),
+            "{f} missing from the builder export: {:?}",
+            files_below(&out)
+        );
     }
 }
 
@@ -99,8 +151,28 @@ fn scratch_stage_exports_exactly_the_artifacts_of_two_stages() {
     let engine = Engine::main();
     let dir = example("scratch-artifacts", &engine);
     let out = dir.join("out");
-    engine.build(&dir, &["-f", "stagecraft.yaml", "-o", &format!("type=local,dest={}", out.display()), "."]).assert_ok();
-    assert_eq!(files_below(&out), vec!["README.txt".to_owned(), "VERSION".to_owned()]);
-    assert_eq!(std::fs::read_to_string(out.join("VERSION")).unwrap(), "1.2.3\n");
-    assert_eq!(std::fs::read_to_string(out.join("README.txt")).unwrap(), "documentation\n");
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "-o",
+                &format!("type=local,dest={}", out.display()),
+                ".",
+            ],
+        )
+        .assert_ok();
+    assert_eq!(
+        files_below(&out),
+        vec!["README.txt".to_owned(), "VERSION".to_owned()]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("VERSION")).unwrap(),
+        "1.2.3\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.txt")).unwrap(),
+        "documentation\n"
+    );
 }

@@ -1,10 +1,19 @@
 //! `run` steps with mounts and options, on the real engine: caches persist,
 //! secrets are readable but never in the image, tmpfs, bind mounts, network.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use e2e::{files_below, workdir, write_files, Engine};
 
-fn export(engine: &Engine, dir: &std::path::Path, extra: &[&str]) -> (e2e::Build, std::path::PathBuf) {
+fn export(
+    engine: &Engine,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (e2e::Build, std::path::PathBuf) {
     let out = dir.join("out");
     let _ = std::fs::remove_dir_all(&out);
     let dest = format!("type=local,dest={}", out.display());
@@ -28,7 +37,10 @@ fn cache_mount_keeps_its_content_across_builds() {
     assert_eq!(std::fs::read_to_string(out.join("log")).unwrap(), "run 1\n");
     let (b, out) = export(&engine, &dir, &["--build-arg", "RUN_NO=2"]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("log")).unwrap(), "run 1\nrun 2\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("log")).unwrap(),
+        "run 1\nrun 2\n"
+    );
 }
 
 #[test]
@@ -36,21 +48,47 @@ fn secrets_are_readable_as_file_and_env_and_never_in_the_image() {
     let engine = Engine::main();
     let dir = workdir("secrets");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && cat /run/secrets/token > /out/from-file && echo \"$API_TOKEN\" > /out/from-env && cat /etc/custom-token > /out/from-target\n        secrets:\n          - { id: token }\n          - { id: token, env: API_TOKEN }\n          - { id: token, target: /etc/custom-token }\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("token.txt", "s3cr3t-value")]);
+    write_files(
+        &dir,
+        &engine,
+        &[("stagecraft.yaml", spec), ("token.txt", "s3cr3t-value")],
+    );
     let secret = format!("id=token,src={}", dir.join("token.txt").display());
     let (b, out) = export(&engine, &dir, &["--secret", &secret]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("out/from-file")).unwrap(), "s3cr3t-value");
-    assert_eq!(std::fs::read_to_string(out.join("out/from-env")).unwrap(), "s3cr3t-value\n");
-    assert_eq!(std::fs::read_to_string(out.join("out/from-target")).unwrap(), "s3cr3t-value");
-    assert!(!out.join("run/secrets/token").exists() || std::fs::read_to_string(out.join("run/secrets/token")).unwrap().is_empty());
-    assert!(!out.join("etc/custom-token").exists() || std::fs::read_to_string(out.join("etc/custom-token")).unwrap().is_empty());
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/from-file")).unwrap(),
+        "s3cr3t-value"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/from-env")).unwrap(),
+        "s3cr3t-value\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/from-target")).unwrap(),
+        "s3cr3t-value"
+    );
+    assert!(
+        !out.join("run/secrets/token").exists()
+            || std::fs::read_to_string(out.join("run/secrets/token"))
+                .unwrap()
+                .is_empty()
+    );
+    assert!(
+        !out.join("etc/custom-token").exists()
+            || std::fs::read_to_string(out.join("etc/custom-token"))
+                .unwrap()
+                .is_empty()
+    );
     for f in files_below(&out) {
         if f.starts_with("out/") {
             continue;
         }
         let bytes = std::fs::read(out.join(&f)).unwrap_or_default();
-        assert!(!String::from_utf8_lossy(&bytes).contains("s3cr3t-value"), "secret leaked into {f}");
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("s3cr3t-value"),
+            "secret leaked into {f}"
+        );
     }
 }
 
@@ -60,7 +98,10 @@ fn missing_required_secret_fails_the_build() {
     let dir = workdir("secret-required");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: cat /run/secrets/absent\n        secrets: [{ id: absent, required: true }]\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
-    export(&engine, &dir, &[]).0.assert_failed().assert_log_contains("absent");
+    export(&engine, &dir, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains("absent");
 }
 
 #[test]
@@ -68,14 +109,24 @@ fn tmpfs_and_bind_mounts() {
     let engine = Engine::main();
     let dir = workdir("tmpfs-bind");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  data:\n    from: busybox\n    steps:\n      - run: mkdir -p /data && echo from-stage > /data/file\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && echo t > /scratch/x && grep -q tmpfs /proc/mounts && cat /mnt/stage/file > /out/stage && cat /mnt/ctx/input.txt > /out/ctx && ls /mnt/img/bin/busybox > /out/img && echo rw > /mnt/rw/new\n        tmpfs: [/scratch]\n        mounts:\n          - { from: data, source: /data, target: /mnt/stage }\n          - { from: busybox, target: /mnt/img }\n          - { from: data, source: /data, target: /mnt/rw, readwrite: true }\n      - run: test ! -e /scratch/x && test ! -e /mnt/rw/new\n      - copy: input.txt\n        to: /mnt/ctx/\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("input.txt", "from-context\n")]);
+    write_files(
+        &dir,
+        &engine,
+        &[("stagecraft.yaml", spec), ("input.txt", "from-context\n")],
+    );
     // The context bind mount is expressed with a copy here: a bind from the context needs a named context.
     let spec2 = spec.replace("cat /mnt/ctx/input.txt > /out/ctx && ", "");
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec2)]);
     let (b, out) = export(&engine, &dir, &[]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("out/stage")).unwrap(), "from-stage\n");
-    assert_eq!(std::fs::read_to_string(out.join("out/img")).unwrap(), "/mnt/img/bin/busybox\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/stage")).unwrap(),
+        "from-stage\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/img")).unwrap(),
+        "/mnt/img/bin/busybox\n"
+    );
 }
 
 #[test]
@@ -83,11 +134,21 @@ fn bind_mount_from_a_named_context() {
     let engine = Engine::main();
     let dir = workdir("bind-named-context");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && cat /mnt/extra/hello.txt > /out/hello\n        mounts:\n          - { from: extra, target: /mnt/extra }\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("extra/hello.txt", "named context\n")]);
+    write_files(
+        &dir,
+        &engine,
+        &[
+            ("stagecraft.yaml", spec),
+            ("extra/hello.txt", "named context\n"),
+        ],
+    );
     let ctx = format!("extra={}", dir.join("extra").display());
     let (b, out) = export(&engine, &dir, &["--build-context", &ctx]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("out/hello")).unwrap(), "named context\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/hello")).unwrap(),
+        "named context\n"
+    );
 }
 
 #[test]
@@ -99,10 +160,18 @@ fn network_none_has_no_network_and_host_needs_the_entitlement() {
     let (b, out) = export(&engine, &dir, &[]);
     b.assert_ok();
     // Only the loopback interface exists without a network.
-    assert_eq!(std::fs::read_to_string(out.join("out/links")).unwrap().trim(), "1");
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/links"))
+            .unwrap()
+            .trim(),
+        "1"
+    );
 
     let host = workdir("network-host");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo host\n        network: host\n";
     write_files(&host, &engine, &[("stagecraft.yaml", spec)]);
-    export(&engine, &host, &[]).0.assert_failed().assert_log_contains("network.host");
+    export(&engine, &host, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains("network.host");
 }

@@ -1,9 +1,18 @@
 //! Stage keys, image config keys and build options on the real engine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use e2e::{files_below, workdir, write_files, Engine};
 
-fn export(engine: &Engine, dir: &std::path::Path, extra: &[&str]) -> (e2e::Build, std::path::PathBuf) {
+fn export(
+    engine: &Engine,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (e2e::Build, std::path::PathBuf) {
     let out = dir.join("out");
     let _ = std::fs::remove_dir_all(&out);
     let dest = format!("type=local,dest={}", out.display());
@@ -19,7 +28,11 @@ fn a_failing_needs_stage_fails_the_build() {
     let dir = workdir("needs");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  test:\n    from: busybox\n    steps:\n      - run: echo testing && exit 7\n  app:\n    from: scratch\n    needs: [test]\n    steps:\n      - copy: a.txt\n        to: /a.txt\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("a.txt", "a")]);
-    export(&engine, &dir, &[]).0.assert_failed().assert_log_contains("exit code: 7").assert_log_contains(">>>       - run: echo testing && exit 7");
+    export(&engine, &dir, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains("exit code: 7")
+        .assert_log_contains(">>>       - run: echo testing && exit 7");
     let ok = spec.replace("exit 7", "exit 0");
     write_files(&dir, &engine, &[("stagecraft.yaml", &ok)]);
     let (b, out) = export(&engine, &dir, &[]);
@@ -32,22 +45,59 @@ fn multi_platform_exports_one_tree_per_platform_and_an_oci_index() {
     let engine = Engine::main();
     let dir = workdir("multi-platform");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  dist:\n    from: scratch\n    steps:\n      - copy: \"arch/${TARGETARCH}.txt\"\n        to: /arch.txt\n      - copy: common.txt\n        to: /\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("arch/amd64.txt", "amd64\n"), ("arch/arm64.txt", "arm64\n"), ("common.txt", "c\n")]);
+    write_files(
+        &dir,
+        &engine,
+        &[
+            ("stagecraft.yaml", spec),
+            ("arch/amd64.txt", "amd64\n"),
+            ("arch/arm64.txt", "arm64\n"),
+            ("common.txt", "c\n"),
+        ],
+    );
     let (b, out) = export(&engine, &dir, &["--platform", "linux/amd64,linux/arm64"]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("linux_amd64/arch.txt")).unwrap(), "amd64\n");
-    assert_eq!(std::fs::read_to_string(out.join("linux_arm64/arch.txt")).unwrap(), "arm64\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("linux_amd64/arch.txt")).unwrap(),
+        "amd64\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("linux_arm64/arch.txt")).unwrap(),
+        "arm64\n"
+    );
     assert!(out.join("linux_arm64/common.txt").exists());
 
     let oci = dir.join("image.tar");
     let dest = format!("type=oci,dest={}", oci.display());
-    engine.build(&dir, &["-f", "stagecraft.yaml", "--platform", "linux/amd64,linux/arm64", "-o", &dest, "."]).assert_ok();
-    let listing = std::process::Command::new("tar").args(["-xOf", oci.to_str().unwrap(), "index.json"]).output().unwrap();
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--platform",
+                "linux/amd64,linux/arm64",
+                "-o",
+                &dest,
+                ".",
+            ],
+        )
+        .assert_ok();
+    let listing = std::process::Command::new("tar")
+        .args(["-xOf", oci.to_str().unwrap(), "index.json"])
+        .output()
+        .unwrap();
     let index: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
     // The index points at a nested index (or lists manifests) with both platforms.
     let text = index.to_string();
-    let nested = index["manifests"][0]["digest"].as_str().unwrap().replace("sha256:", "blobs/sha256/");
-    let blob = std::process::Command::new("tar").args(["-xOf", oci.to_str().unwrap(), &nested]).output().unwrap();
+    let nested = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .replace("sha256:", "blobs/sha256/");
+    let blob = std::process::Command::new("tar")
+        .args(["-xOf", oci.to_str().unwrap(), &nested])
+        .output()
+        .unwrap();
     let nested: serde_json::Value = serde_json::from_slice(&blob.stdout).unwrap();
     let mut archs: Vec<String> = nested["manifests"]
         .as_array()
@@ -57,7 +107,11 @@ fn multi_platform_exports_one_tree_per_platform_and_an_oci_index() {
         .filter(|a| a != "unknown")
         .collect();
     archs.sort();
-    assert_eq!(archs, vec!["amd64".to_owned(), "arm64".to_owned()], "{text} {nested}");
+    assert_eq!(
+        archs,
+        vec!["amd64".to_owned(), "arm64".to_owned()],
+        "{text} {nested}"
+    );
 }
 
 #[test]
@@ -68,7 +122,10 @@ fn stage_platform_with_buildplatform_cross_builds() {
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
     let (b, out) = export(&engine, &dir, &["--platform", "linux/arm64"]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("info")).unwrap(), "built on amd64 for arm64\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("info")).unwrap(),
+        "built on amd64 for arm64\n"
+    );
 }
 
 #[test]
@@ -76,11 +133,22 @@ fn a_named_context_replaces_an_image_in_from() {
     let engine = Engine::main();
     let dir = workdir("named-context-image");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: example.com/base:1\n    steps:\n      - copy: marker.txt\n        to: /marker.txt\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("marker.txt", "m\n"), ("base/from-base.txt", "base\n")]);
+    write_files(
+        &dir,
+        &engine,
+        &[
+            ("stagecraft.yaml", spec),
+            ("marker.txt", "m\n"),
+            ("base/from-base.txt", "base\n"),
+        ],
+    );
     let ctx = format!("example.com/base:1={}", dir.join("base").display());
     let (b, out) = export(&engine, &dir, &["--build-context", &ctx]);
     b.assert_ok();
-    assert_eq!(files_below(&out), vec!["from-base.txt".to_owned(), "marker.txt".to_owned()]);
+    assert_eq!(
+        files_below(&out),
+        vec!["from-base.txt".to_owned(), "marker.txt".to_owned()]
+    );
 
     let ctx = "example.com/base:1=docker-image://busybox";
     let (b, out) = export(&engine, &dir, &["--build-context", ctx]);
@@ -96,20 +164,40 @@ fn dockerignored_files_never_reach_a_copy() {
     write_files(
         &dir,
         &engine,
-        &[("stagecraft.yaml", spec), (".dockerignore", "# comment\nsecret.txt\n*.log\n!keep.log\n"), ("secret.txt", "s"), ("a.log", "l"), ("keep.log", "k"), ("ok.txt", "o")],
+        &[
+            ("stagecraft.yaml", spec),
+            (".dockerignore", "# comment\nsecret.txt\n*.log\n!keep.log\n"),
+            ("secret.txt", "s"),
+            ("a.log", "l"),
+            ("keep.log", "k"),
+            ("ok.txt", "o"),
+        ],
     );
     let (b, out) = export(&engine, &dir, &[]);
     b.assert_ok();
     let files = files_below(&out.join("ctx"));
-    assert!(files.contains(&"ok.txt".to_owned()) && files.contains(&"keep.log".to_owned()), "{files:?}");
-    assert!(!files.contains(&"secret.txt".to_owned()) && !files.contains(&"a.log".to_owned()), "{files:?}");
+    assert!(
+        files.contains(&"ok.txt".to_owned()) && files.contains(&"keep.log".to_owned()),
+        "{files:?}"
+    );
+    assert!(
+        !files.contains(&"secret.txt".to_owned()) && !files.contains(&"a.log".to_owned()),
+        "{files:?}"
+    );
 
     // <file>.dockerignore takes precedence over .dockerignore.
-    write_files(&dir, &engine, &[("stagecraft.yaml.dockerignore", "ok.txt\n")]);
+    write_files(
+        &dir,
+        &engine,
+        &[("stagecraft.yaml.dockerignore", "ok.txt\n")],
+    );
     let (b, out) = export(&engine, &dir, &[]);
     b.assert_ok();
     let files = files_below(&out.join("ctx"));
-    assert!(!files.contains(&"ok.txt".to_owned()) && files.contains(&"secret.txt".to_owned()), "{files:?}");
+    assert!(
+        !files.contains(&"ok.txt".to_owned()) && files.contains(&"secret.txt".to_owned()),
+        "{files:?}"
+    );
 }
 
 #[test]
@@ -136,13 +224,30 @@ stages:
 "#;
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
     let tag = engine.tag("options");
-    let args = ["-f", "stagecraft.yaml", "--load", "-t", tag.as_str(), "--label", "org.example.from-cli=yes", "--add-host", "db.internal:10.1.2.3", "."];
+    let args = [
+        "-f",
+        "stagecraft.yaml",
+        "--load",
+        "-t",
+        tag.as_str(),
+        "--label",
+        "org.example.from-cli=yes",
+        "--add-host",
+        "db.internal:10.1.2.3",
+        ".",
+    ];
     engine.build(&dir, &args).assert_ok();
     let img = engine.inspect(&tag);
     let cfg = &img["Config"];
     assert_eq!(cfg["Labels"]["org.example.from-cli"], "yes");
-    assert_eq!(cfg["Entrypoint"], serde_json::json!(["/bin/sh", "-ec", "exec /bin/app"]));
-    assert!(cfg["Cmd"].is_null(), "entrypoint clears the inherited cmd: {cfg}");
+    assert_eq!(
+        cfg["Entrypoint"],
+        serde_json::json!(["/bin/sh", "-ec", "exec /bin/app"])
+    );
+    assert!(
+        cfg["Cmd"].is_null(),
+        "entrypoint clears the inherited cmd: {cfg}"
+    );
     assert!(cfg["Volumes"].get("/data").is_some(), "{cfg}");
     assert_eq!(cfg["StopSignal"], "SIGINT");
     assert_eq!(cfg["Healthcheck"]["Test"], serde_json::json!(["NONE"]));
@@ -152,21 +257,61 @@ stages:
 
     let (b, out) = export(&engine, &dir, &["--add-host", "db.internal:10.1.2.3"]);
     b.assert_ok();
-    assert!(std::fs::read_to_string(out.join("out/hosts")).unwrap().contains("10.1.2.3"));
+    assert!(std::fs::read_to_string(out.join("out/hosts"))
+        .unwrap()
+        .contains("10.1.2.3"));
     let first = std::fs::read_to_string(out.join("out/stamp")).unwrap();
     let (b, out) = export(&engine, &dir, &["--add-host", "db.internal:10.1.2.3"]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("out/stamp")).unwrap(), first, "cached");
-    let (b, out) = export(&engine, &dir, &["--add-host", "db.internal:10.1.2.3", "--no-cache"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/stamp")).unwrap(),
+        first,
+        "cached"
+    );
+    let (b, out) = export(
+        &engine,
+        &dir,
+        &["--add-host", "db.internal:10.1.2.3", "--no-cache"],
+    );
     b.assert_ok();
-    assert_ne!(std::fs::read_to_string(out.join("out/stamp")).unwrap(), first, "--no-cache reruns");
+    assert_ne!(
+        std::fs::read_to_string(out.join("out/stamp")).unwrap(),
+        first,
+        "--no-cache reruns"
+    );
     let again = std::fs::read_to_string(out.join("out/stamp")).unwrap();
-    let (b, out) = export(&engine, &dir, &["--add-host", "db.internal:10.1.2.3", "--no-cache-filter", "base"]);
+    let (b, out) = export(
+        &engine,
+        &dir,
+        &[
+            "--add-host",
+            "db.internal:10.1.2.3",
+            "--no-cache-filter",
+            "base",
+        ],
+    );
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("out/stamp")).unwrap(), again, "only `base` is rebuilt");
-    let (b, out) = export(&engine, &dir, &["--add-host", "db.internal:10.1.2.3", "--no-cache-filter", "app"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/stamp")).unwrap(),
+        again,
+        "only `base` is rebuilt"
+    );
+    let (b, out) = export(
+        &engine,
+        &dir,
+        &[
+            "--add-host",
+            "db.internal:10.1.2.3",
+            "--no-cache-filter",
+            "app",
+        ],
+    );
     b.assert_ok();
-    assert_ne!(std::fs::read_to_string(out.join("out/stamp")).unwrap(), again, "`app` is rebuilt");
+    assert_ne!(
+        std::fs::read_to_string(out.join("out/stamp")).unwrap(),
+        again,
+        "`app` is rebuilt"
+    );
 }
 
 #[test]
@@ -179,12 +324,35 @@ fn call_targets_outline_and_check() {
         .assert_log_contains("runtime (default)")
         .assert_log_contains("resolve dependencies, then build the app");
     engine
-        .build(&dir, &["-f", "stagecraft.yaml", "--call=outline", "--build-arg", "GREETING=hi", "."])
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--call=outline",
+                "--build-arg",
+                "GREETING=hi",
+                ".",
+            ],
+        )
         .assert_ok()
         .assert_log_contains("APP_NAME")
         .assert_log_contains("name of the built program");
-    engine.build(&dir, &["-f", "stagecraft.yaml", "--call=check", "."]).assert_ok().assert_log_contains("no warnings found");
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "--call=check", "."])
+        .assert_ok()
+        .assert_log_contains("no warnings found");
     let bad = workdir("call-check-bad");
-    write_files(&bad, &engine, &[("stagecraft.yaml", "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox:${NOPE}\n")]);
-    engine.build(&bad, &["-f", "stagecraft.yaml", "--call=check", "."]).assert_failed().assert_log_contains("`NOPE`");
+    write_files(
+        &bad,
+        &engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox:${NOPE}\n",
+        )],
+    );
+    engine
+        .build(&bad, &["-f", "stagecraft.yaml", "--call=check", "."])
+        .assert_failed()
+        .assert_log_contains("`NOPE`");
 }
