@@ -35,6 +35,7 @@ STAGECRAFT_IMAGE=$(scripts/frontend-image.sh stagecraft:dev)
 
 # Snapshots are compared, never written, here.
 export INSTA_UPDATE=no
+cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked "${skip[@]}" 2>&1 | tee target/test-output.txt
 # One line that counts every test binary's results.

@@ -175,3 +175,61 @@ fn network_none_has_no_network_and_host_needs_the_entitlement() {
         .assert_failed()
         .assert_log_contains("network.host");
 }
+
+#[test]
+fn ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it() {
+    let engine = Engine::main();
+    let dir = workdir("ssh");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && test -S \"$SSH_AUTH_SOCK\" && echo \"$SSH_AUTH_SOCK\" > /out/sock && test -S /run/custom.sock && echo yes > /out/custom\n        ssh:\n          - { id: default, required: true }\n          - { id: default, target: /run/custom.sock }\n";
+    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    let sock = dir.join("agent.sock");
+    let mut agent = std::process::Command::new("ssh-agent")
+        .args(["-D", "-a", sock.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if sock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let ssh = format!("default={}", sock.display());
+    let (b, out) = export(&engine, &dir, &["--ssh", &ssh]);
+    let _ = agent.kill();
+    let _ = agent.wait();
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/sock")).unwrap(),
+        "/run/buildkit/ssh_agent.0\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/custom")).unwrap(),
+        "yes\n"
+    );
+    export(&engine, &dir, &["--no-cache"]).0.assert_failed();
+}
+
+#[test]
+fn insecure_needs_the_entitlement_and_network_option_applies() {
+    let engine = Engine::main();
+    let dir = workdir("insecure");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo insecure\n        security: insecure\n";
+    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    export(&engine, &dir, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains("security.insecure");
+
+    let net = workdir("network-option");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: |\n          mkdir -p /out && tail -n +3 /proc/net/dev | wc -l > /out/links\n";
+    write_files(&net, &engine, &[("stagecraft.yaml", spec)]);
+    let (b, out) = export(&engine, &net, &["--network", "none"]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/links"))
+            .unwrap()
+            .trim(),
+        "1"
+    );
+}

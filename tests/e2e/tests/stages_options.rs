@@ -356,3 +356,47 @@ fn call_targets_outline_and_check() {
         .assert_failed()
         .assert_log_contains("`NOPE`");
 }
+
+#[test]
+fn variable_forms_expand_and_args_reach_run_steps() {
+    let engine = Engine::main();
+    let dir = workdir("variables");
+    let spec = r#"# syntax=stagecraft:dev
+version: 1
+args:
+  NAME: world
+  EMPTY:
+  VERSION: { default: "1.0", description: "the version" }
+stages:
+  a:
+    from: busybox
+    args:
+      LOCAL: local-value
+    env:
+      GREETING: hello-${NAME}
+    workdir: /w/${NAME:-unused}/${MISSING:-fallback}/${NAME:+alt}${EMPTY:+never}
+    steps:
+      - run: mkdir -p /out && pwd > /out/pwd && echo "$GREETING $NAME $LOCAL $VERSION" > /out/run && echo '$$NAME' > /out/literal
+      - copy: "$${literal}.txt"
+        to: /out/
+"#;
+    write_files(
+        &dir,
+        &engine,
+        &[("stagecraft.yaml", spec), ("${literal}.txt", "dollar\n")],
+    );
+    let (b, out) = export(&engine, &dir, &["--build-arg", "VERSION=2.0"]);
+    b.assert_ok();
+    let read = |f: &str| std::fs::read_to_string(out.join("out").join(f)).unwrap();
+    assert_eq!(read("pwd"), "/w/world/fallback/alt\n");
+    assert_eq!(read("run"), "hello-world world local-value 2.0\n");
+    assert_eq!(read("literal"), "$$NAME\n", "run commands are not expanded");
+    assert_eq!(read("${literal}.txt"), "dollar\n");
+
+    let bad = workdir("variables-required");
+    write_files(&bad, &engine, &[("stagecraft.yaml", "# syntax=stagecraft:dev\nversion: 1\nargs:\n  TOKEN:\nstages:\n  a:\n    from: busybox\n    workdir: /${TOKEN:?set TOKEN with --build-arg}\n")]);
+    engine
+        .build(&bad, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains("set TOKEN with --build-arg");
+}
