@@ -400,3 +400,109 @@ stages:
         .assert_failed()
         .assert_log_contains("set TOKEN with --build-arg");
 }
+
+#[test]
+fn cache_from_imports_a_registry_cache() {
+    let engine = Engine::main();
+    let dir = workdir("cache-from");
+    let marker = format!(
+        "stagecraft-cache-{}-{}",
+        std::process::id(),
+        dir.file_name().unwrap().to_string_lossy()
+    );
+    let spec = format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && cat /proc/sys/kernel/random/uuid > /out/stamp && echo {marker}\n");
+    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    let registry = engine
+        .env
+        .get("STAGECRAFT_REGISTRY")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let cache = format!("{registry}/stagecraft-e2e-cache:{}", std::process::id());
+    let (b, out) = export(
+        &engine,
+        &dir,
+        &["--cache-to", &format!("type=registry,ref={cache},mode=max")],
+    );
+    b.assert_ok();
+    let first = std::fs::read_to_string(out.join("out/stamp")).unwrap();
+    // Drop the local cache of that step only (other tests run concurrently).
+    let prune = |engine: &Engine| {
+        let out = engine.docker(&[
+            "builder",
+            "prune",
+            "-af",
+            "--filter",
+            &format!("description~={marker}"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    prune(&engine);
+    let (b, out) = export(&engine, &dir, &[]);
+    b.assert_ok();
+    assert_ne!(
+        std::fs::read_to_string(out.join("out/stamp")).unwrap(),
+        first,
+        "the local cache was pruned"
+    );
+    prune(&engine);
+    let (b, out) = export(
+        &engine,
+        &dir,
+        &["--cache-from", &format!("type=registry,ref={cache}")],
+    );
+    b.assert_ok()
+        .assert_log_contains("importing cache manifest");
+    assert_eq!(
+        std::fs::read_to_string(out.join("out/stamp")).unwrap(),
+        first,
+        "the step came from the imported cache"
+    );
+}
+
+#[test]
+fn linked_artifacts_are_not_recopied_when_the_base_changes() {
+    let engine = Engine::main();
+    let dir = workdir("link-merge");
+    let marker = format!(
+        "link-{}-{}",
+        std::process::id(),
+        dir.file_name().unwrap().to_string_lossy()
+    );
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nargs:\n  BASE: busybox\nstages:\n  build:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && echo {marker} > /out/artifact\n  runtime:\n    from: ${{BASE}}\n    artifacts:\n      - {{ from: build, path: /out/artifact, to: /artifact }}\n"
+    );
+    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    let registry = engine
+        .env
+        .get("STAGECRAFT_REGISTRY")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let (b, out) = export(&engine, &dir, &[]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("artifact")).unwrap(),
+        format!("{marker}\n")
+    );
+    let other_base = format!("BASE={registry}/busybox:latest");
+    let (b, out) = export(&engine, &dir, &["--build-arg", &other_base]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("artifact")).unwrap(),
+        format!("{marker}\n")
+    );
+    // The artifact layer does not depend on the base: it comes from the cache.
+    let log = &b.log;
+    let step = log
+        .lines()
+        .find(|l| l.contains("ARTIFACT build:/out/artifact"))
+        .unwrap_or_else(|| panic!("{log}"));
+    let id = step.split_whitespace().next().unwrap().to_owned();
+    assert!(
+        log.lines().any(|l| l.starts_with(&format!("{id} CACHED"))),
+        "artifact re-copied after a base change:\n{log}"
+    );
+}
