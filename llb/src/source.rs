@@ -20,6 +20,7 @@ pub const ATTR_LOCAL_FOLLOW_PATHS: &str = "local.followpaths";
 pub const ATTR_LOCAL_DIFFER: &str = "local.differ";
 pub const ATTR_KEEP_GIT_DIR: &str = "git.keepgitdir";
 pub const ATTR_GIT_FULL_URL: &str = "git.fullurl";
+pub const ATTR_GIT_CHECKSUM: &str = "git.checksum";
 pub const ATTR_HTTP_CHECKSUM: &str = "http.checksum";
 pub const ATTR_HTTP_FILENAME: &str = "http.filename";
 pub const ATTR_HTTP_PERM: &str = "http.perm";
@@ -112,11 +113,13 @@ pub fn local(name: &str, opts: &LocalOptions, constraints: Constraints, meta: Op
     source.state(constraints, meta, &caps)
 }
 
-/// A git repository at a ref (`git://host/path#ref` style identifier).
+/// A git repository at a ref (`git://host/path#ref` style identifier);
+/// a non-empty `checksum` is the commit the engine must find there.
 pub fn git(
     remote: &str,
     reference: &str,
     keep_git_dir: bool,
+    checksum: &str,
     constraints: Constraints,
     meta: OpMeta,
 ) -> State {
@@ -135,6 +138,10 @@ pub fn git(
     if keep_git_dir {
         source = source.attr(ATTR_KEEP_GIT_DIR, "true");
         caps.push(caps::SOURCE_GIT_KEEP_DIR);
+    }
+    if !checksum.is_empty() {
+        source = source.attr(ATTR_GIT_CHECKSUM, checksum);
+        caps.push(caps::SOURCE_GIT_CHECKSUM);
     }
     source.state(constraints, meta, &caps)
 }

@@ -51,15 +51,20 @@ pub(super) fn compile_add(
             checksum,
         } => {
             let url_text = ctx.expand(url)?;
-            let reference = match (ref_, checksum) {
-                (_, Some(c)) => ctx.expand(c)?,
-                (Some(r), None) => ctx.expand(r)?,
-                (None, None) => String::new(),
+            let reference = match ref_ {
+                Some(r) => ctx.expand(r)?,
+                None => String::new(),
             };
+            let checksum = match checksum {
+                Some(c) => ctx.expand(c)?,
+                None => String::new(),
+            };
+            // The engine checks out `ref` and fails unless it is at `checksum`.
             let st = source::git(
                 &url_text,
                 &reference,
                 *keep_git_dir,
+                &checksum,
                 ctx.constraints(),
                 OpMeta::default()
                     .with_name(format!("[internal] git {url_text}"))

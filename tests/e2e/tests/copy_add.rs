@@ -232,6 +232,7 @@ fn add_git_with_ref_and_keep_git_dir() {
         ],
     );
     git(&work, &["tag", "v1"]);
+    let v1_commit = git(&work, &["rev-parse", "HEAD"]);
     std::fs::write(work.join("hello.txt"), "v2\n").unwrap();
     git(
         &work,
@@ -290,4 +291,29 @@ fn add_git_with_ref_and_keep_git_dir() {
     );
     assert!(!out.join("v1/.git").exists(), "{:?}", files_below(&out));
     assert!(out.join("main/.git").exists(), "{:?}", files_below(&out));
+
+    // A checksum pins the commit the ref must be at.
+    let pinned = |sum: &str| {
+        format!(
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - add: {{ git: \"git://127.0.0.1:{port}/repo.git\", ref: v1, checksum: \"{sum}\", to: /v1 }}\n"
+        )
+    };
+    let ok = workdir("add-git-checksum");
+    write_files(&ok, &engine, &[("stagecraft.yaml", &pinned(&v1_commit))]);
+    let (b, out) = export(&engine, &ok, &[]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("v1/hello.txt")).unwrap(),
+        "v1\n"
+    );
+    let bad = workdir("add-git-checksum-bad");
+    write_files(
+        &bad,
+        &engine,
+        &[("stagecraft.yaml", &pinned(&"0".repeat(40)))],
+    );
+    export(&engine, &bad, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains(&"0".repeat(40));
 }
