@@ -176,3 +176,107 @@ fn scratch_stage_exports_exactly_the_artifacts_of_two_stages() {
         "documentation\n"
     );
 }
+
+#[test]
+fn caches_and_secrets_example() {
+    let engine = Engine::main();
+    let dir = example("caches-and-secrets", &engine);
+    std::fs::write(dir.join("token.txt"), "example-token-123").unwrap();
+    let out = dir.join("out");
+    let secret = format!("id=api_token,src={}", dir.join("token.txt").display());
+    let dest = format!("type=local,dest={}", out.display());
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--secret",
+                &secret,
+                "-o",
+                &dest,
+                ".",
+            ],
+        )
+        .assert_ok();
+    assert_eq!(
+        files_below(&out),
+        vec!["auth.log".to_owned(), "fetch.log".to_owned()]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("auth.log")).unwrap(),
+        "authenticated with a token of 17 characters\n"
+    );
+    let log = std::fs::read_to_string(out.join("fetch.log")).unwrap();
+    assert!(log.contains("zlib") && log.contains("openssl"), "{log}");
+    // Without the secret the build fails: it is required.
+    engine
+        .build(
+            &dir,
+            &["-f", "stagecraft.yaml", "--no-cache", "-o", &dest, "."],
+        )
+        .assert_failed();
+}
+
+#[test]
+fn cross_compile_example() {
+    let engine = Engine::main();
+    let dir = example("cross-compile", &engine);
+    let out = dir.join("out");
+    let dest = format!("type=local,dest={}", out.display());
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--platform",
+                "linux/amd64,linux/arm64",
+                "-o",
+                &dest,
+                ".",
+            ],
+        )
+        .assert_ok();
+    let arm = std::fs::read_to_string(out.join("linux_arm64/app")).unwrap();
+    assert!(
+        arm.contains("app for linux/arm64, built on linux/amd64"),
+        "{arm}"
+    );
+    let amd = std::fs::read_to_string(out.join("linux_amd64/app")).unwrap();
+    assert!(
+        amd.contains("app for linux/amd64, built on linux/amd64"),
+        "{amd}"
+    );
+    assert_eq!(
+        files_below(&out.join("linux_arm64")),
+        vec!["app".to_owned()]
+    );
+}
+
+#[test]
+fn needs_tests_example() {
+    let engine = Engine::main();
+    let dir = example("needs-tests", &engine);
+    let out = dir.join("out");
+    let dest = format!("type=local,dest={}", out.display());
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "-o", &dest, "."])
+        .assert_ok();
+    assert_eq!(files_below(&out), vec!["calc".to_owned()]);
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--build-arg",
+                "BREAK_TESTS=1",
+                "-o",
+                &dest,
+                ".",
+            ],
+        )
+        .assert_failed()
+        .assert_log_contains("tests broken on purpose");
+}
