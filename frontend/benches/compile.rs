@@ -2,7 +2,12 @@
 //! parse + validate + compile + marshal, for the examples and for a large
 //! generated spec. Run with `cargo bench -p stagecraft`; it prints the time
 //! per iteration (median of several rounds). Not a test: nothing is asserted.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -15,12 +20,19 @@ use stagecraft::options::BuildOptions;
 fn large_spec(stages: usize) -> String {
     let mut s = String::from("version: 1\nargs:\n  VERSION: \"1.0\"\nstages:\n");
     for i in 0..stages {
-        let from = if i == 0 { "busybox".to_owned() } else { format!("s{}", i - 1) };
+        let from = if i == 0 {
+            "busybox".to_owned()
+        } else {
+            format!("s{}", i - 1)
+        };
         s.push_str(&format!(
             "  s{i}:\n    from: {from}\n    workdir: /w/{i}\n    env:\n      STAGE: \"{i}\"\n    steps:\n      - copy: [\"src/{i}/*.txt\"]\n      - run: echo $STAGE $VERSION > /w/{i}/out\n        cache: [/root/.cache]\n      - mkdir: /data/{i}\n"
         ));
     }
-    s.push_str(&format!("  final:\n    from: scratch\n    artifacts:\n      - {{ from: s{}, path: /w, to: /w }}\n", stages - 1));
+    s.push_str(&format!(
+        "  final:\n    from: scratch\n    artifacts:\n      - {{ from: s{}, path: /w, to: /w }}\n",
+        stages - 1
+    ));
     s
 }
 
@@ -49,16 +61,25 @@ fn bench(name: &str, text: &str) {
         })
         .collect();
     rounds.sort();
-    println!("{name:<40} {:>12.1?} per compile ({n} iterations per round)", rounds[3]);
+    println!(
+        "{name:<40} {:>12.1?} per compile ({n} iterations per round)",
+        rounds[3]
+    );
 }
 
 fn main() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let mut dirs: Vec<_> = std::fs::read_dir(&examples).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&examples)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     dirs.sort();
     for dir in dirs {
         let text = std::fs::read_to_string(dir.join("stagecraft.yaml")).unwrap();
-        bench(&format!("example {}", dir.file_name().unwrap().to_string_lossy()), &text);
+        bench(
+            &format!("example {}", dir.file_name().unwrap().to_string_lossy()),
+            &text,
+        );
     }
     bench("generated spec, 50 stages", &large_spec(50));
     bench("generated spec, 200 stages", &large_spec(200));

@@ -17,8 +17,8 @@ use crate::image::Image;
 use crate::options::BuildOptions;
 use crate::spec::{self, model::Spec};
 
-/// Largest spec file we read.
-pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
+/// Largest spec file we read (the parser's own limit).
+pub use crate::spec::raw::MAX_SPEC_BYTES;
 
 /// Why a build failed, ready to be shown to the user.
 #[derive(Debug)]
@@ -189,6 +189,22 @@ fn build_platform(gw: &Gateway, opts: &BuildOptions) -> Platform {
         .unwrap_or_else(|| Platform::new("linux", "amd64", ""))
 }
 
+/// `--build-arg` names that no `args` of the spec declares (BuildKit's own
+/// `BUILDKIT_*` arguments aside): a Dockerfile build warns about those too.
+pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a str> {
+    let declared: std::collections::BTreeSet<&str> = spec
+        .args
+        .iter()
+        .chain(spec.stages.iter().flat_map(|s| s.args.iter()))
+        .map(|a| a.name.value.as_str())
+        .collect();
+    opts.build_args
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !declared.contains(k) && !k.starts_with("BUILDKIT_"))
+        .collect()
+}
+
 /// Resolves every base image of every platform concurrently.
 async fn resolve_images(
     gw: &Gateway,
@@ -222,23 +238,31 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
-    if let Some(request) = &opts.request_id {
+    let answer = |request: &str| {
         let target = compile::target_stage(&spec, opts).map_err(fail)?;
-        if request == crate::subrequests::LINT {
-            // A check also compiles every platform's plan, so undeclared variables are reported.
-            for p in &platforms {
-                compile::plan(&spec, opts, p, &build).map_err(fail)?;
+        crate::subrequests::answer(request, &spec, opts, &target.name.value).map_err(|e| {
+            BuildFailure {
+                code: code::UNIMPLEMENTED,
+                ..BuildFailure::plain(e.to_string())
             }
-        }
-        let meta =
-            crate::subrequests::answer(request, &spec, opts, &target.name.value).map_err(|e| {
-                BuildFailure {
-                    code: code::UNIMPLEMENTED,
-                    ..BuildFailure::plain(e.to_string())
-                }
-            })?;
-        gw.return_metadata(meta).await?;
+        })
+    };
+    // A check compiles everything (so compile-time errors such as undeclared
+    // variables are found) but solves nothing; other subrequests need only the spec.
+    let lint = opts.request_id.as_deref() == Some(crate::subrequests::LINT);
+    if let Some(request) = opts.request_id.as_deref().filter(|_| !lint) {
+        gw.return_metadata(answer(request)?).await?;
         return Ok(());
+    }
+    for name in undeclared_build_args(&spec, opts) {
+        let message = format!(
+            "--build-arg {name} is not declared in any `args` of {}; it is ignored",
+            src.name
+        );
+        // A warning that cannot be delivered must not fail the build.
+        if let Err(e) = gw.warn(&message, None).await {
+            eprintln!("stagecraft: cannot send a warning: {e}");
+        }
     }
     // Only a valid spec that will build costs a look at the context's ignore file.
     let ignore = match spec_ignore {
@@ -268,6 +292,11 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             features,
         };
         compiled.push((p.clone(), compile::compile(&input).map_err(fail)?));
+    }
+    if lint {
+        gw.return_metadata(answer(crate::subrequests::LINT)?)
+            .await?;
+        return Ok(());
     }
     let solves = compiled.into_iter().map(|(platform, c)| {
         let gw = gw.clone();
@@ -396,6 +425,7 @@ fn cap_feature(cap: &str) -> &str {
         "file.copy.includeexcludepatterns" => "copy `include`/`exclude` patterns",
         "source.git.fullurl" | "source.git.keepgitdir" => "git sources with these options",
         "source.http.checksum" => "http sources with a checksum",
+        "source.git.checksum" => "git sources pinned to a commit (`add: {git, checksum}`)",
         "mergeop" => "merged layers (MergeOp)",
         other => other,
     }

@@ -151,8 +151,8 @@ pub fn plan(
             FromRef::Stage(s) => todo.push(s.to_owned()),
             FromRef::Scratch => {}
             FromRef::Image(r) => {
-                if !opts.contexts.contains_key(r) {
-                    let reference = parse_reference(r, stage.from.span)?;
+                if let Some(image) = base_image_name(opts, r) {
+                    let reference = parse_reference(image, stage.from.span)?;
                     images.insert((
                         reference.to_string(),
                         stage_platform(&input, stage, &scope)?,
@@ -168,6 +168,16 @@ pub fn plan(
         target: target.name.value.clone(),
         images,
     })
+}
+
+/// The image a stage's `from: <name>` starts from: the name itself, or the
+/// image a `--build-context name=docker-image://…` puts in its place; `None`
+/// for a local-directory context (which has no image config to resolve).
+fn base_image_name<'a>(opts: &'a BuildOptions, name: &'a str) -> Option<&'a str> {
+    match opts.contexts.get(name) {
+        None => Some(name),
+        Some(ctx) => ctx.strip_prefix("docker-image://"),
+    }
 }
 
 /// Stages that `stage` takes files from or needs (besides its `from`).
@@ -436,14 +446,16 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 (base.state, base.image)
             }
             FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
-            FromRef::Image(r) => {
-                if let Some(ctx) = input.opts.contexts.get(r) {
+            FromRef::Image(r) => match base_image_name(input.opts, r) {
+                None => {
+                    let ctx = input.opts.contexts.get(r).map_or("", String::as_str);
                     (
                         self.named_context(r, ctx, stage.from.span)?,
                         Image::scratch(&platform),
                     )
-                } else {
-                    let reference = parse_reference(r, stage.from.span)?;
+                }
+                Some(image_name) => {
+                    let reference = parse_reference(image_name, stage.from.span)?;
                     let key = (reference.to_string(), platform.clone());
                     let base = input.images.get(&key).cloned().ok_or_else(|| {
                         Diagnostic::error(
@@ -469,7 +481,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
                         base.config,
                     )
                 }
-            }
+            },
         };
         image.architecture = platform.architecture.clone();
         image.os = platform.os.clone();
@@ -502,6 +514,9 @@ impl<'a, 'b> Compiler<'a, 'b> {
             ctx.image.set_env(&k.value, &value);
             ctx.image
                 .add_history(format!("ENV {}={}", k.value, value), true);
+        }
+        if let Some(sh) = &stage.shell {
+            ctx.image.config.shell = sh.value.iter().map(|a| a.value.clone()).collect();
         }
         if let Some(u) = &stage.user {
             ctx.user = ctx.expand(u)?;

@@ -13,10 +13,12 @@ use crate::diag::{Diagnostic, Span};
 use crate::options::ForceNetwork;
 use crate::spec::model::{Command, Network, Run, Security, Sharing};
 
-/// The stage's shell, not expanded.
+/// The stage's shell, not expanded: its `shell`, else the one its base set
+/// (a stage `from:` another keeps that stage's shell), else `/bin/sh -c`.
 pub(super) fn shell(ctx: &StageCtx<'_, '_>) -> Vec<String> {
     match &ctx.stage.shell {
         Some(s) => s.value.iter().map(|a| a.value.clone()).collect(),
+        None if !ctx.image.config.shell.is_empty() => ctx.image.config.shell.clone(),
         None => vec!["/bin/sh".to_owned(), "-c".to_owned()],
     }
 }

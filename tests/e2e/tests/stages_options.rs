@@ -506,3 +506,50 @@ fn linked_artifacts_are_not_recopied_when_the_base_changes() {
         "artifact re-copied after a base change:\n{log}"
     );
 }
+
+#[test]
+fn undeclared_build_args_warn_and_shell_is_inherited() {
+    let engine = Engine::main();
+    let dir = workdir("warn-shell");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  base:\n    from: busybox\n    shell: [\"/bin/sh\", \"-euc\"]\n  child:\n    from: base\n    steps:\n      - run: mkdir -p /out && echo \"$-\" > /out/flags\n";
+    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    let (b, out) = export(&engine, &dir, &["--build-arg", "NOT_DECLARED=1"]);
+    b.assert_ok()
+        .assert_log_contains("--build-arg NOT_DECLARED is not declared");
+    let flags = std::fs::read_to_string(out.join("out/flags")).unwrap();
+    assert!(
+        flags.contains('e') && flags.contains('u'),
+        "the child stage runs with its base's shell: {flags}"
+    );
+}
+
+#[test]
+fn a_docker_image_context_in_from_brings_its_config() {
+    let engine = Engine::main();
+    let dir = workdir("context-image-config");
+    let spec =
+        "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: example.com/runtime:1\n";
+    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    let tag = engine.tag("context-image-config");
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--build-context",
+                "example.com/runtime:1=docker-image://busybox",
+                "--load",
+                "-t",
+                &tag,
+                ".",
+            ],
+        )
+        .assert_ok();
+    let cfg = &engine.inspect(&tag)["Config"];
+    assert_eq!(
+        cfg["Cmd"],
+        serde_json::json!(["sh"]),
+        "busybox's config is inherited: {cfg}"
+    );
+}
