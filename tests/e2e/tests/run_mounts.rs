@@ -233,3 +233,53 @@ fn insecure_needs_the_entitlement_and_network_option_applies() {
         "1"
     );
 }
+
+#[test]
+fn step_options_and_full_cache_and_tmpfs_forms() {
+    let engine = Engine::main();
+    let dir = workdir("step-options");
+    let id = format!("e2e-owned-cache-{}", std::process::id());
+    let spec = format!(
+        r#"# syntax=stagecraft:dev
+version: 1
+args:
+  CACHE_ID: {id}
+stages:
+  a:
+    from: busybox
+    workdir: /w
+    steps:
+      - run: echo 'builder:x:2000:2000::/:/bin/sh' >> /etc/passwd && mkdir -p /out /w/sub && chmod 0777 /out
+      - run: id -u > /out/uid && pwd > /out/pwd && echo "$STEP_VAR" > /out/env
+        description: "step with its own env, workdir and user"
+        env:
+          STEP_VAR: only-here
+        workdir: sub
+        user: builder
+      - run: echo "${{STEP_VAR:-unset}}" > /out/env-after && stat -c '%a %u %g' /owned > /out/cache-stat && df -k /small | tail -1 | awk '{{print $2}}' > /out/tmpfs-kb
+        cache:
+          - {{ target: /owned, id: "${{CACHE_ID}}", sharing: private, mode: "0700", uid: 2000, gid: 2000 }}
+        tmpfs:
+          - {{ target: /small, size: 2m }}
+      - run: if touch /ro/x 2>/dev/null; then echo writable; else echo readonly; fi > /out/ro
+        cache:
+          - {{ target: /ro, id: "${{CACHE_ID}}-ro", readonly: true }}
+"#
+    );
+    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    let (b, out) = export(&engine, &dir, &[]);
+    b.assert_ok()
+        .assert_log_contains("step with its own env, workdir and user");
+    let read = |f: &str| std::fs::read_to_string(out.join("out").join(f)).unwrap();
+    assert_eq!(read("uid"), "2000\n");
+    assert_eq!(read("pwd"), "/w/sub\n");
+    assert_eq!(read("env"), "only-here\n");
+    assert_eq!(
+        read("env-after"),
+        "unset\n",
+        "step env is for that step only"
+    );
+    assert_eq!(read("cache-stat"), "700 2000 2000\n");
+    assert_eq!(read("tmpfs-kb"), "2048\n");
+    assert_eq!(read("ro"), "readonly\n");
+}
