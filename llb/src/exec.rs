@@ -10,7 +10,7 @@
 use bollard_buildkit_proto::pb;
 
 use crate::caps;
-use crate::op::{Constraints, Node, OpKind, OpMeta, Output, State};
+use crate::op::{Constraints, Inputs, Node, OpKind, OpMeta, Output, State};
 
 /// Network mode of a process.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -144,22 +144,8 @@ impl Exec {
 
     /// Places the process in the graph on top of `root`.
     pub fn run(self, root: &State, constraints: Constraints, mut meta: OpMeta) -> ExecResult {
-        let mut inputs: Vec<Output> = Vec::new();
-        let mut input_index = |state: &State| -> i64 {
-            match &state.output {
-                None => -1,
-                Some(out) => {
-                    let pos = inputs
-                        .iter()
-                        .position(|i| i.identity() == out.identity())
-                        .unwrap_or_else(|| {
-                            inputs.push(out.clone());
-                            inputs.len() - 1
-                        });
-                    i64::try_from(pos).unwrap_or(i64::MAX)
-                }
-            }
-        };
+        let mut inputs = Inputs::default();
+        let mut input_index = |state: &State| inputs.index_of(state);
         meta.add_cap(caps::EXEC_META_BASE);
         let mut planned = vec![pb::Mount {
             input: input_index(root),
@@ -323,7 +309,7 @@ impl Exec {
         };
         let node = Node::new(
             OpKind::Exec(ExecWithPlan { exec: self, plan }),
-            inputs,
+            inputs.into_vec(),
             constraints,
             meta,
         );

@@ -8,7 +8,7 @@
 use bollard_buildkit_proto::pb;
 
 use crate::caps;
-use crate::op::{Constraints, Node, OpKind, OpMeta, Output, State};
+use crate::op::{Constraints, Inputs, Node, OpKind, OpMeta, Output, State};
 
 /// A user or group, by name or id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,22 +192,8 @@ impl FileOp {
             return base.clone();
         }
         meta.add_cap(caps::FILE_BASE);
-        let mut inputs: Vec<Output> = Vec::new();
-        let mut index_of = |state: &State| -> i64 {
-            match &state.output {
-                None => -1,
-                Some(out) => {
-                    let pos = inputs
-                        .iter()
-                        .position(|i| i.identity() == out.identity())
-                        .unwrap_or_else(|| {
-                            inputs.push(out.clone());
-                            inputs.len() - 1
-                        });
-                    i64::try_from(pos).unwrap_or(i64::MAX)
-                }
-            }
-        };
+        let mut inputs = Inputs::default();
+        let mut index_of = |state: &State| inputs.index_of(state);
         let base_index = index_of(base);
         let secondary: Vec<i64> = self
             .actions
@@ -305,7 +291,7 @@ impl FileOp {
             });
         }
         self.planned = planned;
-        let node = Node::new(OpKind::File(self), inputs, constraints, meta);
+        let node = Node::new(OpKind::File(self), inputs.into_vec(), constraints, meta);
         State::from_output(Output::new(node, 0))
     }
 }

@@ -68,6 +68,39 @@ impl Output {
     }
 }
 
+/// The inputs of an op being built: each distinct output once, in first-use order.
+#[derive(Debug, Default)]
+pub(crate) struct Inputs {
+    list: Vec<Output>,
+}
+
+impl Inputs {
+    /// The input index of `state` (added if new), or -1 for scratch, as ops encode it.
+    pub(crate) fn index_of(&mut self, state: &State) -> i64 {
+        let Some(out) = &state.output else { return -1 };
+        let pos = match self
+            .list
+            .iter()
+            .position(|i| i.identity() == out.identity())
+        {
+            Some(pos) => pos,
+            None => {
+                self.list.push(out.clone());
+                self.list.len() - 1
+            }
+        };
+        i64::try_from(pos).unwrap_or(i64::MAX)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<Output> {
+        self.list
+    }
+}
+
 /// A filesystem: either empty (`scratch`) or the output of a vertex.
 #[derive(Debug, Clone, Default)]
 pub struct State {

@@ -189,6 +189,18 @@ impl Engine {
         }
     }
 
+    /// Builds `stagecraft.yaml` in `dir` with `extra` options and exports the
+    /// result to `dir/out` (emptied first): `-o type=local,dest=dir/out`.
+    pub fn export(&self, dir: &Path, extra: &[&str]) -> (Build, PathBuf) {
+        let out = dir.join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let dest = format!("type=local,dest={}", out.display());
+        let mut args = vec!["-f", "stagecraft.yaml", "-o", dest.as_str()];
+        args.extend_from_slice(extra);
+        args.push(".");
+        (self.build(dir, &args), out)
+    }
+
     /// The config of image `tag` as `docker image inspect` reports it.
     pub fn inspect(&self, tag: &str) -> serde_json::Value {
         let out = self.docker(&["image", "inspect", tag]);

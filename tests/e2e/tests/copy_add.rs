@@ -10,20 +10,6 @@ use std::process::{Child, Command, Stdio};
 
 use e2e::{files_below, workdir, write_files, Engine};
 
-fn export(
-    engine: &Engine,
-    dir: &std::path::Path,
-    extra: &[&str],
-) -> (e2e::Build, std::path::PathBuf) {
-    let out = dir.join("out");
-    let _ = std::fs::remove_dir_all(&out);
-    let dest = format!("type=local,dest={}", out.display());
-    let mut args = vec!["-f", "stagecraft.yaml", "-o", dest.as_str()];
-    args.extend_from_slice(extra);
-    args.push(".");
-    (engine.build(dir, &args), out)
-}
-
 /// A child process killed when dropped.
 struct Server(Child);
 
@@ -108,7 +94,7 @@ stages:
             ("src/deep/z.txt", "z\n"),
         ],
     );
-    let (b, out) = export(&engine, &dir, &["--target", "a"]);
+    let (b, out) = engine.export(&dir, &["--target", "a"]);
     b.assert_ok();
     let read = |f: &str| std::fs::read_to_string(out.join("out").join(f)).unwrap();
     assert_eq!(read("run-it.stat"), "750 1234 5678\n");
@@ -127,7 +113,7 @@ fn copy_chown_by_name_uses_the_stage_users() {
     let dir = workdir("copy-chown-name");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo 'app:x:4321:4321::/:/bin/sh' >> /etc/passwd && echo 'grp:x:8765:' >> /etc/group\n      - copy: f.txt\n        to: /f.txt\n        chown: app:grp\n      - run: mkdir -p /out && stat -c '%u %g' /f.txt > /out/stat\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("f.txt", "f")]);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("out/stat")).unwrap(),
@@ -180,7 +166,7 @@ fn add_http_checks_the_checksum() {
     };
     let dir = workdir("add-http");
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec(&actual))]);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("tools/tool.txt")).unwrap(),
@@ -189,7 +175,8 @@ fn add_http_checks_the_checksum() {
 
     let bad = workdir("add-http-bad");
     write_files(&bad, &engine, &[("stagecraft.yaml", &spec(good))]);
-    export(&engine, &bad, &[])
+    engine
+        .export(&bad, &[])
         .0
         .assert_failed()
         .assert_log_contains("checksum mismatch for `")
@@ -279,7 +266,7 @@ fn add_git_with_ref_and_keep_git_dir() {
     );
     let dir = workdir("add-git");
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("v1/hello.txt")).unwrap(),
@@ -300,7 +287,7 @@ fn add_git_with_ref_and_keep_git_dir() {
     };
     let ok = workdir("add-git-checksum");
     write_files(&ok, &engine, &[("stagecraft.yaml", &pinned(&v1_commit))]);
-    let (b, out) = export(&engine, &ok, &[]);
+    let (b, out) = engine.export(&ok, &[]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("v1/hello.txt")).unwrap(),
@@ -312,7 +299,8 @@ fn add_git_with_ref_and_keep_git_dir() {
         &engine,
         &[("stagecraft.yaml", &pinned(&"0".repeat(40)))],
     );
-    export(&engine, &bad, &[])
+    engine
+        .export(&bad, &[])
         .0
         .assert_failed()
         .assert_log_contains(&"0".repeat(40));

@@ -9,20 +9,6 @@
 
 use e2e::{files_below, workdir, write_files, Engine};
 
-fn export(
-    engine: &Engine,
-    dir: &std::path::Path,
-    extra: &[&str],
-) -> (e2e::Build, std::path::PathBuf) {
-    let out = dir.join("out");
-    let _ = std::fs::remove_dir_all(&out);
-    let dest = format!("type=local,dest={}", out.display());
-    let mut args = vec!["-f", "stagecraft.yaml", "-o", dest.as_str()];
-    args.extend_from_slice(extra);
-    args.push(".");
-    (engine.build(dir, &args), out)
-}
-
 #[test]
 fn cache_mount_keeps_its_content_across_builds() {
     let engine = Engine::main();
@@ -32,10 +18,10 @@ fn cache_mount_keeps_its_content_across_builds() {
         "# syntax=stagecraft:dev\nversion: 1\nargs:\n  RUN_NO: \"1\"\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo \"run $RUN_NO\" >> /cache/log && mkdir -p /out && cp /cache/log /out/log\n        cache: [{{ target: /cache, id: {id} }}]\n  result:\n    from: scratch\n    artifacts:\n      - {{ from: a, path: /out/log, to: /log }}\n"
     );
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
-    let (b, out) = export(&engine, &dir, &["--build-arg", "RUN_NO=1"]);
+    let (b, out) = engine.export(&dir, &["--build-arg", "RUN_NO=1"]);
     b.assert_ok();
     assert_eq!(std::fs::read_to_string(out.join("log")).unwrap(), "run 1\n");
-    let (b, out) = export(&engine, &dir, &["--build-arg", "RUN_NO=2"]);
+    let (b, out) = engine.export(&dir, &["--build-arg", "RUN_NO=2"]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("log")).unwrap(),
@@ -54,7 +40,7 @@ fn secrets_are_readable_as_file_and_env_and_never_in_the_image() {
         &[("stagecraft.yaml", spec), ("token.txt", "s3cr3t-value")],
     );
     let secret = format!("id=token,src={}", dir.join("token.txt").display());
-    let (b, out) = export(&engine, &dir, &["--secret", &secret]);
+    let (b, out) = engine.export(&dir, &["--secret", &secret]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("out/from-file")).unwrap(),
@@ -98,7 +84,8 @@ fn missing_required_secret_fails_the_build() {
     let dir = workdir("secret-required");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: cat /run/secrets/absent\n        secrets: [{ id: absent, required: true }]\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
-    export(&engine, &dir, &[])
+    engine
+        .export(&dir, &[])
         .0
         .assert_failed()
         .assert_log_contains("absent");
@@ -117,7 +104,7 @@ fn tmpfs_and_bind_mounts() {
     // The context bind mount is expressed with a copy here: a bind from the context needs a named context.
     let spec2 = spec.replace("cat /mnt/ctx/input.txt > /out/ctx && ", "");
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec2)]);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("out/stage")).unwrap(),
@@ -143,7 +130,7 @@ fn bind_mount_from_a_named_context() {
         ],
     );
     let ctx = format!("extra={}", dir.join("extra").display());
-    let (b, out) = export(&engine, &dir, &["--build-context", &ctx]);
+    let (b, out) = engine.export(&dir, &["--build-context", &ctx]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("out/hello")).unwrap(),
@@ -157,7 +144,7 @@ fn network_none_has_no_network_and_host_needs_the_entitlement() {
     let dir = workdir("network");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: |\n          mkdir -p /out && tail -n +3 /proc/net/dev | wc -l > /out/links\n        network: none\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     // Only the loopback interface exists without a network.
     assert_eq!(
@@ -170,7 +157,8 @@ fn network_none_has_no_network_and_host_needs_the_entitlement() {
     let host = workdir("network-host");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo host\n        network: host\n";
     write_files(&host, &engine, &[("stagecraft.yaml", spec)]);
-    export(&engine, &host, &[])
+    engine
+        .export(&host, &[])
         .0
         .assert_failed()
         .assert_log_contains("network.host");
@@ -195,7 +183,7 @@ fn ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let ssh = format!("default={}", sock.display());
-    let (b, out) = export(&engine, &dir, &["--ssh", &ssh]);
+    let (b, out) = engine.export(&dir, &["--ssh", &ssh]);
     let _ = agent.kill();
     let _ = agent.wait();
     b.assert_ok();
@@ -207,7 +195,7 @@ fn ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it() {
         std::fs::read_to_string(out.join("out/custom")).unwrap(),
         "yes\n"
     );
-    export(&engine, &dir, &["--no-cache"]).0.assert_failed();
+    engine.export(&dir, &["--no-cache"]).0.assert_failed();
 }
 
 #[test]
@@ -216,7 +204,8 @@ fn insecure_needs_the_entitlement_and_network_option_applies() {
     let dir = workdir("insecure");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo insecure\n        security: insecure\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
-    export(&engine, &dir, &[])
+    engine
+        .export(&dir, &[])
         .0
         .assert_failed()
         .assert_log_contains("security.insecure");
@@ -224,7 +213,7 @@ fn insecure_needs_the_entitlement_and_network_option_applies() {
     let net = workdir("network-option");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: |\n          mkdir -p /out && tail -n +3 /proc/net/dev | wc -l > /out/links\n";
     write_files(&net, &engine, &[("stagecraft.yaml", spec)]);
-    let (b, out) = export(&engine, &net, &["--network", "none"]);
+    let (b, out) = engine.export(&net, &["--network", "none"]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("out/links"))
@@ -267,7 +256,7 @@ stages:
 "#
     );
     write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok()
         .assert_log_contains("step with its own env, workdir and user");
     let read = |f: &str| std::fs::read_to_string(out.join("out").join(f)).unwrap();

@@ -8,34 +8,21 @@
 
 use e2e::{files_below, workdir, write_files, Engine};
 
-fn export(
-    engine: &Engine,
-    dir: &std::path::Path,
-    extra: &[&str],
-) -> (e2e::Build, std::path::PathBuf) {
-    let out = dir.join("out");
-    let _ = std::fs::remove_dir_all(&out);
-    let dest = format!("type=local,dest={}", out.display());
-    let mut args = vec!["-f", "stagecraft.yaml", "-o", dest.as_str()];
-    args.extend_from_slice(extra);
-    args.push(".");
-    (engine.build(dir, &args), out)
-}
-
 #[test]
 fn a_failing_needs_stage_fails_the_build() {
     let engine = Engine::main();
     let dir = workdir("needs");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  test:\n    from: busybox\n    steps:\n      - run: echo testing && exit 7\n  app:\n    from: scratch\n    needs: [test]\n    steps:\n      - copy: a.txt\n        to: /a.txt\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("a.txt", "a")]);
-    export(&engine, &dir, &[])
+    engine
+        .export(&dir, &[])
         .0
         .assert_failed()
         .assert_log_contains("exit code: 7")
         .assert_log_contains(">>>       - run: echo testing && exit 7");
     let ok = spec.replace("exit 7", "exit 0");
     write_files(&dir, &engine, &[("stagecraft.yaml", &ok)]);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok().assert_log_contains("echo testing");
     assert_eq!(files_below(&out), vec!["a.txt".to_owned()]);
 }
@@ -55,7 +42,7 @@ fn multi_platform_exports_one_tree_per_platform_and_an_oci_index() {
             ("common.txt", "c\n"),
         ],
     );
-    let (b, out) = export(&engine, &dir, &["--platform", "linux/amd64,linux/arm64"]);
+    let (b, out) = engine.export(&dir, &["--platform", "linux/amd64,linux/arm64"]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("linux_amd64/arch.txt")).unwrap(),
@@ -120,7 +107,7 @@ fn stage_platform_with_buildplatform_cross_builds() {
     let dir = workdir("buildplatform");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  builder:\n    from: busybox\n    platform: ${BUILDPLATFORM}\n    args:\n      TARGETARCH:\n      BUILDARCH:\n    steps:\n      - run: mkdir -p /out && echo \"built on $BUILDARCH for $TARGETARCH\" > /out/info\n  dist:\n    from: scratch\n    artifacts:\n      - { from: builder, path: /out/info, to: /info }\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
-    let (b, out) = export(&engine, &dir, &["--platform", "linux/arm64"]);
+    let (b, out) = engine.export(&dir, &["--platform", "linux/arm64"]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("info")).unwrap(),
@@ -143,7 +130,7 @@ fn a_named_context_replaces_an_image_in_from() {
         ],
     );
     let ctx = format!("example.com/base:1={}", dir.join("base").display());
-    let (b, out) = export(&engine, &dir, &["--build-context", &ctx]);
+    let (b, out) = engine.export(&dir, &["--build-context", &ctx]);
     b.assert_ok();
     assert_eq!(
         files_below(&out),
@@ -151,7 +138,7 @@ fn a_named_context_replaces_an_image_in_from() {
     );
 
     let ctx = "example.com/base:1=docker-image://busybox";
-    let (b, out) = export(&engine, &dir, &["--build-context", ctx]);
+    let (b, out) = engine.export(&dir, &["--build-context", ctx]);
     b.assert_ok();
     assert!(out.join("bin/busybox").exists());
 }
@@ -173,7 +160,7 @@ fn dockerignored_files_never_reach_a_copy() {
             ("ok.txt", "o"),
         ],
     );
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     let files = files_below(&out.join("ctx"));
     assert!(
@@ -191,7 +178,7 @@ fn dockerignored_files_never_reach_a_copy() {
         &engine,
         &[("stagecraft.yaml.dockerignore", "ok.txt\n")],
     );
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     let files = files_below(&out.join("ctx"));
     assert!(
@@ -255,24 +242,20 @@ stages:
     let history = String::from_utf8_lossy(&history.stdout).to_string();
     assert!(history.contains("RUN mkdir -p /out"), "{history}");
 
-    let (b, out) = export(&engine, &dir, &["--add-host", "db.internal:10.1.2.3"]);
+    let (b, out) = engine.export(&dir, &["--add-host", "db.internal:10.1.2.3"]);
     b.assert_ok();
     assert!(std::fs::read_to_string(out.join("out/hosts"))
         .unwrap()
         .contains("10.1.2.3"));
     let first = std::fs::read_to_string(out.join("out/stamp")).unwrap();
-    let (b, out) = export(&engine, &dir, &["--add-host", "db.internal:10.1.2.3"]);
+    let (b, out) = engine.export(&dir, &["--add-host", "db.internal:10.1.2.3"]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("out/stamp")).unwrap(),
         first,
         "cached"
     );
-    let (b, out) = export(
-        &engine,
-        &dir,
-        &["--add-host", "db.internal:10.1.2.3", "--no-cache"],
-    );
+    let (b, out) = engine.export(&dir, &["--add-host", "db.internal:10.1.2.3", "--no-cache"]);
     b.assert_ok();
     assert_ne!(
         std::fs::read_to_string(out.join("out/stamp")).unwrap(),
@@ -280,8 +263,7 @@ stages:
         "--no-cache reruns"
     );
     let again = std::fs::read_to_string(out.join("out/stamp")).unwrap();
-    let (b, out) = export(
-        &engine,
+    let (b, out) = engine.export(
         &dir,
         &[
             "--add-host",
@@ -296,8 +278,7 @@ stages:
         again,
         "only `base` is rebuilt"
     );
-    let (b, out) = export(
-        &engine,
+    let (b, out) = engine.export(
         &dir,
         &[
             "--add-host",
@@ -385,7 +366,7 @@ stages:
         &engine,
         &[("stagecraft.yaml", spec), ("${literal}.txt", "dollar\n")],
     );
-    let (b, out) = export(&engine, &dir, &["--build-arg", "VERSION=2.0"]);
+    let (b, out) = engine.export(&dir, &["--build-arg", "VERSION=2.0"]);
     b.assert_ok();
     let read = |f: &str| std::fs::read_to_string(out.join("out").join(f)).unwrap();
     assert_eq!(read("pwd"), "/w/world/fallback/alt\n");
@@ -418,8 +399,7 @@ fn cache_from_imports_a_registry_cache() {
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
     let cache = format!("{registry}/stagecraft-e2e-cache:{}", std::process::id());
-    let (b, out) = export(
-        &engine,
+    let (b, out) = engine.export(
         &dir,
         &["--cache-to", &format!("type=registry,ref={cache},mode=max")],
     );
@@ -441,7 +421,7 @@ fn cache_from_imports_a_registry_cache() {
         );
     };
     prune(&engine);
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_ne!(
         std::fs::read_to_string(out.join("out/stamp")).unwrap(),
@@ -449,8 +429,7 @@ fn cache_from_imports_a_registry_cache() {
         "the local cache was pruned"
     );
     prune(&engine);
-    let (b, out) = export(
-        &engine,
+    let (b, out) = engine.export(
         &dir,
         &["--cache-from", &format!("type=registry,ref={cache}")],
     );
@@ -481,14 +460,14 @@ fn linked_artifacts_are_not_recopied_when_the_base_changes() {
         .get("STAGECRAFT_REGISTRY")
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
-    let (b, out) = export(&engine, &dir, &[]);
+    let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("artifact")).unwrap(),
         format!("{marker}\n")
     );
     let other_base = format!("BASE={registry}/busybox:latest");
-    let (b, out) = export(&engine, &dir, &["--build-arg", &other_base]);
+    let (b, out) = engine.export(&dir, &["--build-arg", &other_base]);
     b.assert_ok();
     assert_eq!(
         std::fs::read_to_string(out.join("artifact")).unwrap(),
@@ -513,7 +492,7 @@ fn undeclared_build_args_warn_and_shell_is_inherited() {
     let dir = workdir("warn-shell");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  base:\n    from: busybox\n    shell: [\"/bin/sh\", \"-euc\"]\n  child:\n    from: base\n    steps:\n      - run: mkdir -p /out && echo \"$-\" > /out/flags\n";
     write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
-    let (b, out) = export(&engine, &dir, &["--build-arg", "NOT_DECLARED=1"]);
+    let (b, out) = engine.export(&dir, &["--build-arg", "NOT_DECLARED=1"]);
     b.assert_ok()
         .assert_log_contains("--build-arg NOT_DECLARED is not declared");
     let flags = std::fs::read_to_string(out.join("out/flags")).unwrap();
