@@ -92,12 +92,7 @@ pub(super) fn compile_copy(
             // Keep each match's path relative to the source root: copy the root,
             // filtered to what the source (a path or glob) selects.
             let mut o = opts.clone();
-            let pattern = abs.trim_start_matches('/').trim_end_matches('/').to_owned();
-            o.include_patterns = if pattern.is_empty() {
-                opts.include_patterns.clone()
-            } else {
-                vec![pattern]
-            };
+            o.include_patterns = parents_includes(&abs, &opts.include_patterns);
             files = files.copy(&from, "/", &dest, o);
         } else {
             files = files.copy(&from, &abs, &dest, opts.clone());
@@ -108,4 +103,56 @@ pub(super) fn compile_copy(
     apply_layer(ctx, files, &opts, cp.link, c.input.features.merge_op, meta);
     ctx.image.add_history(text, false);
     Ok(())
+}
+
+/// Include patterns for a `parents: true` copy of `source` (absolute, may be
+/// a glob) from the source's root: the source itself, or, when the step also
+/// has `include` patterns (relative to the source, as without `parents`),
+/// those patterns under the source's non-glob directory prefix.
+fn parents_includes(source: &str, include: &[String]) -> Vec<String> {
+    let pattern = source.trim_start_matches('/').trim_end_matches('/');
+    if include.is_empty() {
+        return if pattern.is_empty() {
+            Vec::new()
+        } else {
+            vec![pattern.to_owned()]
+        };
+    }
+    let is_glob = |c: &str| c.contains(['*', '?', '[']);
+    let prefix: Vec<&str> = pattern
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .take_while(|c| !is_glob(c))
+        .collect();
+    include
+        .iter()
+        .map(|p| {
+            if prefix.is_empty() {
+                p.clone()
+            } else {
+                format!("{}/{p}", prefix.join("/"))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parents_includes;
+
+    #[test]
+    fn parents_keep_the_source_and_scope_includes_to_it() {
+        let inc = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(parents_includes("/src/**/*.go", &[]), inc(&["src/**/*.go"]));
+        assert_eq!(
+            parents_includes("/src/", &inc(&["*.txt", "**/*.md"])),
+            inc(&["src/*.txt", "src/**/*.md"])
+        );
+        assert_eq!(
+            parents_includes("/src/deep/*", &inc(&["*.md"])),
+            inc(&["src/deep/*.md"])
+        );
+        assert_eq!(parents_includes("/", &inc(&["*.md"])), inc(&["*.md"]));
+        assert!(parents_includes("/", &[]).is_empty());
+    }
 }

@@ -62,6 +62,10 @@ stages:
       - copy: ["src/deep/**/*.md"]
         to: kept/
         parents: true
+      - copy: src
+        to: parented/
+        parents: true
+        include: ["*.txt"]
       - copy: /bin/busybox
         from: busybox
         to: /copied/busybox
@@ -78,6 +82,7 @@ stages:
           ls /w/globbed | sort > /out/globbed
           ls /w/filtered | sort > /out/filtered
           find /w/kept -type f | sort > /out/kept
+          find /w/parented -type f | sort > /out/parented
           test -x /copied/busybox && echo yes > /out/from-image
           cat /w/linked/a.txt > /out/linked
 "#;
@@ -103,6 +108,7 @@ stages:
     assert_eq!(read("globbed"), "a.txt\nb.txt\n");
     assert_eq!(read("filtered"), "a.txt\nc.md\n");
     assert_eq!(read("kept"), "/w/kept/src/deep/x/y.md\n");
+    assert_eq!(read("parented"), "/w/parented/src/a.txt\n/w/parented/src/b.txt\n");
     assert_eq!(read("from-image"), "yes\n");
     assert_eq!(read("linked"), "a\n");
 }
