@@ -240,7 +240,12 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
     let answer = |request: &str| {
         let target = compile::target_stage(&spec, opts).map_err(fail)?;
-        crate::subrequests::answer(request, &spec, opts, &target.name.value).map_err(|e| {
+        // The stages the target needs on any platform (for the outline's secrets, ssh, caches).
+        let mut needed = std::collections::BTreeSet::new();
+        for p in &platforms {
+            needed.extend(compile::plan(&spec, opts, p, &build).map_err(fail)?.stages);
+        }
+        crate::subrequests::answer(request, &spec, opts, &target.name.value, &needed).map_err(|e| {
             BuildFailure {
                 code: code::UNIMPLEMENTED,
                 ..BuildFailure::plain(e.to_string())

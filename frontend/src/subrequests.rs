@@ -34,12 +34,15 @@ fn pretty(v: &Value) -> Vec<u8> {
     serde_json::to_vec_pretty(v).unwrap_or_default()
 }
 
-/// Answers `request` for `spec`. `target` is the stage the build would make.
+/// Answers `request` for `spec`. `target` is the stage the build would
+/// make and `needed` the stages it needs (the outline lists only their
+/// secrets, ssh ids and caches).
 pub fn answer(
     request: &str,
     spec: &Spec,
     opts: &BuildOptions,
     target: &str,
+    needed: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, Vec<u8>>, Unsupported> {
     let mut meta = BTreeMap::new();
     let source = spec.source.text.as_bytes();
@@ -113,7 +116,11 @@ pub fn answer(
             }
             let (mut secrets, mut ssh, mut cache) = (Vec::new(), Vec::new(), Vec::new());
             let mut seen = BTreeSet::new();
-            for s in &spec.stages {
+            for s in spec
+                .stages
+                .iter()
+                .filter(|s| needed.contains(&s.name.value))
+            {
                 for step in &s.steps {
                     let StepKind::Run(r) = &step.kind else {
                         continue;

@@ -41,6 +41,8 @@ pub struct EngineFeatures {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub target: String,
+    /// The stages the target needs, itself included.
+    pub stages: BTreeSet<String>,
     /// Normalised references of base images, per platform they are needed for.
     pub images: BTreeSet<(String, Platform)>,
 }
@@ -166,6 +168,7 @@ pub fn plan(
     }
     Ok(Plan {
         target: target.name.value.clone(),
+        stages: seen,
         images,
     })
 }

@@ -108,7 +108,10 @@ stages:
     assert_eq!(read("globbed"), "a.txt\nb.txt\n");
     assert_eq!(read("filtered"), "a.txt\nc.md\n");
     assert_eq!(read("kept"), "/w/kept/src/deep/x/y.md\n");
-    assert_eq!(read("parented"), "/w/parented/src/a.txt\n/w/parented/src/b.txt\n");
+    assert_eq!(
+        read("parented"),
+        "/w/parented/src/a.txt\n/w/parented/src/b.txt\n"
+    );
     assert_eq!(read("from-image"), "yes\n");
     assert_eq!(read("linked"), "a\n");
 }

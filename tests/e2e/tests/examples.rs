@@ -209,6 +209,11 @@ fn caches_and_secrets_example() {
     );
     let log = std::fs::read_to_string(out.join("fetch.log")).unwrap();
     assert!(log.contains("zlib") && log.contains("openssl"), "{log}");
+    // The outline lists the secret the target needs.
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "--call=outline", "."])
+        .assert_ok()
+        .assert_log_contains("api_token");
     // Without the secret the build fails: it is required.
     engine
         .build(
