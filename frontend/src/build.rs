@@ -66,7 +66,7 @@ impl BuildFailure {
                 message.push_str(&format!(" (help: {h})"));
             }
         }
-        let source = first.map(|d| {
+        let source = first.filter(|d| d.has_location()).map(|d| {
             let end_line = src
                 .text
                 .get(d.span.offset..d.span.offset.saturating_add(d.span.len))

@@ -146,10 +146,19 @@ impl Diagnostic {
     /// `file:line:col: message`, e.g.
     /// ``stagecraft.yaml:12:9: unknown key `form` (did you mean `from`?)``.
     pub fn headline(&self, src: &SourceFile) -> String {
+        if !self.has_location() {
+            return format!("{}: {}", src.name, self.message);
+        }
         format!(
             "{}:{}:{}: {}",
             src.name, self.span.line, self.span.col, self.message
         )
+    }
+
+    /// Whether the diagnostic points into the file; problems with build
+    /// options (e.g. an unknown `--target`) have no location (line 0).
+    pub fn has_location(&self) -> bool {
+        self.span.line > 0
     }
 }
 
@@ -261,6 +270,13 @@ struct Mark<'a> {
 
 fn render_one(out: &mut String, d: &Diagnostic, src: &SourceFile) {
     let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+    if !d.has_location() {
+        let _ = writeln!(out, " --> {}", src.name);
+        if let Some(h) = &d.help {
+            let _ = writeln!(out, "  = help: {h}");
+        }
+        return;
+    }
     let mut marks = vec![Mark {
         span: d.span,
         text: "",

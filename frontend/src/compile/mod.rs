@@ -85,7 +85,7 @@ pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage
             let mut d = Diagnostic::error(
                 "unknown-target",
                 format!("target stage `{t}` does not exist (from --target)"),
-                spec.version_span,
+                Span::default(),
             );
             if let Some(s) = crate::diag::did_you_mean(t, names.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
