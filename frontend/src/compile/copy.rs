@@ -106,31 +106,28 @@ pub(super) fn compile_copy(
 }
 
 /// Include patterns for a `parents: true` copy of `source` (absolute, may be
-/// a glob) from the source's root: the source itself, or, when the step also
-/// has `include` patterns (relative to the source, as without `parents`),
-/// those patterns under the source's non-glob directory prefix.
+/// a glob) from the source's root. A path source with `include` patterns
+/// (relative to the source, as without `parents`) gives those patterns under
+/// it; otherwise the source itself is the pattern. Include patterns cannot
+/// narrow a glob source further (BuildKit ORs them), so there they are not
+/// used: the glob already says which files to take.
 fn parents_includes(source: &str, include: &[String]) -> Vec<String> {
     let pattern = source.trim_start_matches('/').trim_end_matches('/');
-    if include.is_empty() {
+    let is_glob = pattern.contains(['*', '?', '[']);
+    if include.is_empty() || is_glob {
         return if pattern.is_empty() {
-            Vec::new()
+            include.to_vec()
         } else {
             vec![pattern.to_owned()]
         };
     }
-    let is_glob = |c: &str| c.contains(['*', '?', '[']);
-    let prefix: Vec<&str> = pattern
-        .split('/')
-        .filter(|c| !c.is_empty())
-        .take_while(|c| !is_glob(c))
-        .collect();
     include
         .iter()
         .map(|p| {
-            if prefix.is_empty() {
+            if pattern.is_empty() {
                 p.clone()
             } else {
-                format!("{}/{p}", prefix.join("/"))
+                format!("{pattern}/{p}")
             }
         })
         .collect()
@@ -149,8 +146,8 @@ mod tests {
             inc(&["src/*.txt", "src/**/*.md"])
         );
         assert_eq!(
-            parents_includes("/src/deep/*", &inc(&["*.md"])),
-            inc(&["src/deep/*.md"])
+            parents_includes("/src/**/*.go", &inc(&["*.go"])),
+            inc(&["src/**/*.go"])
         );
         assert_eq!(parents_includes("/", &inc(&["*.md"])), inc(&["*.md"]));
         assert!(parents_includes("/", &[]).is_empty());
