@@ -306,19 +306,27 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     let solves = compiled.into_iter().map(|(platform, c)| {
         let gw = gw.clone();
         async move {
-            // `needs` stages build first; a failure there fails the build.
-            for need in &c.needs {
-                let def = marshal(need).map_err(|e| BuildFailure::plain(e.to_string()))?;
-                check_caps(&def, &gw.caps)?;
-                gw.solve(def).await?;
-            }
-            let ref_id = if c.state.is_scratch() {
-                String::new()
-            } else {
+            // The target and the stages it `needs` build together (the engine
+            // shares common work); a failure in any fails the build.
+            let needs = c.needs.iter().map(|need| {
+                let gw = gw.clone();
+                async move {
+                    let def = marshal(need).map_err(|e| BuildFailure::plain(e.to_string()))?;
+                    check_caps(&def, &gw.caps)?;
+                    gw.solve(def).await?;
+                    Ok::<_, BuildFailure>(())
+                }
+            });
+            let target = async {
+                if c.state.is_scratch() {
+                    return Ok(String::new());
+                }
                 let def = marshal(&c.state).map_err(|e| BuildFailure::plain(e.to_string()))?;
                 check_caps(&def, &gw.caps)?;
-                gw.solve(def).await?
+                Ok::<_, BuildFailure>(gw.solve(def).await?)
             };
+            let (ref_id, _) =
+                futures::future::try_join(target, futures::future::try_join_all(needs)).await?;
             Ok::<_, BuildFailure>(PlatformResult {
                 platform,
                 ref_id,
