@@ -3,13 +3,14 @@
 # for Stagecraft's end-to-end tests.
 #
 # Usage:
-#   scripts/engine.sh up    [main|legacy]    start (or reuse) an engine; prints
-#                                            the env file path as the LAST line
-#                                            of stdout (everything else: stderr)
-#   scripts/engine.sh down  [main|legacy|all] stop what this script started
-#   scripts/engine.sh env   [main|legacy]    print the env file path if that
-#                                            lane is up, else exit 1
-#   scripts/engine.sh check [main|legacy]    smoke-test a lane that is up
+#   scripts/engine.sh up    [LANE]       start (or reuse) an engine; prints the
+#                                        env file path as the LAST line of
+#                                        stdout (everything else: stderr)
+#   scripts/engine.sh down  [LANE|all]   stop what this script started
+#   scripts/engine.sh env   [LANE]       print the env file path if that lane
+#                                        is up, else exit 1
+#   scripts/engine.sh check [LANE]       smoke-test a lane that is up
+#   LANE: main (default), legacy or docker26
 #
 # Then:  . "$(scripts/engine.sh up main)"
 #        "$STAGECRAFT_BUILDX" build -f stagecraft.yaml .
@@ -26,8 +27,12 @@
 #   legacy  Debian bookworm's own docker.io (dockerd 20.10, embedded BuildKit
 #           ~0.8); build with DOCKER_BUILDKIT=1 "$STAGECRAFT_DOCKER" build.
 #           Always private.
+#   docker26 Debian trixie's docker.io (dockerd 26.1.x) + docker-buildx 0.13.x
+#           with the CLASSIC image store (no containerd-snapshotter), where the
+#           engine announces the LLB cap `mergeop` as disabled. Always private;
+#           same trixie download as main's fallback.
 #
-# Both private lanes can run at the same time: each has its own bridge, subnet,
+# All private lanes can run at the same time: each has its own bridge, subnet,
 # data root, exec root, socket and pidfile. Both share one local registry
 # (Debian's docker-registry) on 127.0.0.1:5000. Each private engine gets these
 # images, imported from a busybox-static rootfs (nothing can be pulled here):
@@ -39,6 +44,7 @@
 #   STAGECRAFT_MAIN_SUITES        Debian suites to try for main ("sid trixie")
 #   STAGECRAFT_MAIN_CONTAINERD    auto|suite|system: containerd for main
 #                                 (auto = the suite's one if it runs here)
+#   STAGECRAFT_DOCKER26_CONTAINERD  the same for the docker26 lane
 #   STAGECRAFT_ENGINE_REFRESH=1   re-download the suite packages
 #   STAGECRAFT_ENGINE_CACHE       where suite packages go (/opt/stagecraft-engine)
 #   STAGECRAFT_ENGINE_DATA        data roots + registry storage
@@ -61,6 +67,9 @@ ENGINE_CACHE=${STAGECRAFT_ENGINE_CACHE:-/opt/stagecraft-engine}
 ENGINE_DATA=${STAGECRAFT_ENGINE_DATA:-/var/lib/stagecraft-engine}
 MAIN_SUITES=${STAGECRAFT_MAIN_SUITES:-sid trixie}
 MAIN_CONTAINERD=${STAGECRAFT_MAIN_CONTAINERD:-auto}
+DOCKER26_CONTAINERD=${STAGECRAFT_DOCKER26_CONTAINERD:-auto}
+DOCKER26_SUITE=trixie
+ALL_LANES=(main legacy docker26)
 REGISTRY_ADDR=127.0.0.1:5000
 REGISTRY_RUN=/run/stagecraft-registry
 GLOBAL_LOCK=/run/stagecraft-engine.lock   # machine-wide: engines are global
@@ -74,7 +83,7 @@ ROOTFS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 log() { printf '[engine] %s\n' "$*" >&2; }
 die() { printf '[engine] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# Per-lane settings. Bridges/subnets differ so both lanes can run at once;
+# Per-lane settings. Bridges/subnets differ so all lanes can run at once;
 # the address pools for user-defined networks differ for the same reason.
 lane_vars() {
   LANE=$1
@@ -89,7 +98,12 @@ lane_vars() {
       BRIDGE_CIDR=172.31.241.1/24
       ADDR_POOL=172.30.128.0/17
       ;;
-    *) die "unknown lane '$LANE' (expected main or legacy)" ;;
+    docker26)
+      BRIDGE=sc-docker26-0
+      BRIDGE_CIDR=172.31.242.1/24
+      ADDR_POOL=172.29.0.0/17
+      ;;
+    *) die "unknown lane '$LANE' (expected main, legacy or docker26)" ;;
   esac
   RUN_DIR=/run/stagecraft-$LANE            # socket, pidfile, exec root
   SOCK=$RUN_DIR/docker.sock
@@ -234,15 +248,19 @@ probe_suite() {
     "$r/usr/bin/docker" --version >/dev/null 2>&1
 }
 
-# Build $ENGINE_CACHE/<suite>/bin: the PATH dockerd runs with. It decides which
-# containerd/runc/docker-init/docker-proxy dockerd picks up.
+# Build $ENGINE_CACHE/<suite>/<bindir>: the PATH dockerd runs with. It decides
+# which containerd/runc/docker-init/docker-proxy dockerd picks up.
+# usage: make_suite_bin <suite> [<bindir> [<containerd mode>]]
+# (main uses "bin"; docker26 has its own so that neither lane rebuilds the
+# other's PATH while that lane's engine is running from it.)
 make_suite_bin() {
-  local suite=$1 r=$ENGINE_CACHE/$1/root b=$ENGINE_CACHE/$1/bin use_suite_ctd=0
-  case $MAIN_CONTAINERD in
+  local suite=$1 r=$ENGINE_CACHE/$1/root b=$ENGINE_CACHE/$1/${2:-bin} use_suite_ctd=0
+  local mode=${3:-$MAIN_CONTAINERD}
+  case $mode in
     suite) use_suite_ctd=1 ;;
     system) use_suite_ctd=0 ;;
     auto) "$r/usr/bin/containerd" --version >/dev/null 2>&1 && use_suite_ctd=1 ;;
-    *) die "STAGECRAFT_MAIN_CONTAINERD must be auto, suite or system" ;;
+    *) die "STAGECRAFT_MAIN_CONTAINERD / STAGECRAFT_DOCKER26_CONTAINERD must be auto, suite or system" ;;
   esac
   rm -rf "$b"
   mkdir -p "$b"
@@ -636,6 +654,7 @@ up_main() {
       "STAGECRAFT_ENGINE_SUITE=$suite" \
       "STAGECRAFT_ENGINE_LOG=$LOG_FILE" \
       "STAGECRAFT_LANE=main" \
+      "STAGECRAFT_IMAGE_STORE=containerd" \
       "STAGECRAFT_LEGACY=0"
   fi
 }
@@ -662,9 +681,50 @@ up_legacy() {
       "STAGECRAFT_ENGINE_SUITE=bookworm" \
       "STAGECRAFT_ENGINE_LOG=$LOG_FILE" \
       "STAGECRAFT_LANE=legacy" \
+      "STAGECRAFT_IMAGE_STORE=classic" \
       "STAGECRAFT_LEGACY=1" \
       "DOCKER_BUILDKIT=1"
   fi
+}
+
+# Docker 26 (trixie) with the classic image store: BuildKit's MergeOp is not
+# available there, so frontends must fall back to plain copies.
+up_docker26() {
+  if [[ -n $(dockerd_pid) ]] && engine_answers; then
+    log "docker26 engine already running (pid $(dockerd_pid)); reusing"
+    return 0
+  fi
+  stop_dockerd
+  local suite=$DOCKER26_SUITE r b dockerd_v buildx_v containerd_v
+  fetch_suite "$suite" || die "could not fetch Debian $suite's engine packages"
+  probe_suite "$suite" || die "$suite's dockerd/docker/buildx do not run on this host"
+  make_suite_bin "$suite" bin-docker26 "$DOCKER26_CONTAINERD"
+  r=$ENGINE_CACHE/$suite/root
+  b=$ENGINE_CACHE/$suite/bin-docker26
+  DATA_ROOT=$ENGINE_DATA/docker26
+  EXTRA_DOCKERD_FLAGS=(--ip6tables=false)
+  # No "features": {"containerd-snapshotter": ...}: the classic image store
+  # (overlay2 graph driver) is the point of this lane.
+  start_dockerd "$b/dockerd" "$b:/usr/sbin:/usr/bin:/sbin:/bin" "$r/usr/bin/docker" \
+    "{\"shutdown-timeout\": 5, \"default-address-pools\": [{\"base\": \"$ADDR_POOL\", \"size\": 24}]}" ||
+    die "docker26 dockerd (Debian $suite) did not start"
+  dockerd_v=$(dk "$r/usr/bin/docker" "$SOCK" "$CLI_CONFIG" version --format '{{.Server.Version}}')
+  containerd_v=$(dk "$r/usr/bin/docker" "$SOCK" "$CLI_CONFIG" version \
+    --format '{{range .Server.Components}}{{if eq .Name "containerd"}}{{.Version}}{{end}}{{end}}')
+  buildx_v=$("$r/usr/libexec/docker/cli-plugins/docker-buildx" version | awk '{print $2}')
+  write_instance_env \
+    "DOCKER_HOST=unix://$SOCK" \
+    "STAGECRAFT_DOCKER=$r/usr/bin/docker" \
+    "STAGECRAFT_BUILDX=$r/usr/libexec/docker/cli-plugins/docker-buildx" \
+    "STAGECRAFT_ENGINE=docker26/$dockerd_v" \
+    "STAGECRAFT_DOCKERD_VERSION=$dockerd_v" \
+    "STAGECRAFT_BUILDX_VERSION=$buildx_v" \
+    "STAGECRAFT_CONTAINERD_VERSION=$containerd_v" \
+    "STAGECRAFT_ENGINE_SUITE=$suite" \
+    "STAGECRAFT_ENGINE_LOG=$LOG_FILE" \
+    "STAGECRAFT_LANE=docker26" \
+    "STAGECRAFT_IMAGE_STORE=classic" \
+    "STAGECRAFT_LEGACY=0"
 }
 
 cmd_up() {
@@ -702,9 +762,9 @@ lane_running() {
 cmd_down() {
   local what=${1:-all} l lanes
   case $what in
-    all) lanes=(main legacy) ;;
-    main | legacy) lanes=("$what") ;;
-    *) die "usage: engine.sh down [main|legacy|all]" ;;
+    all) lanes=("${ALL_LANES[@]}") ;;
+    main | legacy | docker26) lanes=("$what") ;;
+    *) die "usage: engine.sh down [main|legacy|docker26|all]" ;;
   esac
   need_root
   exec 9>"$GLOBAL_LOCK"
@@ -716,7 +776,11 @@ cmd_down() {
     rm -f "$ENV_FILE"
   done
   # The registry is shared: stop it with the last lane.
-  if [[ $what == all ]] || { ! lane_running main && ! lane_running legacy; }; then
+  local others=0
+  for l in "${ALL_LANES[@]}"; do
+    if lane_running "$l"; then others=1; fi
+  done
+  if [[ $what == all ]] || ((others == 0)); then
     stop_registry
   fi
   log "down: $what"
@@ -781,10 +845,12 @@ cmd_check() {
     t "FROM busybox + RUN -> image" build "$tmp/a" -t stagecraft-check:a
     t "docker run of the built image" "$STAGECRAFT_DOCKER" run --rm stagecraft-check:a cat /x
     t "FROM $STAGECRAFT_REGISTRY/busybox" build "$tmp/b" -o "type=local,dest=$tmp/out-b"
-    if [[ ${STAGECRAFT_LEGACY:-0} != 1 ]]; then
+    # Multi-platform needs the containerd image store with the docker driver.
+    if [[ ${STAGECRAFT_LEGACY:-0} != 1 && ${STAGECRAFT_IMAGE_STORE:-} != classic ]]; then
       t "multi-platform amd64+arm64 -> oci tar" build "$tmp/c" \
         --platform linux/amd64,linux/arm64 -o "type=oci,dest=$tmp/mp.tar"
     fi
+
     "$STAGECRAFT_DOCKER" rmi stagecraft-check:a >/dev/null 2>&1 || true
     log "check $LANE ($STAGECRAFT_ENGINE): $pass passed, $fail failed"
     ((fail == 0))
@@ -792,7 +858,7 @@ cmd_check() {
 }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

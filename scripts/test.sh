@@ -13,10 +13,13 @@ command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&
 # The legacy lane (Docker 20.10, always a private engine: needs root and apt)
 # checks compatibility with old engines. STAGECRAFT_SKIP_LEGACY=1 leaves it
 # out on machines that cannot run it; CI never sets it.
+# The docker26 lane (Docker 26.1 with the classic image store: no MergeOp)
+# checks the plain-copy fallback of `link: true`; likewise always private,
+# left out only with STAGECRAFT_SKIP_DOCKER26=1.
 skip=()
 if [ "${STAGECRAFT_SKIP_LEGACY:-0}" = 1 ]; then
   echo "NOTE: STAGECRAFT_SKIP_LEGACY=1: the legacy-engine tests are NOT run" >&2
-  skip=(-- --skip legacy_engine)
+  skip+=(--skip legacy_engine)
 else
   legacy_env=$(scripts/engine.sh up legacy)
   (
@@ -24,6 +27,20 @@ else
     . "$legacy_env"
     scripts/frontend-image.sh stagecraft:dev >/dev/null
   )
+fi
+if [ "${STAGECRAFT_SKIP_DOCKER26:-0}" = 1 ]; then
+  echo "NOTE: STAGECRAFT_SKIP_DOCKER26=1: the docker26-engine tests are NOT run" >&2
+  skip+=(--skip docker26_)
+else
+  docker26_env=$(scripts/engine.sh up docker26)
+  (
+    # shellcheck disable=SC1090
+    . "$docker26_env"
+    scripts/frontend-image.sh stagecraft:dev >/dev/null
+  )
+fi
+if [ ${#skip[@]} -gt 0 ]; then
+  skip=(-- "${skip[@]}")
 fi
 
 env_file=$(scripts/engine.sh up main)
