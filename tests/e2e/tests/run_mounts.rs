@@ -95,15 +95,10 @@ fn missing_required_secret_fails_the_build() {
 fn tmpfs_and_bind_mounts() {
     let engine = Engine::main();
     let dir = workdir("tmpfs-bind");
-    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  data:\n    from: busybox\n    steps:\n      - run: mkdir -p /data && echo from-stage > /data/file\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && echo t > /scratch/x && grep -q tmpfs /proc/mounts && cat /mnt/stage/file > /out/stage && cat /mnt/ctx/input.txt > /out/ctx && ls /mnt/img/bin/busybox > /out/img && echo rw > /mnt/rw/new\n        tmpfs: [/scratch]\n        mounts:\n          - { from: data, source: /data, target: /mnt/stage }\n          - { from: busybox, target: /mnt/img }\n          - { from: data, source: /data, target: /mnt/rw, readwrite: true }\n      - run: test ! -e /scratch/x && test ! -e /mnt/rw/new\n      - copy: input.txt\n        to: /mnt/ctx/\n";
-    write_files(
-        &dir,
-        &engine,
-        &[("stagecraft.yaml", spec), ("input.txt", "from-context\n")],
-    );
-    // The context bind mount is expressed with a copy here: a bind from the context needs a named context.
-    let spec2 = spec.replace("cat /mnt/ctx/input.txt > /out/ctx && ", "");
-    write_files(&dir, &engine, &[("stagecraft.yaml", &spec2)]);
+    // Bind mounts are read-only unless `readwrite`; writes to a readwrite bind and to a
+    // tmpfs do not reach the next step.
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  data:\n    from: busybox\n    steps:\n      - run: mkdir -p /data && echo from-stage > /data/file\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && echo t > /scratch/x && grep -q ' /scratch tmpfs' /proc/mounts && cat /mnt/stage/file > /out/stage && ! touch /mnt/stage/y 2>/dev/null && ls /mnt/img/bin/busybox > /out/img && echo rw > /mnt/rw/new\n        tmpfs: [/scratch]\n        mounts:\n          - { from: data, source: /data, target: /mnt/stage }\n          - { from: busybox, target: /mnt/img }\n          - { from: data, source: /data, target: /mnt/rw, readwrite: true }\n      - run: test ! -e /scratch/x && test ! -e /mnt/rw/new\n";
+    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
