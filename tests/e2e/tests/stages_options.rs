@@ -202,7 +202,7 @@ stages:
     from: base
     shell: ["/bin/sh", "-ec"]
     steps:
-      - run: mkdir -p /out && date +%s%N > /out/stamp && cat /etc/hosts > /out/hosts
+      - run: mkdir -p /out && cat /proc/sys/kernel/random/uuid > /out/stamp && cat /etc/hosts > /out/hosts
     image:
       entrypoint: "exec /bin/app"
       volumes: [/data]
