@@ -238,6 +238,15 @@ impl Engine {
     }
 }
 
+/// A name no earlier run used (engines keep cache mounts across runs and
+/// pids repeat): `prefix-<pid>-<nanoseconds since the epoch>`.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
 /// A scratch directory for one test, under target/e2e.
 pub fn workdir(name: &str) -> PathBuf {
     let dir = repo().join("target/e2e").join(format!(

@@ -13,7 +13,7 @@ use e2e::{files_below, workdir, write_files, Engine};
 fn cache_mount_keeps_its_content_across_builds() {
     let engine = Engine::main();
     let dir = workdir("cache-mount");
-    let id = format!("e2e-cache-{}", std::process::id());
+    let id = e2e::unique("e2e-cache");
     let spec = format!(
         "# syntax=stagecraft:dev\nversion: 1\nargs:\n  RUN_NO: \"1\"\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo \"run $RUN_NO\" >> /cache/log && mkdir -p /out && cp /cache/log /out/log\n        cache: [{{ target: /cache, id: {id} }}]\n  result:\n    from: scratch\n    artifacts:\n      - {{ from: a, path: /out/log, to: /log }}\n"
     );
@@ -222,7 +222,7 @@ fn insecure_needs_the_entitlement_and_network_option_applies() {
 fn step_options_and_full_cache_and_tmpfs_forms() {
     let engine = Engine::main();
     let dir = workdir("step-options");
-    let id = format!("e2e-owned-cache-{}", std::process::id());
+    let id = e2e::unique("e2e-owned-cache");
     let spec = format!(
         r#"# syntax=stagecraft:dev
 version: 1
