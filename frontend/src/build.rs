@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use llb::op::State;
 use llb::{marshal, Platform};
 
 use crate::compile::{self, BaseImage, EngineFeatures, Input};
@@ -92,6 +91,31 @@ impl BuildFailure {
     }
 }
 
+/// Solves a local source (`local://<name>`) restricted to `files` and returns its ref.
+async fn solve_local_files(
+    gw: &Gateway,
+    opts: &BuildOptions,
+    name: &str,
+    key_hint: &str,
+    files: Vec<String>,
+    progress: String,
+) -> Result<String, BuildFailure> {
+    let local = llb::source::local(
+        name,
+        &llb::source::LocalOptions {
+            session_id: opts.session_id.clone(),
+            shared_key_hint: key_hint.to_owned(),
+            include_patterns: files.clone(),
+            follow_paths: files,
+            ..Default::default()
+        },
+        Default::default(),
+        llb::OpMeta::default().with_name(progress),
+    );
+    let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
+    Ok(gw.solve(def).await?)
+}
+
 /// Reads the spec named by the `filename` option from the spec's local
 /// source, and the ignore file beside it (`<file>.dockerignore`) if any.
 async fn read_spec(
@@ -99,22 +123,15 @@ async fn read_spec(
     opts: &BuildOptions,
 ) -> Result<(SourceFile, Option<Vec<u8>>), BuildFailure> {
     let ignore_name = format!("{}.dockerignore", opts.filename);
-    let names = vec![opts.filename.clone(), ignore_name.clone()];
-    let local = llb::source::local(
+    let r = solve_local_files(
+        gw,
+        opts,
         &opts.spec_local,
-        &llb::source::LocalOptions {
-            session_id: opts.session_id.clone(),
-            shared_key_hint: opts.filename.clone(),
-            include_patterns: names.clone(),
-            follow_paths: names,
-            ..Default::default()
-        },
-        Default::default(),
-        llb::OpMeta::default()
-            .with_name("[internal] load build definition from ".to_owned() + &opts.filename),
-    );
-    let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    let r = gw.solve(def).await?;
+        &opts.filename,
+        vec![opts.filename.clone(), ignore_name.clone()],
+        format!("[internal] load build definition from {}", opts.filename),
+    )
+    .await?;
     let bytes = gw
         .read_file(&r, &opts.filename)
         .await
@@ -142,20 +159,15 @@ async fn read_context_ignore(
     gw: &Gateway,
     opts: &BuildOptions,
 ) -> Result<Option<Vec<u8>>, BuildFailure> {
-    let local = llb::source::local(
+    let r = solve_local_files(
+        gw,
+        opts,
         &opts.context_local,
-        &llb::source::LocalOptions {
-            session_id: opts.session_id.clone(),
-            shared_key_hint: opts.context_local.clone(),
-            include_patterns: vec![".dockerignore".to_owned()],
-            follow_paths: vec![".dockerignore".to_owned()],
-            ..Default::default()
-        },
-        Default::default(),
-        llb::OpMeta::default().with_name("[internal] load .dockerignore"),
-    );
-    let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    let r = gw.solve(def).await?;
+        &opts.context_local,
+        vec![".dockerignore".to_owned()],
+        "[internal] load .dockerignore".to_owned(),
+    )
+    .await?;
     Ok(gw.read_file(&r, ".dockerignore").await.ok())
 }
 
@@ -410,15 +422,10 @@ pub fn compile_offline(
             features,
         };
         let c = compile::compile(&input).map_err(|d| diag::render(&[d], &src))?;
-        let state = if c.state.is_scratch() {
-            State::scratch()
-        } else {
-            c.state
-        };
-        let def = if state.is_scratch() {
+        let def = if c.state.is_scratch() {
             llb::pb::Definition::default()
         } else {
-            marshal(&state).map_err(|e| e.to_string())?
+            marshal(&c.state).map_err(|e| e.to_string())?
         };
         out.push((p.clone(), def, c.image));
     }
@@ -459,12 +466,9 @@ pub fn check_caps(
         let Some(missing) = md.caps.keys().find(|c| !engine.llb(c)) else {
             continue;
         };
-        let location = def.source.as_ref().and_then(|s| {
-            let loc = s.locations.get(digest)?.locations.first()?;
-            let info = usize::try_from(loc.source_index)
-                .ok()
-                .and_then(|i| s.infos.get(i))?;
-            let range = loc.ranges.first()?;
+        let located = crate::gateway::error::op_locations(def, digest);
+        let location = located.first().and_then(|(info, ranges)| {
+            let range = ranges.first()?;
             let line = |p: &Option<llb::pb::Position>| {
                 p.as_ref().map_or(0, |p| u32::try_from(p.line).unwrap_or(0))
             };

@@ -198,35 +198,51 @@ pub fn attach_source(status: &mut Status, def: &pb::Definition) {
     {
         return;
     }
-    let Some(source) = &def.source else { return };
     // The engine may report a digest other than ours for the failing vertex
     // (it re-encodes ops), so fall back to the op's unique progress name.
-    let by_digest = failed_vertex(status).and_then(|d| source.locations.get(&d));
     let by_name = || {
         let name = failed_op_name(status)?;
-        let digest = def
-            .metadata
+        def.metadata
             .iter()
             .find(|(_, md)| md.description.get("llb.customname") == Some(&name))
-            .map(|(d, _)| d)?;
-        source.locations.get(digest)
+            .map(|(d, _)| d.clone())
     };
-    let Some(locs) = by_digest.or_else(by_name) else {
-        return;
-    };
-    for loc in &locs.locations {
-        let info = usize::try_from(loc.source_index)
-            .ok()
-            .and_then(|i| source.infos.get(i));
-        if let Some(info) = info {
-            let detail = ErrdefsSource {
-                info: Some(info.clone()),
-                ranges: loc.ranges.clone(),
-            };
-            status.details.push(Any {
-                type_url: ERRDEFS_SOURCE_TYPE_URL.to_owned(),
-                value: detail.encode_to_vec(),
-            });
-        }
+    let located = failed_vertex(status)
+        .map(|d| op_locations(def, &d))
+        .filter(|l| !l.is_empty())
+        .or_else(|| by_name().map(|d| op_locations(def, &d)))
+        .unwrap_or_default();
+    for (info, ranges) in located {
+        let detail = ErrdefsSource {
+            info: Some(info.clone()),
+            ranges: ranges.to_vec(),
+        };
+        status.details.push(Any {
+            type_url: ERRDEFS_SOURCE_TYPE_URL.to_owned(),
+            value: detail.encode_to_vec(),
+        });
     }
+}
+
+/// The spec locations the definition's source map gives op `digest`: each
+/// source file with the ranges in it.
+pub fn op_locations<'d>(
+    def: &'d pb::Definition,
+    digest: &str,
+) -> Vec<(&'d pb::SourceInfo, &'d [pb::Range])> {
+    let Some(source) = &def.source else {
+        return Vec::new();
+    };
+    let Some(locs) = source.locations.get(digest) else {
+        return Vec::new();
+    };
+    locs.locations
+        .iter()
+        .filter_map(|loc| {
+            let info = usize::try_from(loc.source_index)
+                .ok()
+                .and_then(|i| source.infos.get(i))?;
+            Some((info, loc.ranges.as_slice()))
+        })
+        .collect()
 }

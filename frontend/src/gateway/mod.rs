@@ -293,20 +293,15 @@ impl Gateway {
                 }
             }
         };
-        let req = fpb::ReturnRequest {
+        self.send_return(fpb::ReturnRequest {
             result: Some(fpb::Result {
                 metadata: meta,
                 attestations: HashMap::new(),
                 result: Some(result),
             }),
             error: None,
-        };
-        self.client
-            .clone()
-            .r#return(req)
-            .await
-            .map_err(|s| GatewayError::rpc("return", s))?;
-        Ok(())
+        })
+        .await
     }
 
     /// Returns a result made only of metadata (subrequests such as `--call=outline`).
@@ -314,20 +309,15 @@ impl Gateway {
         &self,
         metadata: BTreeMap<String, Vec<u8>>,
     ) -> Result<(), GatewayError> {
-        let req = fpb::ReturnRequest {
+        self.send_return(fpb::ReturnRequest {
             result: Some(fpb::Result {
                 metadata: metadata.into_iter().collect(),
                 attestations: HashMap::new(),
                 result: None,
             }),
             error: None,
-        };
-        self.client
-            .clone()
-            .r#return(req)
-            .await
-            .map_err(|s| GatewayError::rpc("return", s))?;
-        Ok(())
+        })
+        .await
     }
 
     /// Returns an error; BuildKit shows its message (and source excerpt) to the user.
@@ -335,10 +325,15 @@ impl Gateway {
         &self,
         status: bollard_buildkit_proto::google::rpc::Status,
     ) -> Result<(), GatewayError> {
-        let req = fpb::ReturnRequest {
+        self.send_return(fpb::ReturnRequest {
             result: None,
             error: Some(status),
-        };
+        })
+        .await
+    }
+
+    /// The `Return` call all three kinds of outcome go through.
+    async fn send_return(&self, req: fpb::ReturnRequest) -> Result<(), GatewayError> {
         self.client
             .clone()
             .r#return(req)
