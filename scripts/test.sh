@@ -17,28 +17,21 @@ command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&
 # checks the plain-copy fallback of `link: true`; likewise always private,
 # left out only with STAGECRAFT_SKIP_DOCKER26=1.
 skip=()
-if [ "${STAGECRAFT_SKIP_LEGACY:-0}" = 1 ]; then
-  echo "NOTE: STAGECRAFT_SKIP_LEGACY=1: the legacy-engine tests are NOT run" >&2
-  skip+=(--skip legacy_engine)
-else
-  legacy_env=$(scripts/engine.sh up legacy)
-  (
-    # shellcheck disable=SC1090
-    . "$legacy_env"
-    scripts/frontend-image.sh stagecraft:dev >/dev/null
-  )
-fi
-if [ "${STAGECRAFT_SKIP_DOCKER26:-0}" = 1 ]; then
-  echo "NOTE: STAGECRAFT_SKIP_DOCKER26=1: the docker26-engine tests are NOT run" >&2
-  skip+=(--skip docker26_)
-else
-  docker26_env=$(scripts/engine.sh up docker26)
-  (
-    # shellcheck disable=SC1090
-    . "$docker26_env"
-    scripts/frontend-image.sh stagecraft:dev >/dev/null
-  )
-fi
+# lane, its skip knob, and the prefix of its test names
+for spec in "legacy STAGECRAFT_SKIP_LEGACY legacy_engine" "docker26 STAGECRAFT_SKIP_DOCKER26 docker26_"; do
+  read -r lane knob prefix <<<"$spec"
+  if [ "${!knob:-0}" = 1 ]; then
+    echo "NOTE: $knob=1: the $lane-engine tests are NOT run" >&2
+    skip+=(--skip "$prefix")
+  else
+    lane_env=$(scripts/engine.sh up "$lane")
+    (
+      # shellcheck disable=SC1090
+      . "$lane_env"
+      scripts/frontend-image.sh stagecraft:dev >/dev/null
+    )
+  fi
+done
 if [ ${#skip[@]} -gt 0 ]; then
   skip=(-- "${skip[@]}")
 fi
