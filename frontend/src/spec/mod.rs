@@ -10,6 +10,7 @@
 //! This module does NOT expand variables, resolve images or know about LLB:
 //! the model it returns is the input of `compile`.
 
+mod braces;
 pub mod model;
 pub mod raw;
 pub mod validate;

@@ -13,7 +13,7 @@
 //!
 //! One deliberate extension of YAML: `${...}` may appear in plain scalars
 //! inside flow collections (`{ path: /out/${APP} }`, as in the contract's
-//! example), where YAML 1.2 would end the scalar at `{`. See [`mask_braces`].
+//! example), where YAML 1.2 would end the scalar at `{`. See [`super::braces`].
 //!
 //! This module is NOT where the spec's keys are known: `convert` reads this
 //! tree into the model. Duplicate mapping keys are kept here (and reported there).
@@ -22,7 +22,10 @@ use crate::diag::{Diagnostic, SourceFile, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::{DuplicateKeyPolicy, Error as YamlError, Spanned as YSpanned};
+use std::collections::BTreeSet;
 use std::fmt;
+
+use super::braces::Masks;
 
 /// Largest spec accepted, in bytes. Build specs are small; this bounds the work.
 pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
@@ -176,7 +179,34 @@ pub fn parse_yaml(src: &SourceFile) -> Result<Node, Diagnostic> {
             src.span_at(0, 0),
         ));
     }
-    let options = serde_saphyr::options! {
+    let parsed = serde_saphyr::from_str_with_options::<YSpanned<Tree>>(&src.text, options());
+    let err = match parsed {
+        Ok(tree) => return lower(tree, src, None, &mut BTreeSet::new()),
+        Err(err) => err,
+    };
+    // Not YAML as written: perhaps only because of `${...}` in flow collections.
+    let masks = if src.text.contains("${") {
+        Masks::find(&src.text)
+    } else {
+        None
+    };
+    let Some(masks) = masks else {
+        return Err(yaml_error(&err, src));
+    };
+    match serde_saphyr::from_str_with_options::<YSpanned<Tree>>(&masks.text, options()) {
+        Ok(tree) => {
+            let mut covered = BTreeSet::new();
+            let node = lower(tree, src, Some(&masks), &mut covered)?;
+            masks.check(&covered, src)?;
+            Ok(node)
+        }
+        Err(err) => Err(yaml_error(&err, src)),
+    }
+}
+
+/// The parser's limits and policies.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_nodes: MAX_NODES,
@@ -191,59 +221,7 @@ pub fn parse_yaml(src: &SourceFile) -> Result<Node, Diagnostic> {
         // `yes`/`no`/`on`/`off` stay strings: `parents: yes` is a type error,
         // not a silent boolean (the "Norway problem").
         strict_booleans: true,
-    };
-    let masked = mask_braces(&src.text);
-    let (text, unmask) = match &masked {
-        Some((text, open, close)) => (text.as_str(), Some((*open, *close))),
-        None => (src.text.as_str(), None),
-    };
-    match serde_saphyr::from_str_with_options::<YSpanned<Tree>>(text, options) {
-        Ok(tree) => Ok(lower(tree, src, unmask)),
-        Err(err) => Err(yaml_error(&err, src)),
     }
-}
-
-/// Characters that can stand in for `{` and `}` inside any scalar: printable,
-/// one byte, not YAML indicators in the middle of a plain scalar, and not
-/// escapes in quoted ones.
-const MASKS: &[char] = &['`', '^', '~', '|', ';', '='];
-
-/// YAML ends a plain scalar at `{` or `}` inside a flow collection, so the
-/// contract's own `{ from: build, path: /out/${APP} }` is not valid YAML 1.2.
-/// We accept it: the braces of every `${...}` are replaced by two characters
-/// that do not occur in the text (same byte length, so every offset stays
-/// valid), and restored in the parsed strings by [`lower`]. None when there is
-/// no `${` or no free characters (then the text is parsed as is).
-fn mask_braces(text: &str) -> Option<(String, char, char)> {
-    if !text.contains("${") {
-        return None;
-    }
-    let mut free = MASKS.iter().copied().filter(|c| !text.contains(*c));
-    let (open, close) = (free.next()?, free.next()?);
-    let mut out = String::with_capacity(text.len());
-    let mut depth = 0usize;
-    let mut prev = '\0';
-    for c in text.chars() {
-        let replaced = match c {
-            '{' if prev == '$' => {
-                depth += 1;
-                open
-            }
-            '}' if depth > 0 => {
-                depth -= 1;
-                close
-            }
-            // An unterminated `${` does not run past its line.
-            '\n' => {
-                depth = 0;
-                c
-            }
-            _ => c,
-        };
-        out.push(replaced);
-        prev = c;
-    }
-    Some((out, open, close))
 }
 
 fn span_of(loc: &serde_saphyr::Location, src: &SourceFile) -> Span {
@@ -267,23 +245,27 @@ fn span_of(loc: &serde_saphyr::Location, src: &SourceFile) -> Span {
     }
 }
 
-/// Convert saphyr's tree into ours, attaching source text and exact spans.
-fn lower(node: YSpanned<Tree>, src: &SourceFile, unmask: Option<(char, char)>) -> Node {
+/// Convert saphyr's tree into ours, attaching source text and exact spans,
+/// and putting back the braces that `masks` stood in for.
+fn lower(
+    node: YSpanned<Tree>,
+    src: &SourceFile,
+    masks: Option<&Masks>,
+    covered: &mut BTreeSet<usize>,
+) -> Result<Node, Diagnostic> {
     let span = span_of(&node.referenced, src);
+    let defined = span_of(&node.defined, src);
     let is_alias = node.referenced != node.defined;
     // The scalar's source text, from where it is defined (aliases included).
-    let text = || {
-        let d = span_of(&node.defined, src);
-        src.text.get(d.range()).unwrap_or("").to_string()
-    };
+    let text = || src.text.get(defined.range()).unwrap_or("").to_string();
     let value = match node.value {
         Tree::Null => Value::Null,
         Tree::Bool(b) => Value::Bool(b, text()),
         Tree::Int(i) => Value::Int(i, text()),
         Tree::Float => Value::Float(text()),
         Tree::Str(s) => {
-            let s = match unmask {
-                Some((open, close)) => s.replace(open, "{").replace(close, "}"),
+            let s = match masks {
+                Some(m) => m.restore(s, defined, src, covered)?,
                 None => s,
             };
             let span = if is_alias {
@@ -291,20 +273,27 @@ fn lower(node: YSpanned<Tree>, src: &SourceFile, unmask: Option<(char, char)>) -
             } else {
                 exact_span(&s, span, src)
             };
-            return Node {
+            return Ok(Node {
                 value: Value::Str(s),
                 span,
-            };
+            });
         }
-        Tree::Seq(items) => Value::Seq(items.into_iter().map(|i| lower(i, src, unmask)).collect()),
-        Tree::Map(entries) => Value::Map(
-            entries
+        Tree::Seq(items) => Value::Seq(
+            items
                 .into_iter()
-                .map(|(k, v)| (lower(k, src, unmask), lower(v, src, unmask)))
-                .collect(),
+                .map(|i| lower(i, src, masks, covered))
+                .collect::<Result<_, _>>()?,
         ),
+        Tree::Map(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let k = lower(k, src, masks, covered)?;
+                out.push((k, lower(v, src, masks, covered)?));
+            }
+            Value::Map(out)
+        }
     };
-    Node { value, span }
+    Ok(Node { value, span })
 }
 
 /// Narrow a string scalar's token span to its characters when the value
