@@ -36,6 +36,9 @@ struct Marshaller {
     metadata: BTreeMap<String, pb::OpMetadata>,
     locations: BTreeMap<String, pb::Locations>,
     infos: Vec<pb::SourceInfo>,
+    /// source file pointer → index in `infos`, so each op's location costs
+    /// a lookup, not a comparison of whole files.
+    info_index: BTreeMap<usize, usize>,
 }
 
 /// Marshals the graph ending at `state` to a definition.
@@ -48,6 +51,7 @@ pub fn marshal(state: &State) -> Result<pb::Definition, MarshalError> {
         metadata: BTreeMap::new(),
         locations: BTreeMap::new(),
         infos: Vec::new(),
+        info_index: BTreeMap::new(),
     };
     let root = m.visit(&output.node);
     let terminal = pb::Op {
@@ -74,16 +78,48 @@ pub fn marshal(state: &State) -> Result<pb::Definition, MarshalError> {
 }
 
 impl Marshaller {
-    fn visit(&mut self, node: &Arc<Node>) -> String {
-        let key = Arc::as_ptr(node) as usize;
-        if let Some(d) = self.seen.get(&key) {
-            return d.clone();
+    /// Encodes `root` and everything it depends on, inputs before the ops
+    /// that use them, in the order a recursive depth-first walk would take;
+    /// with an explicit stack, so a chain of 100,000 ops needs no deep call
+    /// stack. Returns the root's digest.
+    fn visit(&mut self, root: &Arc<Node>) -> String {
+        // (node, its inputs are already on the stack above it)
+        let mut stack: Vec<(&Arc<Node>, bool)> = vec![(root, false)];
+        while let Some((node, expanded)) = stack.pop() {
+            let key = Arc::as_ptr(node) as usize;
+            if self.seen.contains_key(&key) {
+                continue;
+            }
+            if !expanded {
+                stack.push((node, true));
+                // Reversed: the first input is encoded first.
+                for input in node.inputs.iter().rev() {
+                    if !self.seen.contains_key(&(Arc::as_ptr(&input.node) as usize)) {
+                        stack.push((&input.node, false));
+                    }
+                }
+                continue;
+            }
+            let dgst = self.encode(node);
+            self.seen.insert(key, dgst);
         }
+        self.seen
+            .get(&(Arc::as_ptr(root) as usize))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Encodes one node whose inputs are all encoded.
+    fn encode(&mut self, node: &Node) -> String {
         let inputs: Vec<pb::Input> = node
             .inputs
             .iter()
             .map(|i| pb::Input {
-                digest: self.visit(&i.node),
+                digest: self
+                    .seen
+                    .get(&(Arc::as_ptr(&i.node) as usize))
+                    .cloned()
+                    .unwrap_or_default(),
                 index: i.index,
             })
             .collect();
@@ -113,7 +149,6 @@ impl Marshaller {
         };
         let bytes = op.encode_to_vec();
         let dgst = digest(&bytes);
-        self.seen.insert(key, dgst.clone());
         if self.digests.insert(dgst.clone()) {
             self.def.push(bytes);
             self.metadata.insert(dgst.clone(), self.op_metadata(node));
@@ -154,20 +189,29 @@ impl Marshaller {
     }
 
     fn add_location(&mut self, dgst: &str, loc: &crate::op::SourceLocation) {
-        let index = match self
-            .infos
-            .iter()
-            .position(|i| i.filename == loc.file.filename && i.data == loc.file.data)
-        {
-            Some(i) => i,
+        let ptr = Arc::as_ptr(&loc.file) as usize;
+        let index = match self.info_index.get(&ptr) {
+            Some(&i) => i,
             None => {
-                self.infos.push(pb::SourceInfo {
-                    filename: loc.file.filename.clone(),
-                    data: loc.file.data.clone(),
-                    definition: None,
-                    language: loc.file.language.clone(),
-                });
-                self.infos.len() - 1
+                // A file seen under another pointer (same name and text) is one file.
+                let i = match self
+                    .infos
+                    .iter()
+                    .position(|i| i.filename == loc.file.filename && i.data == loc.file.data)
+                {
+                    Some(i) => i,
+                    None => {
+                        self.infos.push(pb::SourceInfo {
+                            filename: loc.file.filename.clone(),
+                            data: loc.file.data.clone(),
+                            definition: None,
+                            language: loc.file.language.clone(),
+                        });
+                        self.infos.len() - 1
+                    }
+                };
+                self.info_index.insert(ptr, i);
+                i
             }
         };
         let pos = |line: u32, col: u32| pb::Position {

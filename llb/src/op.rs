@@ -50,6 +50,22 @@ impl Node {
     }
 }
 
+/// Dropping a graph walks it with an explicit stack: the default drop of a
+/// chain of `Arc<Node>`s recurses once per op, and 100,000 ops in a chain
+/// would overflow a thread's stack.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.inputs);
+        while let Some(output) = stack.pop() {
+            // The last owner of an input takes its inputs over; others just
+            // decrement the count.
+            if let Some(mut node) = Arc::into_inner(output.node) {
+                stack.append(&mut node.inputs);
+            }
+        }
+    }
+}
+
 /// One output of a vertex: exec ops have one per writable mount.
 #[derive(Debug, Clone)]
 pub struct Output {

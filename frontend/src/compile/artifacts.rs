@@ -46,7 +46,8 @@ fn duration_ns(ctx: &StageCtx<'_, '_>, d: Option<&Spanned<String>>) -> Result<i6
     let Some(d) = d else { return Ok(0) };
     let text = ctx.expand(d)?;
     let dur = parse_duration(&text).map_err(|m| Diagnostic::error("invalid-value", m, d.span))?;
-    Ok(i64::try_from(dur.as_nanos()).unwrap_or(i64::MAX))
+    // parse_duration caps durations at i64::MAX nanoseconds.
+    i64::try_from(dur.as_nanos()).map_err(|_| Diagnostic::error("invalid-value", format!("duration `{text}` is too long"), d.span))
 }
 
 pub(super) fn apply_image_config(

@@ -267,7 +267,7 @@ impl StageCtx<'_, '_> {
     ) -> Result<State, Diagnostic> {
         let text = self.expand(from)?;
         match self.input.spec.classify_from(&text) {
-            FromRef::Stage(s) => Ok(compiler.stage(s)?.state),
+            FromRef::Stage(s) => compiler.stage(s),
             FromRef::Scratch => Ok(State::scratch()),
             FromRef::Image(r) => {
                 if let Some(ctx) = self.input.opts.contexts.get(r) {
@@ -311,8 +311,13 @@ pub fn resolve_path(base: &str, path: &str) -> String {
 /// Compiles stages on demand, each once.
 pub(crate) struct Compiler<'a, 'b> {
     pub(crate) input: &'b Input<'a>,
-    done: BTreeMap<String, StageResult>,
-    in_progress: BTreeSet<String>,
+    /// The filesystem of every stage compiled so far.
+    done: BTreeMap<String, State>,
+    /// The image config of compiled stages that other stages still start `from`.
+    images: BTreeMap<String, Image>,
+    /// How many stages still to compile start `from` each stage: the last
+    /// one takes the config instead of a copy, so a chain costs no copies.
+    from_uses: BTreeMap<String, usize>,
     order: Vec<String>,
     pub(crate) needs: Vec<State>,
     source_map: Arc<SourceMap>,
@@ -323,26 +328,122 @@ pub(crate) struct Compiler<'a, 'b> {
 pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
     let target = target_stage(input.spec, input.opts)?;
     let src = &input.spec.source;
+    let order = build_order(input, target)?;
+    let mut from_uses = BTreeMap::new();
+    for (_, from) in &order {
+        if let Some(base) = from {
+            *from_uses.entry(base.clone()).or_insert(0) += 1;
+        }
+    }
     let mut c = Compiler {
         input,
         done: BTreeMap::new(),
-        in_progress: BTreeSet::new(),
+        images: BTreeMap::new(),
+        from_uses,
         order: Vec::new(),
         needs: Vec::new(),
         source_map: SourceMap::new(&src.name, "YAML", src.text.as_bytes()),
         context: None,
     };
-    let result = c.stage(&target.name.value)?;
-    let mut image = result.image;
+    let mut result = None;
+    for (stage, _) in order {
+        let StageResult { state, image } = c.compile_stage(stage)?;
+        let name = stage.name.value.clone();
+        if stage.name.value == target.name.value {
+            result = Some((state.clone(), image));
+        } else if c.from_uses.get(&name).is_some_and(|n| *n > 0) {
+            c.images.insert(name.clone(), image);
+        }
+        c.done.insert(name.clone(), state);
+        c.order.push(name);
+    }
+    let Some((state, mut image)) = result else {
+        return Err(Diagnostic::error(
+            "unknown-stage",
+            format!("unknown stage `{}`", target.name.value),
+            target.name.span,
+        ));
+    };
     for (k, v) in &input.opts.labels {
         image.config.labels.insert(k.clone(), v.clone());
     }
     Ok(Compiled {
-        state: result.state,
+        state,
         image,
         stages: c.order,
         needs: c.needs,
     })
+}
+
+/// The stages the target needs, each after every stage it depends on (its
+/// `from`, then `needs`, then the sources of its steps and artifacts, in
+/// spec order: the order a recursive walk would compile them in), with the
+/// stage each one starts `from`. An explicit stack, so that a 100,000-stage
+/// chain needs no deep call stack.
+fn build_order<'a>(
+    input: &Input<'a>,
+    target: &'a Stage,
+) -> Result<Vec<(&'a Stage, Option<String>)>, Diagnostic> {
+    let spec = input.spec;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        InProgress,
+        Done,
+    }
+    let mut marks: BTreeMap<&str, Mark> = BTreeMap::new();
+    let mut order = Vec::new();
+    // (stage, its dependencies once expanded, the next one to visit)
+    let mut stack: Vec<(&'a Stage, Vec<String>, Option<String>, usize)> = Vec::new();
+    let expand = |stage: &'a Stage| -> Result<(Vec<String>, Option<String>), Diagnostic> {
+        let scope =
+            StageScope::for_stage(spec, stage, input.opts, &input.platform, &input.build_platform);
+        let from = scope.expand(&stage.from, &spec.source)?;
+        let base = match spec.classify_from(&from) {
+            FromRef::Stage(s) => Some(s.to_owned()),
+            FromRef::Scratch | FromRef::Image(_) => None,
+        };
+        let mut deps: Vec<String> = base.iter().cloned().collect();
+        deps.extend(dependencies(spec, stage, &scope)?);
+        Ok((deps, base))
+    };
+    let (deps, base) = expand(target)?;
+    marks.insert(&target.name.value, Mark::InProgress);
+    stack.push((target, deps, base, 0));
+    while let Some((stage, deps, _, next)) = stack.last_mut() {
+        let Some(dep) = deps.get(*next).cloned() else {
+            let Some((stage, _, base, _)) = stack.pop() else {
+                break;
+            };
+            marks.insert(&stage.name.value, Mark::Done);
+            order.push((stage, base));
+            continue;
+        };
+        *next += 1;
+        let stage: &'a Stage = stage;
+        let Some(dep_stage) = spec.stage(&dep) else {
+            return Err(Diagnostic::error(
+                "unknown-stage",
+                format!("unknown stage `{dep}`"),
+                stage.name.span,
+            ));
+        };
+        match marks.get(dep_stage.name.value.as_str()) {
+            Some(Mark::Done) => {}
+            Some(Mark::InProgress) => {
+                return Err(Diagnostic::error(
+                    "stage-cycle",
+                    format!("stage `{dep}` depends on itself"),
+                    dep_stage.name.span,
+                ));
+            }
+            None => {
+                let (deps, base) = expand(dep_stage)?;
+                marks.insert(&dep_stage.name.value, Mark::InProgress);
+                stack.push((dep_stage, deps, base, 0));
+            }
+        }
+    }
+    Ok(order)
 }
 
 impl<'a, 'b> Compiler<'a, 'b> {
@@ -402,31 +503,35 @@ impl<'a, 'b> Compiler<'a, 'b> {
         ))
     }
 
-    /// Compiles stage `name` (once) and returns its result.
-    pub(crate) fn stage(&mut self, name: &str) -> Result<StageResult, Diagnostic> {
-        if let Some(r) = self.done.get(name) {
-            return Ok(r.clone());
-        }
-        let spec = self.input.spec;
-        let stage = spec.stage(name).ok_or_else(|| {
+    /// The filesystem of stage `name`, compiled before the stages that use
+    /// it (see [`build_order`]).
+    pub(crate) fn stage(&self, name: &str) -> Result<State, Diagnostic> {
+        self.done.get(name).cloned().ok_or_else(|| {
             Diagnostic::error(
                 "unknown-stage",
                 format!("unknown stage `{name}`"),
-                spec.version_span,
+                self.input.spec.version_span,
             )
-        })?;
-        if !self.in_progress.insert(name.to_owned()) {
-            return Err(Diagnostic::error(
-                "stage-cycle",
-                format!("stage `{name}` depends on itself"),
-                stage.name.span,
-            ));
-        }
-        let result = self.compile_stage(stage)?;
-        self.in_progress.remove(name);
-        self.order.push(name.to_owned());
-        self.done.insert(name.to_owned(), result.clone());
-        Ok(result)
+        })
+    }
+
+    /// The image config of stage `name`, for a stage that starts `from` it:
+    /// the last such stage takes it, the others get a copy.
+    fn base_image(&mut self, name: &str) -> Result<Image, Diagnostic> {
+        let uses = self.from_uses.entry(name.to_owned()).or_insert(0);
+        *uses = uses.saturating_sub(1);
+        let image = if *uses == 0 {
+            self.images.remove(name)
+        } else {
+            self.images.get(name).cloned()
+        };
+        image.ok_or_else(|| {
+            Diagnostic::error(
+                "unknown-stage",
+                format!("unknown stage `{name}`"),
+                self.input.spec.version_span,
+            )
+        })
     }
 
     fn compile_stage(&mut self, stage: &'a Stage) -> Result<StageResult, Diagnostic> {
@@ -444,10 +549,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
         let platform = stage_platform(input, stage, &scope)?;
         let from = scope.expand(&stage.from, &spec.source)?;
         let (state, mut image) = match spec.classify_from(&from) {
-            FromRef::Stage(s) => {
-                let base = self.stage(s)?;
-                (base.state, base.image)
-            }
+            FromRef::Stage(s) => (self.stage(s)?, self.base_image(s)?),
             FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
             FromRef::Image(r) => match base_image_name(input.opts, r) {
                 None => {
@@ -541,8 +643,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
         }
         for need in &stage.needs {
             let dep = self.stage(&need.value)?;
-            if !dep.state.is_scratch() {
-                self.needs.push(dep.state);
+            if !dep.is_scratch() {
+                self.needs.push(dep);
             }
         }
         for step in &stage.steps {

@@ -89,9 +89,30 @@ impl StageScope {
 
     /// Expands `text`.
     pub fn expand(&self, text: &Spanned<String>, src: &SourceFile) -> Result<String, Diagnostic> {
-        let mut merged = self.builtins.clone();
-        merged.extend(self.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-        merged.extend(self.args.iter().map(|(k, v)| (k.clone(), v.clone())));
-        vars::expand(text, &merged, src)
+        vars::expand(text, self, src)
+    }
+}
+
+/// Arguments, then the environment, then the built-ins: looked up in place
+/// (a lookup costs three map probes, not a merged copy of the scope).
+impl vars::Scope for StageScope {
+    fn lookup(&self, name: &str) -> vars::Lookup {
+        [&self.args, &self.env, &self.builtins]
+            .into_iter()
+            .find_map(|m| m.get(name))
+            .map_or(vars::Lookup::Undeclared, |v| match v {
+                Some(v) => vars::Lookup::Value(v.clone()),
+                None => vars::Lookup::DeclaredEmpty,
+            })
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = [&self.args, &self.env, &self.builtins]
+            .into_iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }

@@ -44,7 +44,13 @@ pub fn parse(src: SourceFile) -> Result<Spec, Vec<Diagnostic>> {
         // Unreachable in practice: a missing version or no stages is an error above.
         return Err(diags);
     };
+    let mut stage_index = std::collections::BTreeMap::new();
+    for (i, stage) in draft.stages.iter().enumerate() {
+        // The first of duplicate names wins (duplicates are errors above).
+        stage_index.entry(stage.name.value.clone()).or_insert(i);
+    }
     Ok(Spec {
+        stage_index,
         source: src,
         version_span,
         args: draft.args,

@@ -17,7 +17,7 @@ use crate::diag::Diagnostic;
 pub use crate::diag::{SourceFile, Span, Spanned};
 
 /// A parsed and validated spec file.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Spec {
     pub source: SourceFile,
     pub version_span: Span,
@@ -30,11 +30,29 @@ pub struct Spec {
     /// Non-fatal findings (severity `Warning`), for `--call=check`. No rule
     /// emits warnings yet; the field is where they will go.
     pub warnings: Vec<Diagnostic>,
+    /// Stage name → index in `stages`: a lookup by name costs O(log n).
+    pub(crate) stage_index: std::collections::BTreeMap<String, usize>,
+}
+
+/// The derived form, without the index (it repeats `stages`).
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec")
+            .field("source", &self.source)
+            .field("version_span", &self.version_span)
+            .field("args", &self.args)
+            .field("stages", &self.stages)
+            .field("target", &self.target)
+            .field("warnings", &self.warnings)
+            .finish()
+    }
 }
 
 impl Spec {
     pub fn stage(&self, name: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.name.value == name)
+        self.stage_index
+            .get(name)
+            .and_then(|&i| self.stages.get(i))
     }
 
     /// The stage built when no `--target` is given: `target:`, else the last

@@ -167,36 +167,74 @@ pub fn normalize_port(text: &str) -> Result<String, String> {
     }
 }
 
-/// A Go-style duration: `30s`, `1m30s`, `500ms`, `1h` (units ns, us, ms, s, m, h).
+/// A Go-style duration: `30s`, `1m30s`, `500ms`, `1.5h` (units ns, us, µs,
+/// ms, s, m, h), read exactly as Go's `time.ParseDuration` reads it (decimal
+/// fractions in integer arithmetic, truncated to the nanosecond) and at most
+/// Go's largest duration (about 292 years), since the image config stores
+/// nanoseconds in an int64.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let err = || format!("invalid duration `{text}`: expected e.g. `30s`, `1m30s` or `500ms`");
+    let too_long = || {
+        format!("invalid duration `{text}`: longer than the largest duration (`2562047h47m16.854775807s`)")
+    };
     if text.is_empty() {
         return Err(err());
     }
-    let mut total = Duration::ZERO;
+    let max = u128::from(i64::MAX.unsigned_abs());
+    let mut total: u128 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_digit() || *b == b'.')
-            .count();
-        let (num, tail) = rest.split_at_checked(digits).ok_or_else(err)?;
-        let unit_len = tail.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (int, tail) = rest.split_at_checked(int_len).ok_or_else(err)?;
+        let (frac, tail) = match tail.strip_prefix('.') {
+            Some(t) => {
+                let n = t.bytes().take_while(u8::is_ascii_digit).count();
+                t.split_at_checked(n).ok_or_else(err)?
+            }
+            None => ("", tail),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return Err(err());
+        }
+        let unit_len = tail
+            .char_indices()
+            .find(|(_, c)| c.is_ascii_digit() || *c == '.')
+            .map_or(tail.len(), |(i, _)| i);
         let (unit, tail) = tail.split_at_checked(unit_len).ok_or_else(err)?;
-        let value: f64 = num.parse().map_err(|_| err())?;
-        let scale = match unit {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
+        let unit_ns: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return Err(err()),
         };
-        total += Duration::try_from_secs_f64(value * scale).map_err(|_| err())?;
+        // Digits past the 25th cannot change a value below the limit.
+        let int_value = int.bytes().try_fold(0u128, |acc, d| {
+            acc.checked_mul(10)?
+                .checked_add(u128::from(d - b'0'))
+                .filter(|v| *v <= max)
+        });
+        let int_value = int_value.ok_or_else(too_long)?;
+        let mut scale: u128 = 1;
+        let mut frac_value: u128 = 0;
+        for d in frac.bytes().take(25) {
+            scale *= 10;
+            frac_value = frac_value * 10 + u128::from(d - b'0');
+        }
+        let part = int_value
+            .checked_mul(unit_ns)
+            .and_then(|v| v.checked_add(frac_value * unit_ns / scale))
+            .ok_or_else(too_long)?;
+        total = total
+            .checked_add(part)
+            .filter(|t| *t <= max)
+            .ok_or_else(too_long)?;
         rest = tail;
     }
-    Ok(total)
+    let nanos = u64::try_from(total).map_err(|_| too_long())?;
+    Ok(Duration::from_nanos(nanos))
 }
 
 /// A size in bytes: `1048576`, or with a suffix `k`, `m`, `g` (powers of 1024, optional `b`).
@@ -219,8 +257,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Cross-stage checks on the converted stages.
 pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
     let names: Vec<&str> = draft.stage_names.iter().map(|n| n.value.as_str()).collect();
+    let known: BTreeSet<&str> = names.iter().copied().collect();
     if let Some(t) = &draft.target {
-        if !names.contains(&t.value.as_str()) {
+        if !known.contains(t.value.as_str()) {
             cx.diags
                 .push(unknown_stage(&t.value, t.span, "target", &names, false));
         }
@@ -244,14 +283,14 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
         from_refs.extend(stage.artifacts.iter().map(|a| (&a.from, "from")));
         for (r, key) in from_refs {
             let v = r.value.as_str();
-            if names.contains(&v) {
+            if known.contains(v) {
                 edges.push((me, v, r.span));
             } else if looks_like_stage_typo(v, &names) {
                 cx.diags.push(unknown_stage(v, r.span, key, &names, true));
             }
         }
         for need in &stage.needs {
-            if names.contains(&need.value.as_str()) {
+            if known.contains(need.value.as_str()) {
                 edges.push((me, need.value.as_str(), need.span));
             } else {
                 cx.diags.push(unknown_stage(
@@ -312,13 +351,20 @@ fn unknown_stage(v: &str, span: Span, key: &str, names: &[&str], may_be_image: b
 /// Report each cycle between stages once, as `a -> b -> a`.
 fn cycles(order: &[&str], edges: &[(&str, &str, Span)], cx: &mut Cx<'_>) {
     let mut reported: BTreeSet<Vec<&str>> = BTreeSet::new();
-    for &start in order {
+    // Edges by source, in spec order.
+    let mut out: HashMap<&str, Vec<(&str, Span)>> = HashMap::new();
+    for &(from, to, span) in edges {
+        out.entry(from).or_default().push((to, span));
+    }
+    let on_cycle = on_a_cycle(order, &out);
+    for &start in order.iter().filter(|s| on_cycle.contains(*s)) {
         // Breadth-first from `start` for the shortest path back to it.
         let mut parent: HashMap<&str, (&str, Span)> = HashMap::new();
         let mut queue: VecDeque<&str> = VecDeque::from([start]);
         let mut closing: Option<(&str, Span)> = None;
         'search: while let Some(node) = queue.pop_front() {
-            for &(from, to, span) in edges.iter().filter(|e| e.0 == node) {
+            for &(to, span) in out.get(node).map_or(&[][..], Vec::as_slice) {
+                let from = node;
                 if to == start {
                     closing = Some((from, span));
                     break 'search;
@@ -369,6 +415,70 @@ fn cycles(order: &[&str], edges: &[(&str, &str, Span)], cx: &mut Cx<'_>) {
     }
 }
 
+/// The stages that lie on some cycle: members of a strongly connected
+/// component with more than one stage, or with an edge to itself (Tarjan's
+/// algorithm, with an explicit stack).
+fn on_a_cycle<'s>(order: &[&'s str], out: &HashMap<&'s str, Vec<(&'s str, Span)>>) -> BTreeSet<&'s str> {
+    let succ = |n: &'s str| out.get(n).map_or(&[][..], Vec::as_slice);
+    let mut index: HashMap<&str, (usize, usize)> = HashMap::new(); // (index, lowlink)
+    let mut on_stack: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = Vec::new();
+    let mut result = BTreeSet::new();
+    let mut next_index = 0;
+    for &root in order {
+        if index.contains_key(root) {
+            continue;
+        }
+        // (node, next successor to look at)
+        let mut work: Vec<(&str, usize)> = vec![(root, 0)];
+        index.insert(root, (next_index, next_index));
+        next_index += 1;
+        stack.push(root);
+        on_stack.insert(root);
+        while let Some(&mut (node, ref mut i)) = work.last_mut() {
+            if let Some(&(to, _)) = succ(node).get(*i) {
+                *i += 1;
+                if let Some(&(to_index, _)) = index.get(to) {
+                    if on_stack.contains(to) {
+                        if let Some(e) = index.get_mut(node) {
+                            e.1 = e.1.min(to_index);
+                        }
+                    }
+                } else {
+                    index.insert(to, (next_index, next_index));
+                    next_index += 1;
+                    stack.push(to);
+                    on_stack.insert(to);
+                    work.push((to, 0));
+                }
+                continue;
+            }
+            work.pop();
+            let (node_index, node_low) = index.get(node).copied().unwrap_or_default();
+            if let Some(&(parent, _)) = work.last() {
+                if let Some(e) = index.get_mut(parent) {
+                    e.1 = e.1.min(node_low);
+                }
+            }
+            if node_low == node_index {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack.remove(member);
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                let self_loop = succ(node).iter().any(|&(to, _)| to == node);
+                if component.len() > 1 || self_loop {
+                    result.extend(component);
+                }
+            }
+        }
+    }
+    result
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -394,6 +504,22 @@ mod tests {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert!(parse_duration("30").is_err());
         assert!(parse_duration("").is_err());
+        assert_eq!(parse_duration("1.1s").unwrap(), Duration::from_nanos(1_100_000_000));
+        assert_eq!(parse_duration(".5ms").unwrap(), Duration::from_micros(500));
+        assert_eq!(parse_duration("1.0000000009s").unwrap(), Duration::from_secs(1));
+        assert_eq!(
+            parse_duration("2562047h47m16.854775807s").unwrap().as_nanos(),
+            i64::MAX as u128
+        );
+        for big in [
+            "2562047h47m16.854775808s",
+            "9999999999999999999s9999999999999999999s",
+            "99999999999999999999999999999999999999999h",
+        ] {
+            assert!(parse_duration(big).unwrap_err().contains("largest"), "{big}");
+        }
+        assert!(parse_duration(".s").is_err());
+        assert!(parse_duration("1.5").is_err());
         assert_eq!(parse_size("64m").unwrap(), 64 << 20);
         assert_eq!(parse_size("1GB").unwrap(), 1 << 30);
         assert_eq!(parse_size("4096").unwrap(), 4096);

@@ -83,9 +83,14 @@ fn is_name_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
+/// Deepest nesting of `${A:-${B:-...}}`: expansion recurses, so it is bounded.
+pub const MAX_NESTING: usize = 32;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// How many `${...:-` words enclose the position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -201,8 +206,18 @@ impl Parser<'_> {
                 });
             }
             (Some(b':'), Some(m @ (b'-' | b'+' | b'?'))) => {
+                if self.depth >= MAX_NESTING {
+                    return Err(SyntaxError {
+                        message: format!(
+                            "variables are nested more than {MAX_NESTING} levels deep (`${{A:-${{B:-...}}}}`)"
+                        ),
+                        range: start..self.pos,
+                    });
+                }
                 self.pos += 2;
+                self.depth += 1;
                 let word = self.parts(true)?;
+                self.depth -= 1;
                 match m {
                     b'-' => Op::Default(word),
                     b'+' => Op::Alternative(word),
@@ -239,7 +254,11 @@ impl Parser<'_> {
 }
 
 fn parse(text: &str) -> Result<Vec<Part>, SyntaxError> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     p.parts(false)
 }
 
@@ -592,6 +611,16 @@ mod tests {
             err("${APP:").message,
             "unterminated `${`: expected a closing `}`"
         );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |n: usize| format!("{}x{}", "${A:-".repeat(n), "}".repeat(n));
+        assert_eq!(ok(&deep(MAX_NESTING)), "x");
+        let err = check_syntax(&deep(MAX_NESTING + 1)).unwrap_err();
+        assert!(err.message.contains("nested more than 32"), "{}", err.message);
+        // Far past any stack: still an error, not a crash.
+        assert!(check_syntax(&deep(100_000)).is_err());
     }
 
     #[test]
