@@ -291,6 +291,16 @@ impl Image {
         }
     }
 
+    /// Sets many variables at once, each as [`Image::set_env`] would, in
+    /// time linear in the number of variables.
+    pub fn set_envs<'v>(&mut self, vars: impl IntoIterator<Item = (&'v str, &'v str)>) {
+        let mut list = EnvList::new(std::mem::take(&mut self.config.env));
+        for (name, value) in vars {
+            list.set(name, value);
+        }
+        self.config.env = list.into_vec();
+    }
+
     /// Environment as ordered pairs.
     pub fn env_pairs(&self) -> Vec<(String, String)> {
         self.config
@@ -316,6 +326,41 @@ impl Image {
     /// Serialises deterministically.
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// `NAME=value` entries with an index by name, so that setting a variable
+/// (replacing the first entry of that name in place, or appending) costs
+/// O(log n) instead of a scan.
+#[derive(Debug, Clone, Default)]
+pub struct EnvList {
+    entries: Vec<String>,
+    index: BTreeMap<String, usize>,
+}
+
+impl EnvList {
+    pub fn new(entries: Vec<String>) -> Self {
+        let mut index = BTreeMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let name = e.split_once('=').map_or(e.as_str(), |(k, _)| k);
+            index.entry(name.to_owned()).or_insert(i);
+        }
+        Self { entries, index }
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        let entry = format!("{name}={value}");
+        match self.index.get(name).and_then(|&i| self.entries.get_mut(i)) {
+            Some(e) => *e = entry,
+            None => {
+                self.index.insert(name.to_owned(), self.entries.len());
+                self.entries.push(entry);
+            }
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.entries
     }
 }
 

@@ -25,7 +25,7 @@ use llb::source::LocalOptions;
 use llb::{source, FileOp, Platform};
 
 use crate::diag::{Diagnostic, Span, Spanned};
-use crate::image::Image;
+use crate::image::{EnvList, Image};
 use crate::options::BuildOptions;
 use crate::spec::model::{FromRef, Spec, Stage, StepKind};
 pub use scope::StageScope;
@@ -613,13 +613,15 @@ impl<'a, 'b> Compiler<'a, 'b> {
             ctx.image.config.working_dir.clone()
         };
         ctx.user = ctx.image.config.user.clone();
+        let mut env = EnvList::new(std::mem::take(&mut ctx.image.config.env));
         for (k, v) in &stage.env {
             let value = ctx.expand(v)?;
             ctx.scope.set_env(&k.value, &value);
-            ctx.image.set_env(&k.value, &value);
+            env.set(&k.value, &value);
             ctx.image
                 .add_history(format!("ENV {}={}", k.value, value), true);
         }
+        ctx.image.config.env = env.into_vec();
         if let Some(sh) = &stage.shell {
             ctx.image.config.shell = sh.value.iter().map(|a| a.value.clone()).collect();
         }

@@ -1,5 +1,6 @@
 //! `run` steps → ExecOp: the stage's shell or an argv, env with the
-//! arguments in scope exported, and the step's mounts.
+//! arguments the command names or the stage declares exported (language
+//! 1.1, "Which arguments reach a `run` step"), and the step's mounts.
 //!
 //! The command itself is never expanded: the shell sees it as written.
 
@@ -10,8 +11,10 @@ use llb::{FileOp, State};
 
 use super::{resolve_path, Compiler, StageCtx};
 use crate::diag::{Diagnostic, Span};
+use crate::image::EnvList;
 use crate::options::ForceNetwork;
 use crate::spec::model::{Command, Network, Run, Security, Sharing};
+use crate::spec::vars;
 
 /// The stage's shell, not expanded: its `shell`, else the one its base set
 /// (a stage `from:` another keeps that stage's shell), else `/bin/sh -c`.
@@ -48,18 +51,29 @@ pub(super) fn compile_run(
         }
         Command::Exec(argv) => argv.iter().map(|a| a.value.clone()).collect(),
     };
-    let mut env = ctx.image.clone();
-    for (k, v) in ctx.scope.exported_args() {
-        env.set_env(k, v);
+    // The stage's environment, the arguments the command names or the
+    // stage declares, then the step's own `env`.
+    let mut env = EnvList::new(ctx.image.config.env.clone());
+    let named = match &r.command.value {
+        Command::Shell(s) => vars::names_in_command(s),
+        Command::Exec(argv) => argv
+            .iter()
+            .flat_map(|a| vars::names_in_command(&a.value))
+            .collect(),
+    };
+    for (k, v) in ctx.scope.run_args(&named) {
+        env.set(k, v);
     }
-    let mut step_scope = ctx.scope.clone();
-    for (k, v) in &r.env {
-        let value = step_scope.expand(v, &ctx.input.spec.source)?;
-        step_scope.set_env(&k.value, &value);
-        env.set_env(&k.value, &value);
+    if !r.env.is_empty() {
+        let mut step_scope = ctx.scope.clone();
+        for (k, v) in &r.env {
+            let value = step_scope.expand(v, &ctx.input.spec.source)?;
+            step_scope.set_env(&k.value, &value);
+            env.set(&k.value, &value);
+        }
     }
     let mut exec = Exec::new(args);
-    exec.env = env.config.env.clone();
+    exec.env = env.into_vec();
     exec.cwd = match &r.workdir {
         Some(w) => resolve_path(&ctx.workdir, &ctx.expand(w)?),
         None => ctx.workdir.clone(),

@@ -5,7 +5,7 @@
 //! This module only assembles names and values; expansion itself is
 //! [`crate::spec::vars`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use llb::Platform;
 
@@ -20,6 +20,8 @@ pub struct StageScope {
     builtins: BTreeMap<String, Option<String>>,
     env: BTreeMap<String, Option<String>>,
     args: BTreeMap<String, Option<String>>,
+    /// The names the stage itself declares under `args:`.
+    declared: BTreeSet<String>,
 }
 
 /// The built-in platform arguments.
@@ -72,6 +74,7 @@ impl StageScope {
             builtins,
             env: BTreeMap::new(),
             args,
+            declared: stage.args.iter().map(|d| d.name.value.clone()).collect(),
         }
     }
 
@@ -80,11 +83,26 @@ impl StageScope {
         self.env.insert(name.to_owned(), Some(value.to_owned()));
     }
 
-    /// Arguments with a value, to export to `run` steps as environment variables.
-    pub fn exported_args(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.args
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    /// The arguments that reach a `run` step whose command names `named`
+    /// (language 1.1): those the command names (built-ins included) and
+    /// those the stage declares, when they have a value; sorted by name.
+    pub fn run_args<'s>(&'s self, named: &[&str]) -> Vec<(&'s str, &'s str)> {
+        let mut out: BTreeMap<&str, &str> = BTreeMap::new();
+        for name in &self.declared {
+            if let Some((k, Some(v))) = self.args.get_key_value(name.as_str()) {
+                out.insert(k, v);
+            }
+        }
+        for name in named {
+            let found = self
+                .args
+                .get_key_value(*name)
+                .or_else(|| self.builtins.get_key_value(*name));
+            if let Some((k, Some(v))) = found {
+                out.insert(k, v);
+            }
+        }
+        out.into_iter().collect()
     }
 
     /// Expands `text`.

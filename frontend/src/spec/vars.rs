@@ -253,6 +253,33 @@ impl Parser<'_> {
     }
 }
 
+/// The names a `run` command mentions as `$NAME` or `${NAME...}`, anywhere
+/// in its text (the command is never expanded: this is only how it decides
+/// which arguments to receive). Sorted, each once.
+pub fn names_in_command(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut names = std::collections::BTreeSet::new();
+    for (i, _) in text.match_indices('$') {
+        let start = match bytes.get(i + 1) {
+            Some(b'{') => i + 2,
+            _ => i + 1,
+        };
+        if !bytes.get(start).copied().is_some_and(is_name_start) {
+            continue;
+        }
+        let len = bytes
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|b| is_name_char(**b))
+            .count();
+        if let Some(name) = text.get(start..start + len) {
+            names.insert(name);
+        }
+    }
+    names.into_iter().collect()
+}
+
 fn parse(text: &str) -> Result<Vec<Part>, SyntaxError> {
     let mut p = Parser {
         text,
@@ -611,6 +638,15 @@ mod tests {
             err("${APP:").message,
             "unterminated `${`: expected a closing `}`"
         );
+    }
+
+    #[test]
+    fn names_in_commands() {
+        assert_eq!(
+            names_in_command("go build -o /out/$APP ${VERSION:-dev} $$ $1 $(x) ${TARGETARCH}_x $$HOME"),
+            ["APP", "HOME", "TARGETARCH", "VERSION"]
+        );
+        assert!(names_in_command("echo hello $").is_empty());
     }
 
     #[test]
