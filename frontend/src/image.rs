@@ -239,6 +239,8 @@ impl Image {
             ..Default::default()
         };
         img.ensure_path();
+        // As the Dockerfile frontend's empty image.
+        img.config.working_dir = "/".to_owned();
         img
     }
 

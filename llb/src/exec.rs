@@ -337,6 +337,10 @@ impl Exec {
                         ip: ip.clone(),
                     })
                     .collect(),
+                // Remove every stub directory a mount target needed, not only
+                // the innermost, as BuildKit's own client does on every exec
+                // (engines before BuildKit 0.11 skip the unknown field).
+                remove_mount_stubs_recursive: true,
                 ..Default::default()
             }),
             mounts: plan.mounts.iter().map(|m| m.mount.clone()).collect(),

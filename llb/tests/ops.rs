@@ -82,7 +82,7 @@ fn exec_digest_is_pinned() {
     let out = exec.run(&busybox(), amd64(), OpMeta::default().with_name("RUN echo"));
     assert_eq!(
         head_digest(&out.root),
-        "sha256:6d8d2466793eba0e8d77ed099f14cd5f72924f250fdfa4fe44a1c498aebd02cd"
+        "sha256:2fb4fe8dfe70dab3473b4dc78780b2857b3ac0d412cb7618db4cd7c8eb762df5"
     );
 }
 
@@ -162,4 +162,27 @@ fn marshalling_is_deterministic_and_deduplicated() {
 #[test]
 fn scratch_cannot_be_marshalled() {
     assert!(marshal(&State::scratch()).is_err());
+}
+
+/// 100,000 ops in one chain marshal, dump and drop on a thread with a 2 MiB
+/// stack (tokio's worker default): no walk of the graph recurses per op.
+#[test]
+fn a_100k_op_chain_needs_no_deep_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let mut state = busybox();
+            for i in 0..100_000 {
+                state = FileOp::new()
+                    .mkdir(&format!("/d{i}"), 0o755, false, None)
+                    .apply(&state, amd64(), OpMeta::default());
+            }
+            let def = marshal::marshal(&state).unwrap();
+            assert_eq!(def.def.len(), 100_002, "source, 100,000 file ops, terminal");
+            assert!(dump(&def).lines().count() > 100_000);
+            drop(state);
+            def.def.len()
+        })
+        .unwrap();
+    assert_eq!(worker.join().unwrap(), 100_002);
 }

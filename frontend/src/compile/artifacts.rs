@@ -5,7 +5,7 @@
 use crate::diag::{Diagnostic, Spanned};
 use crate::image::Healthcheck as OciHealthcheck;
 use crate::spec::model::{Command, Healthcheck, ImageConfig};
-use crate::spec::validate::{normalize_port, parse_duration};
+use crate::spec::validate::{parse_duration, port_keys};
 
 use super::copy::{apply_layer, copy_options, destination};
 use super::run::shell;
@@ -47,7 +47,13 @@ fn duration_ns(ctx: &StageCtx<'_, '_>, d: Option<&Spanned<String>>) -> Result<i6
     let text = ctx.expand(d)?;
     let dur = parse_duration(&text).map_err(|m| Diagnostic::error("invalid-value", m, d.span))?;
     // parse_duration caps durations at i64::MAX nanoseconds.
-    i64::try_from(dur.as_nanos()).map_err(|_| Diagnostic::error("invalid-value", format!("duration `{text}` is too long"), d.span))
+    i64::try_from(dur.as_nanos()).map_err(|_| {
+        Diagnostic::error(
+            "invalid-value",
+            format!("duration `{text}` is too long"),
+            d.span,
+        )
+    })
 }
 
 pub(super) fn apply_image_config(
@@ -73,12 +79,13 @@ pub(super) fn apply_image_config(
     }
     for p in &img.expose {
         let text = ctx.expand(p)?;
-        let port =
-            normalize_port(&text).map_err(|m| Diagnostic::error("invalid-value", m, p.span))?;
-        ctx.image
-            .config
-            .exposed_ports
-            .insert(port, Default::default());
+        let ports = port_keys(&text).map_err(|m| Diagnostic::error("invalid-value", m, p.span))?;
+        for port in ports {
+            ctx.image
+                .config
+                .exposed_ports
+                .insert(port, Default::default());
+        }
     }
     for v in &img.volumes {
         ctx.image

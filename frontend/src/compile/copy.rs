@@ -56,7 +56,10 @@ pub(super) fn apply_layer(
         matches!(o.user, Some(llb::UserOpt::Name(_)))
             || matches!(o.group, Some(llb::UserOpt::Name(_)))
     });
-    if link && merge_op && !by_name {
+    // As the Dockerfile frontend: a `chmod` copy is applied on the stage even
+    // when linked, so that existing parent directories keep their mode and
+    // owner (a merged layer's parents would replace them).
+    if link && merge_op && !by_name && opts.mode.is_none() {
         let layer = files.apply(&State::scratch(), ctx.constraints(), meta.clone());
         ctx.state = merge::merge(&[ctx.state.clone(), layer], ctx.constraints(), meta);
     } else {

@@ -395,8 +395,13 @@ fn build_order<'a>(
     // (stage, its dependencies once expanded, the next one to visit)
     let mut stack: Vec<(&'a Stage, Vec<String>, Option<String>, usize)> = Vec::new();
     let expand = |stage: &'a Stage| -> Result<(Vec<String>, Option<String>), Diagnostic> {
-        let scope =
-            StageScope::for_stage(spec, stage, input.opts, &input.platform, &input.build_platform);
+        let scope = StageScope::for_stage(
+            spec,
+            stage,
+            input.opts,
+            &input.platform,
+            &input.build_platform,
+        );
         let from = scope.expand(&stage.from, &spec.source)?;
         let base = match spec.classify_from(&from) {
             FromRef::Stage(s) => Some(s.to_owned()),

@@ -50,9 +50,7 @@ impl std::fmt::Debug for Spec {
 
 impl Spec {
     pub fn stage(&self, name: &str) -> Option<&Stage> {
-        self.stage_index
-            .get(name)
-            .and_then(|&i| self.stages.get(i))
+        self.stage_index.get(name).and_then(|&i| self.stages.get(i))
     }
 
     /// The stage built when no `--target` is given: `target:`, else the last

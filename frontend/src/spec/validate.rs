@@ -167,6 +167,19 @@ pub fn normalize_port(text: &str) -> Result<String, String> {
     }
 }
 
+/// The image config keys of a port: one per port of a range, as Docker
+/// writes `EXPOSE 9000-9002` (`9000/tcp`, `9001/tcp`, `9002/tcp`).
+pub fn port_keys(text: &str) -> Result<Vec<String>, String> {
+    let normalized = normalize_port(text)?;
+    let (ports, proto) = normalized.split_once('/').unwrap_or((&normalized, "tcp"));
+    let Some((a, b)) = ports.split_once('-') else {
+        return Ok(vec![normalized.clone()]);
+    };
+    // normalize_port checked both ends: 1 <= a <= b <= 65535.
+    let (a, b) = (a.parse::<u16>().unwrap_or(1), b.parse::<u16>().unwrap_or(0));
+    Ok((a..=b).map(|n| format!("{n}/{proto}")).collect())
+}
+
 /// A Go-style duration: `30s`, `1m30s`, `500ms`, `1.5h` (units ns, us, µs,
 /// ms, s, m, h), read exactly as Go's `time.ParseDuration` reads it (decimal
 /// fractions in integer arithmetic, truncated to the nanosecond) and at most
@@ -418,7 +431,10 @@ fn cycles(order: &[&str], edges: &[(&str, &str, Span)], cx: &mut Cx<'_>) {
 /// The stages that lie on some cycle: members of a strongly connected
 /// component with more than one stage, or with an edge to itself (Tarjan's
 /// algorithm, with an explicit stack).
-fn on_a_cycle<'s>(order: &[&'s str], out: &HashMap<&'s str, Vec<(&'s str, Span)>>) -> BTreeSet<&'s str> {
+fn on_a_cycle<'s>(
+    order: &[&'s str],
+    out: &HashMap<&'s str, Vec<(&'s str, Span)>>,
+) -> BTreeSet<&'s str> {
     let succ = |n: &'s str| out.get(n).map_or(&[][..], Vec::as_slice);
     let mut index: HashMap<&str, (usize, usize)> = HashMap::new(); // (index, lowlink)
     let mut on_stack: BTreeSet<&str> = BTreeSet::new();
@@ -499,16 +515,30 @@ mod tests {
         assert_eq!(normalize_port("53/UDP").unwrap(), "53/udp");
         assert_eq!(normalize_port("8000-8010/tcp").unwrap(), "8000-8010/tcp");
         assert!(normalize_port("0").is_err());
+        assert_eq!(
+            port_keys("9000-9002/UDP").unwrap(),
+            ["9000/udp", "9001/udp", "9002/udp"]
+        );
+        assert_eq!(port_keys("8080").unwrap(), ["8080/tcp"]);
+        assert_eq!(port_keys("65535-65535").unwrap(), ["65535/tcp"]);
         assert!(normalize_port("80/http").is_err());
         assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert!(parse_duration("30").is_err());
         assert!(parse_duration("").is_err());
-        assert_eq!(parse_duration("1.1s").unwrap(), Duration::from_nanos(1_100_000_000));
-        assert_eq!(parse_duration(".5ms").unwrap(), Duration::from_micros(500));
-        assert_eq!(parse_duration("1.0000000009s").unwrap(), Duration::from_secs(1));
         assert_eq!(
-            parse_duration("2562047h47m16.854775807s").unwrap().as_nanos(),
+            parse_duration("1.1s").unwrap(),
+            Duration::from_nanos(1_100_000_000)
+        );
+        assert_eq!(parse_duration(".5ms").unwrap(), Duration::from_micros(500));
+        assert_eq!(
+            parse_duration("1.0000000009s").unwrap(),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            parse_duration("2562047h47m16.854775807s")
+                .unwrap()
+                .as_nanos(),
             i64::MAX as u128
         );
         for big in [
@@ -516,7 +546,10 @@ mod tests {
             "9999999999999999999s9999999999999999999s",
             "99999999999999999999999999999999999999999h",
         ] {
-            assert!(parse_duration(big).unwrap_err().contains("largest"), "{big}");
+            assert!(
+                parse_duration(big).unwrap_err().contains("largest"),
+                "{big}"
+            );
         }
         assert!(parse_duration(".s").is_err());
         assert!(parse_duration("1.5").is_err());

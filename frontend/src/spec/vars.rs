@@ -643,7 +643,9 @@ mod tests {
     #[test]
     fn names_in_commands() {
         assert_eq!(
-            names_in_command("go build -o /out/$APP ${VERSION:-dev} $$ $1 $(x) ${TARGETARCH}_x $$HOME"),
+            names_in_command(
+                "go build -o /out/$APP ${VERSION:-dev} $$ $1 $(x) ${TARGETARCH}_x $$HOME"
+            ),
             ["APP", "HOME", "TARGETARCH", "VERSION"]
         );
         assert!(names_in_command("echo hello $").is_empty());
@@ -654,7 +656,11 @@ mod tests {
         let deep = |n: usize| format!("{}x{}", "${A:-".repeat(n), "}".repeat(n));
         assert_eq!(ok(&deep(MAX_NESTING)), "x");
         let err = check_syntax(&deep(MAX_NESTING + 1)).unwrap_err();
-        assert!(err.message.contains("nested more than 32"), "{}", err.message);
+        assert!(
+            err.message.contains("nested more than 32"),
+            "{}",
+            err.message
+        );
         // Far past any stack: still an error, not a crash.
         assert!(check_syntax(&deep(100_000)).is_err());
     }
