@@ -133,7 +133,7 @@ async fn read_spec(
     )
     .await?;
     let bytes = gw
-        .read_file(&r, &opts.filename)
+        .read_file_prefix(&r, &opts.filename, Some(MAX_SPEC_BYTES + 1))
         .await
         .map_err(|e| BuildFailure {
             code: code::NOT_FOUND,
@@ -141,17 +141,13 @@ async fn read_spec(
             source: None,
             engine_status: None,
         })?;
-    if bytes.len() > MAX_SPEC_BYTES {
-        return Err(BuildFailure::plain(format!(
-            "the spec `{}` is larger than {MAX_SPEC_BYTES} bytes",
-            opts.filename
-        )));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| BuildFailure::plain(format!("the spec `{}` is not UTF-8", opts.filename)))?;
+    let src = match spec::decode(opts.filename.clone(), bytes) {
+        (src, None) => src,
+        (src, Some(d)) => return Err(BuildFailure::from_diagnostics(&[d], &src)),
+    };
     // A missing ignore file is not an error.
     let ignore = gw.read_file(&r, &ignore_name).await.ok();
-    Ok((SourceFile::new(opts.filename.clone(), text), ignore))
+    Ok((src, ignore))
 }
 
 /// The context's `.dockerignore`, if any (read only when the spec has no ignore file of its own).

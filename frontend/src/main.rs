@@ -46,14 +46,22 @@ enum Cmd {
     Check { file: PathBuf },
 }
 
+/// Reads a spec, never more than one byte past the size limit.
 fn read(file: &PathBuf) -> Result<SourceFile, String> {
-    let text = std::fs::read_to_string(file)
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(stagecraft::spec::raw::MAX_SPEC_BYTES).unwrap_or(u64::MAX);
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let name = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok(SourceFile::new(name, text))
+    match stagecraft::spec::decode(name, bytes) {
+        (src, None) => Ok(src),
+        (src, Some(d)) => Err(stagecraft::diag::render(&[d], &src)),
+    }
 }
 
 fn main() -> ExitCode {

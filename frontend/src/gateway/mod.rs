@@ -154,9 +154,24 @@ impl Gateway {
 
     /// Reads a whole file from a solved ref.
     pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
+        self.read_file_prefix(ref_id, path, None).await
+    }
+
+    /// Reads a file from a solved ref, at most `limit` bytes of it when given
+    /// (the engine then never sends more).
+    pub async fn read_file_prefix(
+        &self,
+        ref_id: &str,
+        path: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<u8>, GatewayError> {
         let req = fpb::ReadFileRequest {
             r#ref: ref_id.to_owned(),
             file_path: path.to_owned(),
+            range: limit.map(|n| fpb::FileRange {
+                offset: 0,
+                length: i64::try_from(n).unwrap_or(i64::MAX),
+            }),
             ..Default::default()
         };
         let resp = self

@@ -21,6 +21,46 @@ mod convert;
 pub use model::*;
 
 use crate::diag::Diagnostic;
+pub use crate::diag::SourceFile;
+
+/// The spec file from its bytes, as read (at most [`raw::MAX_SPEC_BYTES`] + 1
+/// of them: readers stop there). The second value is the reason the bytes
+/// cannot be a spec: too large, or not UTF-8 (the diagnostic then points at
+/// the line and column of the first invalid byte, in a lossy copy of the text
+/// kept for rendering).
+pub fn decode(name: String, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) {
+    if bytes.len() > raw::MAX_SPEC_BYTES {
+        let head = String::from_utf8_lossy(bytes.get(..200).unwrap_or(&bytes)).into_owned();
+        let src = SourceFile::new(name, head);
+        let d = Diagnostic::error(
+            "yaml-limit",
+            format!(
+                "the spec is larger than {} MiB ({} bytes), the largest spec accepted",
+                raw::MAX_SPEC_BYTES >> 20,
+                raw::MAX_SPEC_BYTES
+            ),
+            src.span_at(0, 0),
+        )
+        .with_help("a build spec is small: split generated content into files the steps copy");
+        return (src, Some(d));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => (SourceFile::new(name, text), None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bad = e.as_bytes().get(at).copied().unwrap_or(0);
+            let src = SourceFile::new(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            // The lossy copy is the same up to `at`: the offset is exact there.
+            let d = Diagnostic::error(
+                "invalid-utf8",
+                format!("the spec is not valid UTF-8: byte 0x{bad:02x} at offset {at}"),
+                src.span_at(at, 1),
+            )
+            .with_help("save the file as UTF-8");
+            (src, Some(d))
+        }
+    }
+}
 
 /// Parse and validate a spec. On failure, returns every error found (sorted
 /// by position; warnings included), never just the first.

@@ -330,24 +330,46 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
     if let Some(breach) = budget_breach(err) {
         let (what, help) = match breach {
             BudgetBreach::Depth { .. } => (
-                format!("is nested more than {MAX_DEPTH} levels deep"),
+                format!("document is nested more than {MAX_DEPTH} levels deep"),
                 "a build spec needs only a few levels of nesting",
             ),
             BudgetBreach::Aliases { .. } => (
-                format!("uses more than {MAX_ALIASES} aliases"),
+                format!("document uses more than {MAX_ALIASES} aliases"),
                 aliases_help,
             ),
             BudgetBreach::Nodes { .. } => (
-                format!("expands to more than {MAX_NODES} values"),
+                format!("document expands to more than {MAX_NODES} values"),
                 aliases_help,
             ),
-            other => (
-                format!("exceeds a parser limit (`{other:?}`)"),
+            BudgetBreach::Documents { .. } => (
+                "file holds more than one document (`---`)".to_owned(),
+                "a spec is one yaml document: remove the `---` separators after the first",
+            ),
+            BudgetBreach::Anchors { .. } | BudgetBreach::AliasAnchorRatio { .. } => (
+                "document defines too many anchors or uses far more aliases than anchors"
+                    .to_owned(),
                 aliases_help,
+            ),
+            BudgetBreach::MergeKeys { .. } => (
+                "document uses too many merge keys (`<<`)".to_owned(),
+                aliases_help,
+            ),
+            BudgetBreach::RecordedAnchorEvents { .. }
+            | BudgetBreach::RecordedAnchorBytes { .. } => (
+                "document repeats too much through its anchors".to_owned(),
+                aliases_help,
+            ),
+            // Every other limit of the parser is about sheer size (events,
+            // bytes of values or comments, input bytes).
+            _ => (
+                format!(
+                    "document is larger than the parser accepts (the spec limit is {} MiB)",
+                    MAX_SPEC_BYTES >> 20
+                ),
+                "a build spec should be small",
             ),
         };
-        return Diagnostic::error("yaml-limit", format!("the yaml document {what}"), span)
-            .with_help(help);
+        return Diagnostic::error("yaml-limit", format!("the yaml {what}"), span).with_help(help);
     }
     let formatter = serde_saphyr::DefaultMessageFormatter;
     let rendered = err.render_with_options(serde_saphyr::render_options! {
