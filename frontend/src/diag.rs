@@ -167,6 +167,9 @@ impl Diagnostic {
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Byte offset of the start of each line: line and column lookups cost
+    /// O(log lines), not a scan from the start of the file.
+    line_starts: std::sync::Arc<Vec<usize>>,
 }
 
 impl fmt::Debug for SourceFile {
@@ -178,10 +181,24 @@ impl fmt::Debug for SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Self {
             name: name.into(),
-            text: text.into(),
+            text,
+            line_starts: std::sync::Arc::new(line_starts),
         }
+    }
+
+    /// The byte offset where 1-based `line` starts (the end of the text past the last line).
+    fn line_start(&self, line: u32) -> usize {
+        let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// The span of `len` bytes at byte `offset`, with line and column computed
@@ -192,10 +209,16 @@ impl SourceFile {
         while offset > 0 && !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = self.text.get(..offset).unwrap_or("");
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.matches('\n').count() + 1;
-        let col = before.get(line_start..).unwrap_or("").chars().count() + 1;
+        // The number of line starts at or before `offset` is the line number.
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(line_start..offset)
+            .unwrap_or("")
+            .chars()
+            .count()
+            + 1;
         Span {
             offset,
             len: len.min(self.text.len() - offset),
@@ -206,12 +229,9 @@ impl SourceFile {
 
     /// The byte offset of 1-based `line`/`col` (characters), clamped to the text.
     pub fn offset_of(&self, line: u32, col: u32) -> usize {
-        let mut offset = 0;
-        for _ in 1..line {
-            match self.text.get(offset..).and_then(|rest| rest.find('\n')) {
-                Some(i) => offset += i + 1,
-                None => return self.text.len(),
-            }
+        let offset = self.line_start(line.max(1));
+        if offset >= self.text.len() {
+            return self.text.len();
         }
         let line_text = self.line_text_at(offset);
         let within: usize = line_text
@@ -253,14 +273,29 @@ const MAX_LINE_CHARS: usize = 100;
 /// ```
 pub fn render(diags: &[Diagnostic], src: &SourceFile) -> String {
     let mut out = String::new();
-    for (i, d) in diags.iter().enumerate() {
+    for (i, d) in diags.iter().take(MAX_RENDERED).enumerate() {
         if i > 0 {
             out.push('\n');
         }
         render_one(&mut out, d, src);
     }
+    if let Some(rest) = diags.len().checked_sub(MAX_RENDERED).filter(|n| *n > 0) {
+        let errors = diags
+            .iter()
+            .skip(MAX_RENDERED)
+            .filter(|d| d.is_error())
+            .count();
+        let _ = writeln!(
+            out,
+            "\n... and {rest} more diagnostics ({errors} errors, {} warnings) not shown",
+            rest - errors
+        );
+    }
     out
 }
+
+/// At most this many diagnostics are rendered; a count stands for the rest.
+pub const MAX_RENDERED: usize = 200;
 
 struct Mark<'a> {
     span: Span,
@@ -357,22 +392,37 @@ pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    let word_len = word.chars().count();
+    // Longer words are not typed by hand, and comparing them costs their
+    // product of lengths: no suggestion.
+    if word_len > MAX_SUGGESTION_CHARS {
+        return None;
+    }
     let word_lower = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| {
-            (
+        .filter_map(|c| {
+            let c_len = c.chars().count();
+            let len = c_len.max(word_len);
+            let allowed = 2.min(len.saturating_sub(1)).max(len / 3);
+            // The distance is at least the difference in length: skip
+            // candidates that cannot be close enough without comparing.
+            if c_len > MAX_SUGGESTION_CHARS || c_len.abs_diff(word_len) > allowed {
+                return None;
+            }
+            Some((
                 strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()),
                 c,
-            )
+                len,
+            ))
         })
-        .filter(|(d, c)| {
-            let len = c.chars().count().max(word.chars().count());
-            *d <= 2.min(len.saturating_sub(1)) || (*d > 0 && *d * 3 <= len)
-        })
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .filter(|(d, _, len)| *d <= 2.min(len.saturating_sub(1)) || (*d > 0 && *d * 3 <= *len))
+        .min_by_key(|(d, _, _)| *d)
+        .map(|(_, c, _)| c)
 }
+
+/// Words and candidates longer than this get no "did you mean".
+pub const MAX_SUGGESTION_CHARS: usize = 64;
 
 #[cfg(test)]
 mod tests {
