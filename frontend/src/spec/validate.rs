@@ -14,7 +14,7 @@
 use super::convert::{Cx, Draft};
 use super::model::{Span, Spanned};
 use crate::diag::{did_you_mean, Diagnostic};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 /// `[a-z0-9][a-z0-9_.-]*`, and not the reserved `scratch`.
@@ -277,6 +277,14 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
                 .push(unknown_stage(&t.value, t.span, "target", &names, false));
         }
     }
+    // Stage names by length in characters, and the verdict for each value
+    // that is not a stage (most are the same few image names): a typo check
+    // compares a value with the names of about its length, once.
+    let mut by_len: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    for n in &names {
+        by_len.entry(n.chars().count()).or_default().push(n);
+    }
+    let mut typo: HashMap<&str, bool> = HashMap::new();
     // Stage → (stage it depends on, where), for the cycle check.
     let mut edges: Vec<(&str, &str, Span)> = Vec::new();
     for stage in &draft.stages {
@@ -298,7 +306,10 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
             let v = r.value.as_str();
             if known.contains(v) {
                 edges.push((me, v, r.span));
-            } else if looks_like_stage_typo(v, &names) {
+            } else if *typo
+                .entry(v)
+                .or_insert_with(|| looks_like_stage_typo(v, &by_len))
+            {
                 cx.diags.push(unknown_stage(v, r.span, key, &names, true));
             }
         }
@@ -327,15 +338,24 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
     );
 }
 
-/// Not a stage, `scratch` or an obvious image reference, and close to a stage name.
-fn looks_like_stage_typo(v: &str, names: &[&str]) -> bool {
+/// Not a stage, `scratch` or an obvious image reference, and close to a
+/// stage name (`names` by length: only names within two characters of the
+/// value's length can be within distance two).
+fn looks_like_stage_typo(v: &str, names: &BTreeMap<usize, Vec<&str>>) -> bool {
     if v == "scratch" || v.contains(['/', ':', '@', '$']) {
         return false;
     }
-    names.iter().any(|n| {
-        let d = strsim::damerau_levenshtein(v, n);
-        d <= 2 && d < v.chars().count().min(n.chars().count())
-    })
+    let len = v.chars().count();
+    if len > crate::diag::MAX_SUGGESTION_CHARS {
+        return false;
+    }
+    names
+        .range(len.saturating_sub(2)..=len + 2)
+        .flat_map(|(_, ns)| ns.iter())
+        .any(|n| {
+            let d = strsim::damerau_levenshtein(v, n);
+            d <= 2 && d < len.min(n.chars().count())
+        })
 }
 
 fn unknown_stage(v: &str, span: Span, key: &str, names: &[&str], may_be_image: bool) -> Diagnostic {
