@@ -96,8 +96,15 @@ pub(super) fn compile_copy(
             // filtered to what the source (a path or glob) selects.
             let mut o = opts.clone();
             o.include_patterns = parents_includes(&abs, &opts.include_patterns);
+            if cp.from.is_none() {
+                c.context_paths.extend(o.include_patterns.iter().cloned());
+            }
             files = files.copy(&from, "/", &dest, o);
         } else {
+            if cp.from.is_none() {
+                c.context_paths
+                    .insert(abs.trim_start_matches('/').trim_end_matches('/').to_owned());
+            }
             files = files.copy(&from, &abs, &dest, opts.clone());
         }
     }

@@ -322,10 +322,36 @@ pub(crate) struct Compiler<'a, 'b> {
     pub(crate) needs: Vec<State>,
     source_map: Arc<SourceMap>,
     context: Option<State>,
+    /// What the steps read from the build context, as BuildKit follow paths
+    /// relative to its root (`""` for the whole context).
+    pub(crate) context_paths: BTreeSet<String>,
+    /// The follow paths the context source is created with (none: all of it).
+    context_follow: Vec<String>,
 }
 
 /// Compiles the target stage for one platform.
+///
+/// The build context is sent only in part, as the Dockerfile frontend does:
+/// its source op carries follow paths for exactly what the steps copy from
+/// it. Those paths are only known once every step's values are expanded, and
+/// the context's op must exist before the steps that use it, so a spec that
+/// reads the context is compiled twice: once to collect the paths, then with
+/// them. (Compiling is cheap next to transferring a context.)
 pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
+    let (first, paths, used) = compile_with(input, Vec::new())?;
+    if !used || paths.is_empty() || paths.contains("") {
+        return Ok(first);
+    }
+    let (compiled, _, _) = compile_with(input, paths.into_iter().collect())?;
+    Ok(compiled)
+}
+
+/// One compilation with the context filtered to `context_follow`; also
+/// returns the context paths the steps read and whether they read any.
+fn compile_with(
+    input: &Input<'_>,
+    context_follow: Vec<String>,
+) -> Result<(Compiled, BTreeSet<String>, bool), Diagnostic> {
     let target = target_stage(input.spec, input.opts)?;
     let src = &input.spec.source;
     let order = build_order(input, target)?;
@@ -344,6 +370,8 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
         needs: Vec::new(),
         source_map: SourceMap::new(&src.name, "YAML", src.text.as_bytes()),
         context: None,
+        context_paths: BTreeSet::new(),
+        context_follow,
     };
     let mut result = None;
     for (stage, _) in order {
@@ -367,12 +395,14 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
     for (k, v) in &input.opts.labels {
         image.config.labels.insert(k.clone(), v.clone());
     }
-    Ok(Compiled {
+    let used = c.context.is_some();
+    let compiled = Compiled {
         state,
         image,
         stages: c.order,
         needs: c.needs,
-    })
+    };
+    Ok((compiled, c.context_paths, used))
 }
 
 /// The stages the target needs, each after every stage it depends on (its
@@ -461,6 +491,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             session_id: self.input.opts.session_id.clone(),
             shared_key_hint: self.input.opts.context_local.clone(),
             exclude_patterns: self.input.opts.context_excludes.clone(),
+            follow_paths: self.context_follow.clone(),
             ..Default::default()
         };
         let st = source::local(
