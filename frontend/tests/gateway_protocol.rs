@@ -620,13 +620,14 @@ async fn single_platform_returns_one_ref_with_config_and_pinned_sources() {
         context.attrs.get("local.session").map(String::as_str),
         Some(SESSION)
     );
-    let spec_source = sources(solves[0].definition.as_ref().unwrap());
-    assert_eq!(spec_source[0].identifier, "local://dockerfile");
+    // The spec is read alongside the context's ignore file: find its solve.
+    let spec_source = solves
+        .iter()
+        .flat_map(|s| sources(s.definition.as_ref().unwrap()))
+        .find(|s| s.identifier == "local://dockerfile")
+        .expect("the spec's local source is solved");
     assert_eq!(
-        spec_source[0]
-            .attrs
-            .get("local.session")
-            .map(String::as_str),
+        spec_source.attrs.get("local.session").map(String::as_str),
         Some(SESSION)
     );
 }
