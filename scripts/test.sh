@@ -48,5 +48,7 @@ export INSTA_UPDATE=no
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked "${skip[@]}" 2>&1 | tee target/test-output.txt
+# Every fuzz target for a few seconds on the committed corpus (≤ 60 s in all).
+scripts/fuzz.sh ci 10
 # One line that counts every test binary's results.
 awk '/^test result:/ { p += $4; f += $6; s += $8 } END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }' target/test-output.txt
