@@ -18,7 +18,7 @@ pub(super) fn compile_artifacts(
     for a in &ctx.stage.artifacts {
         ctx.step_no += 1;
         let from = ctx.source_state(c, &a.from)?;
-        let path = resolve_path("/", &ctx.expand(&a.path)?);
+        let path = resolve_path("/", &ctx.expand_path(&a.path)?);
         let dest = destination(ctx, a.to.as_ref(), false)?;
         let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
         let from_name = ctx.expand(&a.from)?;
@@ -75,7 +75,7 @@ pub(super) fn apply_image_config(
         ctx.image.config.user = ctx.expand(u)?;
     }
     if let Some(w) = &img.workdir {
-        ctx.image.config.working_dir = resolve_path(&ctx.workdir, &ctx.expand(w)?);
+        ctx.image.config.working_dir = resolve_path(&ctx.workdir, &ctx.expand_path(w)?);
     }
     for p in &img.expose {
         let text = ctx.expand(p)?;

@@ -32,7 +32,7 @@ pub(super) fn destination(
     many: bool,
 ) -> Result<String, Diagnostic> {
     let mut dest = match to {
-        Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
+        Some(t) => resolve_path(&ctx.workdir, &ctx.expand_path(t)?),
         None => resolve_path(&ctx.workdir, "./"),
     };
     if many && !dest.ends_with('/') {
@@ -88,7 +88,7 @@ pub(super) fn compile_copy(
     let mut files = FileOp::new();
     let mut shown = Vec::new();
     for s in &cp.sources {
-        let src = ctx.expand(s)?;
+        let src = ctx.expand_path(s)?;
         shown.push(src.clone());
         let abs = resolve_path("/", &src);
         if cp.parents {

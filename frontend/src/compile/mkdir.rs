@@ -12,7 +12,7 @@ pub(super) fn compile_mkdir(
     m: &Mkdir,
     span: Span,
 ) -> Result<(), Diagnostic> {
-    let path = resolve_path(&ctx.workdir, &ctx.expand(&m.path)?);
+    let path = resolve_path(&ctx.workdir, &ctx.expand_path(&m.path)?);
     let mode = m.chmod.as_ref().map_or(0o755, |c| c.value.bits);
     let owner = match &m.chown {
         Some(c) => Some(ChownOpt::parse(&ctx.expand(c)?)),

@@ -235,6 +235,21 @@ impl StageCtx<'_, '_> {
         self.scope.expand(text, &self.input.spec.source)
     }
 
+    /// Expands a path, which may not end up empty (a literal `""` is refused
+    /// when the spec is read; `$EMPTY` would silently mean `/` or the workdir).
+    pub(crate) fn expand_path(&self, text: &Spanned<String>) -> Result<String, Diagnostic> {
+        let value = self.expand(text)?;
+        if value.is_empty() {
+            return Err(Diagnostic::error(
+                "invalid-value",
+                format!("`{}` expands to an empty path", text.value),
+                text.span,
+            )
+            .with_help("give the variable a value, or a default: `${NAME:-path}`"));
+        }
+        Ok(value)
+    }
+
     /// Op metadata: progress name `[stage n/m] what`, cache policy and YAML location.
     pub(crate) fn meta(&self, what: &str, span: Span) -> OpMeta {
         OpMeta::default()
@@ -666,7 +681,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             ctx.image.config.user = ctx.user.clone();
         }
         if let Some(w) = &stage.workdir {
-            let dir = ctx.expand(w)?;
+            let dir = ctx.expand_path(w)?;
             ctx.workdir = resolve_path(&ctx.workdir, &dir);
             ctx.image.config.working_dir = ctx.workdir.clone();
             ctx.step_no += 1;

@@ -75,7 +75,7 @@ pub(super) fn compile_run(
     let mut exec = Exec::new(args);
     exec.env = env.into_vec();
     exec.cwd = match &r.workdir {
-        Some(w) => resolve_path(&ctx.workdir, &ctx.expand(w)?),
+        Some(w) => resolve_path(&ctx.workdir, &ctx.expand_path(w)?),
         None => ctx.workdir.clone(),
     };
     exec.user = match &r.user {
@@ -98,7 +98,7 @@ pub(super) fn compile_run(
     };
     exec.extra_hosts = ctx.input.opts.extra_hosts.clone();
     for m in &r.cache {
-        let dest = resolve_path(&ctx.workdir, &ctx.expand(&m.target)?);
+        let dest = resolve_path(&ctx.workdir, &ctx.expand_path(&m.target)?);
         let id = match &m.id {
             Some(id) => ctx.expand(id)?,
             None => dest.clone(),
@@ -132,9 +132,13 @@ pub(super) fn compile_run(
     for s in &r.secrets {
         let id = ctx.expand(&s.id)?;
         if let Some(name) = &s.env {
+            let env_name = ctx.expand(name)?;
+            if let Err(msg) = crate::spec::validate::check_arg_name(&env_name) {
+                return Err(Diagnostic::error("invalid-name", msg, name.span));
+            }
             exec.secret_env.push(SecretEnv {
                 id: id.clone(),
-                name: ctx.expand(name)?,
+                name: env_name,
                 optional: !s.required,
             });
             if s.target.is_none() {
@@ -142,7 +146,7 @@ pub(super) fn compile_run(
             }
         }
         let dest = match &s.target {
-            Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
+            Some(t) => resolve_path(&ctx.workdir, &ctx.expand_path(t)?),
             None => format!("/run/secrets/{id}"),
         };
         exec.mounts.push(Mount::Secret {
@@ -156,7 +160,7 @@ pub(super) fn compile_run(
     }
     for (i, s) in r.ssh.iter().enumerate() {
         let dest = match &s.target {
-            Some(t) => resolve_path(&ctx.workdir, &ctx.expand(t)?),
+            Some(t) => resolve_path(&ctx.workdir, &ctx.expand_path(t)?),
             None => format!("/run/buildkit/ssh_agent.{i}"),
         };
         exec.mounts.push(Mount::Ssh {
@@ -178,7 +182,7 @@ pub(super) fn compile_run(
         }
     }
     for t in &r.tmpfs {
-        let dest = resolve_path(&ctx.workdir, &ctx.expand(&t.target)?);
+        let dest = resolve_path(&ctx.workdir, &ctx.expand_path(&t.target)?);
         exec.mounts.push(Mount::Tmpfs {
             dest,
             size: t
@@ -189,8 +193,8 @@ pub(super) fn compile_run(
     }
     for b in &r.mounts {
         let state = ctx.source_state(c, &b.from)?;
-        let selector = resolve_path("/", &ctx.expand(&b.source)?);
-        let dest = resolve_path(&ctx.workdir, &ctx.expand(&b.target)?);
+        let selector = resolve_path("/", &ctx.expand_path(&b.source)?);
+        let dest = resolve_path(&ctx.workdir, &ctx.expand_path(&b.target)?);
         exec.mounts.push(Mount::Bind {
             dest,
             state,

@@ -229,6 +229,19 @@ impl Cx<'_> {
     /// A string value; numbers and booleans give their source text.
     fn string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         match &node.value {
+            Value::Str(s) if s.contains('\0') => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("`{key}` contains a NUL character (`\\0`)"),
+                        node.span,
+                    )
+                    .with_help(
+                        "a NUL cannot reach a process, a path or an image config: remove it",
+                    ),
+                );
+                None
+            }
             Value::Str(s) => Some(Spanned::new(s.clone(), node.span)),
             Value::Int(_, t) | Value::Float(t) | Value::Bool(_, t) => {
                 Some(Spanned::new(t.clone(), node.span))
@@ -388,6 +401,23 @@ impl Cx<'_> {
         Some(Spanned::new(cmd, node.span))
     }
 
+    /// A command whose values are expanded later (`entrypoint`, `cmd`,
+    /// healthcheck `test`): its `${...}` syntax is checked now.
+    fn expandable_command(&mut self, node: &Node, key: &str) -> Option<Spanned<Command>> {
+        let cmd = self.command(node, key)?;
+        let texts: Vec<Spanned<String>> = match &cmd.value {
+            Command::Exec(argv) => argv.clone(),
+            Command::Shell(s) => vec![Spanned::new(s.clone(), node.span)],
+        };
+        for t in &texts {
+            if let Err(e) = super::vars::check_syntax(&t.value) {
+                self.push(super::vars::syntax_error_diagnostic(&e, t, self.src));
+                return None;
+            }
+        }
+        Some(cmd)
+    }
+
     /// `NAME: value` pairs (env, labels). Values are expandable.
     fn key_values(&mut self, node: &Node, key: &str, env_names: bool) -> KeyValues {
         let Value::Map(entries) = &node.value else {
@@ -395,21 +425,30 @@ impl Cx<'_> {
             return Vec::new();
         };
         let mut out: KeyValues = Vec::new();
+        // name → where it was first defined: duplicates found in O(log n).
+        let mut seen: std::collections::BTreeMap<String, Span> = std::collections::BTreeMap::new();
         for (k, v) in entries {
-            let Some(name) = self.string(k, key) else {
+            // Label keys are expanded too; environment names are not.
+            let name = if env_names {
+                self.string(k, key)
+            } else {
+                self.expandable(k, key)
+            };
+            let Some(name) = name else {
                 continue;
             };
-            if let Some((first, _)) = out.iter().find(|(n, _)| n.value == name.value) {
+            if let Some(first) = seen.get(&name.value) {
                 self.push(
                     Diagnostic::error(
                         "duplicate-key",
                         format!("duplicate key `{}`", name.value),
                         k.span,
                     )
-                    .with_label(first.span, "first defined here"),
+                    .with_label(*first, "first defined here"),
                 );
                 continue;
             }
+            seen.insert(name.value.clone(), name.span);
             if env_names {
                 if let Err(msg) = validate::check_env_name(&name.value) {
                     self.push(Diagnostic::error("invalid-name", msg, k.span));
@@ -840,6 +879,16 @@ fn run(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run> {
             ));
             return None;
         }
+        if let Command::Exec(argv) = &c.value {
+            if let Some(program) = argv.first().filter(|p| p.value.is_empty()) {
+                cx.push(Diagnostic::error(
+                    "invalid-value",
+                    "the program of a `run` list (its first element) is empty",
+                    program.span,
+                ));
+                return None;
+            }
+        }
     }
     let env = f
         .get("env")
@@ -847,7 +896,7 @@ fn run(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run> {
         .unwrap_or_default();
     let workdir = cx.opt(f, "workdir", Cx::path);
     let user = cx.opt(f, "user", Cx::path);
-    let description = cx.opt(f, "description", Cx::string);
+    let description = cx.opt(f, "description", Cx::expandable);
     let network = f.get("network").and_then(|n| {
         cx.choice(
             n,
@@ -940,8 +989,9 @@ fn secret_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SecretMount> {
     let f = cx.fields(node, "secrets", what, SECRET_KEYS, &|_| None)?;
     let id = cx.req(&f, "id", what, Cx::path);
     let target = cx.opt(&f, "target", Cx::path);
-    let env = cx.opt(&f, "env", Cx::string);
-    if let Some(e) = &env {
+    let env = cx.opt(&f, "env", Cx::expandable);
+    // With variables, the name is checked once expanded (compile).
+    if let Some(e) = env.as_ref().filter(|e| !e.value.contains('$')) {
         if let Err(msg) = validate::check_arg_name(&e.value) {
             cx.push(Diagnostic::error("invalid-name", msg, e.span));
         }
@@ -960,7 +1010,7 @@ fn ssh_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SshMount> {
     let what = "an ssh mount";
     let f = cx.fields(node, "ssh", what, SSH_KEYS, &|_| None)?;
     let id = cx
-        .opt(&f, "id", Cx::string)
+        .opt(&f, "id", Cx::expandable)
         .unwrap_or_else(|| Spanned::new("default".to_string(), node.span));
     let target = cx.opt(&f, "target", Cx::path);
     let required = cx.flag(&f, "required", false);
@@ -1031,14 +1081,14 @@ fn copy(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Copy> {
     let from = cx.opt(f, "from", Cx::path);
     let to = cx.opt(f, "to", Cx::path);
     let chmod = cx.opt(f, "chmod", Cx::file_mode);
-    let chown = cx.opt(f, "chown", Cx::string);
+    let chown = cx.opt(f, "chown", Cx::expandable);
     let include = f
         .get("include")
-        .map(|n| cx.one_or_many(n, "include", Cx::string))
+        .map(|n| cx.one_or_many(n, "include", Cx::expandable))
         .unwrap_or_default();
     let exclude = f
         .get("exclude")
-        .map(|n| cx.one_or_many(n, "exclude", Cx::string))
+        .map(|n| cx.one_or_many(n, "exclude", Cx::expandable))
         .unwrap_or_default();
     let parents = cx.flag(f, "parents", false);
     let link = cx.flag(f, "link", false);
@@ -1068,7 +1118,7 @@ fn add(cx: &mut Cx<'_>, node: &Node) -> Option<Add> {
     let f = cx.fields(node, "add", what, ADD_INNER_KEYS, &|_| None)?;
     let to = cx.opt(&f, "to", Cx::path);
     let chmod = cx.opt(&f, "chmod", Cx::file_mode);
-    let chown = cx.opt(&f, "chown", Cx::string);
+    let chown = cx.opt(&f, "chown", Cx::expandable);
     let checksum = cx.opt(&f, "checksum", Cx::expandable);
     let source = match (f.key_span("url"), f.key_span("git")) {
         (Some(_), Some(git)) => {
@@ -1143,7 +1193,7 @@ fn mkdir(cx: &mut Cx<'_>, node: &Node) -> Option<Mkdir> {
     let f = cx.fields(node, "mkdir", what, MKDIR_INNER_KEYS, &|_| None)?;
     let path = cx.req(&f, "path", what, Cx::path);
     let chmod = cx.opt(&f, "chmod", Cx::file_mode);
-    let chown = cx.opt(&f, "chown", Cx::string);
+    let chown = cx.opt(&f, "chown", Cx::expandable);
     Some(Mkdir {
         path: path?,
         chmod,
@@ -1158,7 +1208,7 @@ fn artifact(cx: &mut Cx<'_>, node: &Node) -> Option<Artifact> {
     let path = cx.req(&f, "path", what, Cx::path);
     let to = cx.opt(&f, "to", Cx::path);
     let chmod = cx.opt(&f, "chmod", Cx::file_mode);
-    let chown = cx.opt(&f, "chown", Cx::string);
+    let chown = cx.opt(&f, "chown", Cx::expandable);
     let link = cx.flag(&f, "link", true);
     Some(Artifact {
         from: from?,
@@ -1173,8 +1223,8 @@ fn artifact(cx: &mut Cx<'_>, node: &Node) -> Option<Artifact> {
 
 fn image(cx: &mut Cx<'_>, node: &Node) -> Option<ImageConfig> {
     let f = cx.fields(node, "image", "`image`", IMAGE_KEYS, &|_| None)?;
-    let entrypoint = cx.opt(&f, "entrypoint", Cx::command);
-    let cmd = cx.opt(&f, "cmd", Cx::command);
+    let entrypoint = cx.opt(&f, "entrypoint", Cx::expandable_command);
+    let cmd = cx.opt(&f, "cmd", Cx::expandable_command);
     let env = f
         .get("env")
         .map(|n| cx.key_values(n, "env", true))
@@ -1233,7 +1283,7 @@ fn healthcheck(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Healthcheck>> {
     }
     let what = "`healthcheck`";
     let f = cx.fields(node, "healthcheck", what, HEALTHCHECK_KEYS, &|_| None)?;
-    let test = cx.req(&f, "test", what, Cx::command);
+    let test = cx.req(&f, "test", what, Cx::expandable_command);
     let mut duration = |key: &str| {
         let v = cx.opt(&f, key, Cx::expandable);
         cx.check_literal(v, |t| validate::parse_duration(t).map(|_| ()))

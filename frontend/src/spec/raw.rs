@@ -212,6 +212,9 @@ fn options() -> serde_saphyr::Options {
             max_nodes: MAX_NODES,
             max_aliases: MAX_ALIASES,
             max_documents: 1,
+            // The alias count and replay limits bound alias bombs; the ratio
+            // heuristic would refuse one anchor shared by 120 stages.
+            enforce_alias_anchor_ratio: false,
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: MAX_REPLAYED_EVENTS,
@@ -221,6 +224,8 @@ fn options() -> serde_saphyr::Options {
         // `yes`/`no`/`on`/`off` stay strings: `parents: yes` is a type error,
         // not a silent boolean (the "Norway problem").
         strict_booleans: true,
+        // `.nan` and `.inf` are numbers like others: kept as written.
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
     }
 }
 
@@ -357,6 +362,10 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
             BudgetBreach::RecordedAnchorEvents { .. }
             | BudgetBreach::RecordedAnchorBytes { .. } => (
                 "document repeats too much through its anchors".to_owned(),
+                aliases_help,
+            ),
+            BudgetBreach::ScalarBytes { .. } => (
+                "document's values add up to more than 64 MiB of text (aliases repeat the text of their anchor)".to_owned(),
                 aliases_help,
             ),
             // Every other limit of the parser is about sheer size (events,

@@ -89,8 +89,23 @@ pub fn check_env_name(name: &str) -> Result<(), String> {
 /// An octal file mode: `0755`, `755`, `0o755`. At most `07777`.
 pub fn parse_file_mode(text: &str) -> Result<u32, String> {
     let digits = text.strip_prefix("0o").unwrap_or(text);
-    let bits = (!digits.is_empty() && digits.len() <= 5)
-        .then(|| u32::from_str_radix(digits, 8).ok())
+    // Octal digits only (Rust's parser would take a `+`); leading zeros are
+    // fine, as for BuildKit's `ParseUint(s, 8, 32)`.
+    let significant = digits.trim_start_matches('0');
+    let bits = (!digits.is_empty()
+        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+        && significant.len() <= 4)
+        .then(|| {
+            u32::from_str_radix(
+                if significant.is_empty() {
+                    "0"
+                } else {
+                    significant
+                },
+                8,
+            )
+            .ok()
+        })
         .flatten()
         .filter(|b| *b <= 0o7777);
     bits.ok_or_else(|| format!("invalid mode `{text}`: expected octal digits such as `0755`"))
@@ -155,15 +170,20 @@ pub fn normalize_port(text: &str) -> Result<String, String> {
     if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
         return Err(err());
     }
-    let port = |p: &str| p.parse::<u16>().ok().filter(|n| *n > 0);
-    let valid = match ports.split_once('-') {
-        Some((a, b)) => matches!((port(a), port(b)), (Some(a), Some(b)) if a <= b),
-        None => port(ports).is_some(),
+    // Decimal digits only (no sign); written back without leading zeros, as
+    // Docker writes `EXPOSE 080` (`80/tcp`).
+    let port = |p: &str| {
+        (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<u16>().ok())
+            .flatten()
+            .filter(|n| *n > 0)
     };
-    if valid {
-        Ok(format!("{ports}/{proto}"))
-    } else {
-        Err(err())
+    match ports.split_once('-') {
+        Some((a, b)) => match (port(a), port(b)) {
+            (Some(a), Some(b)) if a <= b => Ok(format!("{a}-{b}/{proto}")),
+            _ => Err(err()),
+        },
+        None => port(ports).map(|p| format!("{p}/{proto}")).ok_or_else(err),
     }
 }
 
@@ -261,7 +281,8 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         Some((i, 'g')) => (lower.get(..i), 1 << 30),
         _ => (Some(lower), 1),
     };
-    num.and_then(|n| n.parse::<u64>().ok())
+    num.filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u64>().ok())
         .and_then(|n| n.checked_mul(mult))
         .filter(|n| *n > 0)
         .ok_or_else(err)
@@ -535,6 +556,12 @@ mod tests {
         assert_eq!(normalize_port("53/UDP").unwrap(), "53/udp");
         assert_eq!(normalize_port("8000-8010/tcp").unwrap(), "8000-8010/tcp");
         assert!(normalize_port("0").is_err());
+        assert_eq!(normalize_port("080").unwrap(), "80/tcp");
+        assert!(normalize_port("+80").is_err());
+        assert_eq!(parse_file_mode("000755").unwrap(), 0o755);
+        assert!(parse_file_mode("+755").is_err());
+        assert!(parse_file_mode("17777").is_err());
+        assert!(parse_size("+64m").is_err());
         assert_eq!(
             port_keys("9000-9002/UDP").unwrap(),
             ["9000/udp", "9001/udp", "9002/udp"]
