@@ -402,7 +402,10 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
         )
         .with_help(aliases_help);
     }
-    let message = backtick_tokens(&lowercase_first(&message));
+    let message = match unexpected_character(&message) {
+        Some(m) => m,
+        None => backtick_tokens(&lowercase_first(&message)),
+    };
     let d = Diagnostic::error("yaml-syntax", format!("invalid yaml: {message}"), span);
     if message.contains("tab") {
         d.with_help("indent with spaces: yaml does not allow tabs in indentation")
@@ -444,10 +447,49 @@ fn budget_breach(err: &YamlError) -> Option<&BudgetBreach> {
     }
 }
 
+/// Lowercases the first letter of a sentence, but not of an acronym (`YAML`).
 fn lowercase_first(s: &str) -> String {
     let mut chars = s.chars();
+    let second_upper = s.chars().nth(1).is_some_and(char::is_uppercase);
     match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
+        Some(c) if !second_upper => c.to_lowercase().chain(chars).collect(),
+        Some(c) => std::iter::once(c).chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// The scanner's "unexpected character: `X'" (with `X` in Rust's escape
+/// form for control characters) in our words: the character by name or code.
+fn unexpected_character(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unexpected character: `")?;
+    let shown = rest.strip_suffix('\'')?;
+    let c = match shown.strip_prefix("\\u{").and_then(|h| h.strip_suffix('}')) {
+        Some(hex) => char::from_u32(u32::from_str_radix(hex, 16).ok()?)?,
+        None => {
+            let mut cs = shown.chars();
+            let c = cs.next()?;
+            if cs.next().is_some() {
+                return None;
+            }
+            c
+        }
+    };
+    Some(if c.is_control() || c == '\u{feff}' {
+        let n = u32::from(c);
+        let escape = if n <= 0xff {
+            format!("\\x{n:02x}")
+        } else {
+            format!("\\u{n:04x}")
+        };
+        format!(
+            "the control character U+{n:04X} cannot appear here (a value may hold it only as an escape in double quotes, `{escape}`)"
+        )
+    } else {
+        let shown = if c == '`' {
+            "a backtick".to_owned()
+        } else {
+            format!("`{c}`")
+        };
+        format!("{shown} cannot start an unquoted value (YAML reserves it): quote the value")
+    })
 }
