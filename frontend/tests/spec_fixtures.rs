@@ -16,17 +16,33 @@ use stagecraft::diag::{render, SourceFile};
 use stagecraft::spec;
 use std::path::Path;
 
-fn load(path: &Path) -> SourceFile {
-    let text = std::fs::read_to_string(path).unwrap();
+/// The fixture's source, or the diagnostic its bytes alone give (not UTF-8).
+fn load(path: &Path) -> (SourceFile, Option<stagecraft::diag::Diagnostic>) {
+    let bytes = std::fs::read(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    SourceFile::new(name, text)
+    spec::decode(name, bytes)
+}
+
+fn parse(
+    path: &Path,
+) -> (
+    SourceFile,
+    Result<spec::Spec, Vec<stagecraft::diag::Diagnostic>>,
+) {
+    match load(path) {
+        (src, Some(d)) => (src, Err(vec![d])),
+        (src, None) => {
+            let parsed = spec::parse(src.clone());
+            (src, parsed)
+        }
+    }
 }
 
 #[test]
 fn valid_fixtures() {
     insta::glob!("fixtures/valid/*.yaml", |path| {
-        let src = load(path);
-        match spec::parse(src.clone()) {
+        let (src, parsed) = parse(path);
+        match parsed {
             Ok(spec) => insta::assert_snapshot!(format!("{spec:#?}")),
             Err(diags) => panic!("{} should be valid:\n{}", src.name, render(&diags, &src)),
         }
@@ -36,10 +52,10 @@ fn valid_fixtures() {
 #[test]
 fn invalid_fixtures() {
     insta::glob!("fixtures/invalid/*.yaml", |path| {
-        let src = load(path);
+        let (src, parsed) = parse(path);
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         let code = stem.split("--").next().unwrap_or(&stem).to_string();
-        match spec::parse(src.clone()) {
+        match parsed {
             Ok(_) => panic!("{} should be invalid", src.name),
             Err(diags) => {
                 assert!(

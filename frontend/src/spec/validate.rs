@@ -68,7 +68,8 @@ pub fn check_arg_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "invalid name `{name}`: use letters, digits and `_`, not starting with a digit"
+            "invalid name `{}`: use letters, digits and `_`, not starting with a digit",
+            name.escape_debug()
         ))
     }
 }
@@ -79,7 +80,8 @@ pub fn check_env_name(name: &str) -> Result<(), String> {
         Err("environment variable names cannot be empty".to_string())
     } else if name.contains(['=', '\0']) || name.contains(char::is_whitespace) {
         Err(format!(
-            "invalid environment variable name `{name}`: it contains `=` or whitespace"
+            "invalid environment variable name `{}`: it contains `=` or whitespace",
+            name.escape_debug()
         ))
     } else {
         Ok(())
