@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use stagecraft::build::compile_offline;
 use stagecraft::compile::EngineFeatures;
-use stagecraft::diag::{render, Diagnostic, SourceFile};
+use stagecraft::diag::{render, Diagnostic};
 use stagecraft::options::BuildOptions;
 use stagecraft::spec;
 

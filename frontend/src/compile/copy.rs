@@ -18,7 +18,12 @@ pub(super) fn copy_options(
     Ok(CopyOptions {
         mode: chmod.map(|m| m.value.bits),
         owner: match chown {
-            Some(c) => Some(ChownOpt::parse(&ctx.expand(c)?)),
+            Some(c) => {
+                let text = ctx.expand(c)?;
+                crate::spec::validate::check_chown(&text)
+                    .map_err(|m| Diagnostic::error("invalid-value", m, c.span))?;
+                Some(ChownOpt::parse(&text))
+            }
             None => None,
         },
         ..Default::default()

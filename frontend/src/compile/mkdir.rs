@@ -15,7 +15,12 @@ pub(super) fn compile_mkdir(
     let path = resolve_path(&ctx.workdir, &ctx.expand_path(&m.path)?);
     let mode = m.chmod.as_ref().map_or(0o755, |c| c.value.bits);
     let owner = match &m.chown {
-        Some(c) => Some(ChownOpt::parse(&ctx.expand(c)?)),
+        Some(c) => {
+            let text = ctx.expand(c)?;
+            crate::spec::validate::check_chown(&text)
+                .map_err(|m| Diagnostic::error("invalid-value", m, c.span))?;
+            Some(ChownOpt::parse(&text))
+        }
         None => None,
     };
     let text = format!("MKDIR {path}");

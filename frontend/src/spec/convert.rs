@@ -263,6 +263,19 @@ impl Cx<'_> {
         Some(s)
     }
 
+    /// A `chown` value, checked now when it has no variables (and by
+    /// compile once expanded).
+    fn chown(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+        let s = self.expandable(node, key)?;
+        if !s.value.contains('$') {
+            if let Err(msg) = validate::check_chown(&s.value) {
+                self.push(Diagnostic::error("invalid-value", msg, s.span));
+                return None;
+            }
+        }
+        Some(s)
+    }
+
     /// A non-empty expandable string.
     fn path(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         let s = self.expandable(node, key)?;
@@ -1010,7 +1023,7 @@ fn ssh_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SshMount> {
     let what = "an ssh mount";
     let f = cx.fields(node, "ssh", what, SSH_KEYS, &|_| None)?;
     let id = cx
-        .opt(&f, "id", Cx::expandable)
+        .opt(&f, "id", Cx::path)
         .unwrap_or_else(|| Spanned::new("default".to_string(), node.span));
     let target = cx.opt(&f, "target", Cx::path);
     let required = cx.flag(&f, "required", false);
@@ -1081,7 +1094,7 @@ fn copy(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Copy> {
     let from = cx.opt(f, "from", Cx::path);
     let to = cx.opt(f, "to", Cx::path);
     let chmod = cx.opt(f, "chmod", Cx::file_mode);
-    let chown = cx.opt(f, "chown", Cx::expandable);
+    let chown = cx.opt(f, "chown", Cx::chown);
     let include = f
         .get("include")
         .map(|n| cx.one_or_many(n, "include", Cx::expandable))
@@ -1118,7 +1131,7 @@ fn add(cx: &mut Cx<'_>, node: &Node) -> Option<Add> {
     let f = cx.fields(node, "add", what, ADD_INNER_KEYS, &|_| None)?;
     let to = cx.opt(&f, "to", Cx::path);
     let chmod = cx.opt(&f, "chmod", Cx::file_mode);
-    let chown = cx.opt(&f, "chown", Cx::expandable);
+    let chown = cx.opt(&f, "chown", Cx::chown);
     let checksum = cx.opt(&f, "checksum", Cx::expandable);
     let source = match (f.key_span("url"), f.key_span("git")) {
         (Some(_), Some(git)) => {
@@ -1193,7 +1206,7 @@ fn mkdir(cx: &mut Cx<'_>, node: &Node) -> Option<Mkdir> {
     let f = cx.fields(node, "mkdir", what, MKDIR_INNER_KEYS, &|_| None)?;
     let path = cx.req(&f, "path", what, Cx::path);
     let chmod = cx.opt(&f, "chmod", Cx::file_mode);
-    let chown = cx.opt(&f, "chown", Cx::expandable);
+    let chown = cx.opt(&f, "chown", Cx::chown);
     Some(Mkdir {
         path: path?,
         chmod,
@@ -1208,7 +1221,7 @@ fn artifact(cx: &mut Cx<'_>, node: &Node) -> Option<Artifact> {
     let path = cx.req(&f, "path", what, Cx::path);
     let to = cx.opt(&f, "to", Cx::path);
     let chmod = cx.opt(&f, "chmod", Cx::file_mode);
-    let chown = cx.opt(&f, "chown", Cx::expandable);
+    let chown = cx.opt(&f, "chown", Cx::chown);
     let link = cx.flag(&f, "link", true);
     Some(Artifact {
         from: from?,

@@ -88,6 +88,24 @@ pub fn check_env_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// `user`, `user:group`, `uid` or `uid:gid`: one or two non-empty parts
+/// without whitespace.
+pub fn check_chown(text: &str) -> Result<(), String> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let ok = (1..=2).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid chown `{}`: expected `user`, `user:group`, `uid` or `uid:gid`",
+            text.escape_debug()
+        ))
+    }
+}
+
 /// An octal file mode: `0755`, `755`, `0o755`. At most `07777`.
 pub fn parse_file_mode(text: &str) -> Result<u32, String> {
     let digits = text.strip_prefix("0o").unwrap_or(text);
