@@ -182,8 +182,14 @@ impl fmt::Debug for SourceFile {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
+        // YAML's line breaks: LF, CRLF, and a lone CR (as the parser counts them).
+        let bytes = text.as_bytes();
         let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(bytes.iter().enumerate().filter_map(|(i, &b)| match b {
+                b'\n' => Some(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => Some(i + 1),
+                _ => None,
+            }))
             .collect();
         Self {
             name: name.into(),
@@ -245,7 +251,7 @@ impl SourceFile {
     /// The text of the line starting at byte `start`, without its newline.
     fn line_text_at(&self, start: usize) -> &str {
         let rest = self.text.get(start..).unwrap_or("");
-        let end = rest.find('\n').unwrap_or(rest.len());
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
         rest.get(..end).unwrap_or("").trim_end_matches('\r')
     }
 
@@ -373,14 +379,15 @@ fn window(line: &str, col: u32) -> (String, usize) {
     if chars.len() <= MAX_LINE_CHARS {
         return (line.replace('\t', " "), 0);
     }
-    let col = (col as usize).saturating_sub(1);
+    // A column past the end of the line shows the line's end.
+    let col = (col as usize).saturating_sub(1).min(chars.len());
     let start = col.saturating_sub(MAX_LINE_CHARS / 2);
-    let end = (start + MAX_LINE_CHARS).min(chars.len());
+    let end = start.saturating_add(MAX_LINE_CHARS).min(chars.len());
     let mut s = String::new();
     if start > 0 {
         s.push_str("...");
     }
-    s.extend(chars.iter().skip(start).take(end - start));
+    s.extend(chars.iter().skip(start).take(end.saturating_sub(start)));
     if end < chars.len() {
         s.push_str("...");
     }
@@ -427,6 +434,22 @@ pub const MAX_SUGGESTION_CHARS: usize = 64;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_past_the_end_of_a_long_line_shows_its_end() {
+        // Found by fuzzing: the column of a parser error after many lone CRs.
+        let line = "x".repeat(150);
+        let (shown, start) = window(&line, 10_000);
+        assert!(shown.starts_with("...") && start == 100, "{shown}");
+    }
+
+    #[test]
+    fn lone_carriage_returns_break_lines_as_in_yaml() {
+        let src = SourceFile::new("f", "a: 1\rb: 2\r\nc: 3\n");
+        assert_eq!(src.span_at(5, 1).line, 2);
+        assert_eq!(src.line_text(2), "b: 2");
+        assert_eq!(src.span_at(11, 1).line, 3);
+    }
 
     #[test]
     fn span_at_counts_lines_and_chars() {
