@@ -27,8 +27,45 @@ pub enum ReferenceError {
     Uppercase(String),
     #[error("invalid image reference `{0}`: unexpected character `{1}`")]
     BadChar(String, char),
-    #[error("invalid image reference `{0}`: digest must look like `sha256:<64 hex digits>`")]
+    #[error(
+        "invalid image reference `{0}`: digest must look like `sha256:<64 lowercase hex digits>`"
+    )]
     BadDigest(String),
+    #[error("invalid image reference `{0}`: an image reference has no scheme (`docker-image://` belongs in `--build-context` values)")]
+    Scheme(String),
+    #[error("invalid image reference `{0}`: each part of the name between `/` must start and end with a letter or digit, with `.`, `_`, `__` or dashes between them")]
+    BadComponent(String),
+    #[error("invalid image reference `{0}`: the name is longer than 255 characters")]
+    NameTooLong(String),
+    #[error("invalid image reference `{0}`: a tag is at most 128 characters, starting with a letter, digit or `_`")]
+    BadTag(String),
+}
+
+/// One `/`-separated part of a repository path, as the distribution
+/// reference grammar has it: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn valid_component(c: &str) -> bool {
+    let b = c.as_bytes();
+    let alnum = |x: &u8| x.is_ascii_lowercase() || x.is_ascii_digit();
+    if !(b.first().is_some_and(alnum) && b.last().is_some_and(alnum)) {
+        return false;
+    }
+    // Between alphanumeric runs: `.`, `_`, `__` or one or more `-`.
+    let mut i = 0;
+    while i < b.len() {
+        if b.get(i).is_some_and(alnum) {
+            i += 1;
+            continue;
+        }
+        let sep_start = i;
+        while b.get(i).is_some_and(|x| !alnum(x)) {
+            i += 1;
+        }
+        let sep = &c[sep_start..i];
+        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|x| x == b'-')) {
+            return false;
+        }
+    }
+    true
 }
 
 impl Reference {
@@ -38,11 +75,16 @@ impl Reference {
         if text.is_empty() {
             return Err(ReferenceError::Empty(original));
         }
+        if text.contains("://") {
+            return Err(ReferenceError::Scheme(original));
+        }
         let (rest, digest) = match text.split_once('@') {
             Some((r, d)) => {
-                let ok = d
-                    .strip_prefix("sha256:")
-                    .is_some_and(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()));
+                let ok = d.strip_prefix("sha256:").is_some_and(|h| {
+                    h.len() == 64
+                        && h.bytes()
+                            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+                });
                 if !ok {
                     return Err(ReferenceError::BadDigest(original));
                 }
@@ -79,7 +121,22 @@ impl Reference {
             }
             return Err(ReferenceError::BadChar(original, c));
         }
+        if !path.split('/').all(valid_component) {
+            return Err(ReferenceError::BadComponent(original));
+        }
+        // The name as written (before `docker.io/library/` is added), as the
+        // distribution grammar measures it.
+        if name.len() > 255 {
+            return Err(ReferenceError::NameTooLong(original));
+        }
         if let Some(t) = &tag {
+            let first_ok = t
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if t.len() > 128 || !first_ok {
+                return Err(ReferenceError::BadTag(original));
+            }
             if let Some(c) = t
                 .chars()
                 .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
@@ -166,6 +223,23 @@ mod tests {
         assert!(Reference::parse("").is_err());
         assert!(Reference::parse("busybox:").is_err());
         assert!(Reference::parse("busybox@sha256:12").is_err());
+        for bad in [
+            "docker-image://alpine",
+            "docker.io//alpine",
+            "a/-b",
+            "a/b.",
+            "a..b",
+            "a/b:-tag",
+        ] {
+            assert!(Reference::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Reference::parse(&format!("busybox@sha256:{}", "A".repeat(64))).is_err());
+        assert!(Reference::parse(&format!("busybox:{}", "t".repeat(129))).is_err());
+        assert!(Reference::parse(&"a".repeat(250)).is_ok());
+        assert!(Reference::parse(&"a".repeat(256)).is_err());
+        for good in ["my-app", "my__app", "a--b/c_d.e", "a/b:_t", "x:1.0-rc_1"] {
+            assert!(Reference::parse(good).is_ok(), "{good}");
+        }
         assert!(Reference::parse("bad name").is_err());
     }
 }
