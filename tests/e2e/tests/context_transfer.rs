@@ -48,12 +48,20 @@ fn an_unused_large_file_in_the_context_is_not_transferred() {
         ],
     );
     // 20 MB that no step uses; not compressible to nothing either.
-    let big: Vec<u8> = (0..20_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let big: Vec<u8> = (0..20_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
     std::fs::write(dir.join("big.bin"), big).unwrap();
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(out.join("small.txt")).unwrap(), marker);
-    assert_eq!(std::fs::read_to_string(out.join("conf/a.conf")).unwrap(), "a=1\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("small.txt")).unwrap(),
+        marker
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("conf/a.conf")).unwrap(),
+        "a=1\n"
+    );
     assert!(!out.join("big.bin").exists());
     let sent = transferred(&b);
     assert!(
@@ -63,10 +71,17 @@ fn an_unused_large_file_in_the_context_is_not_transferred() {
     );
 
     // The measure can fail: a spec that copies the whole context sends it all.
-    let all = spec.replace("      - copy: conf\n        to: /conf/\n", "      - copy: .\n        to: /all/\n");
+    let all = spec.replace(
+        "      - copy: conf\n        to: /conf/\n",
+        "      - copy: .\n        to: /all/\n",
+    );
     write_files(&dir, &engine, &[("stagecraft.yaml", &all)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert!(out.join("all/big.bin").exists());
-    assert!(transferred(&b) > 19_000_000.0, "the whole context is sent for `copy: .`:\n{}", b.log);
+    assert!(
+        transferred(&b) > 19_000_000.0,
+        "the whole context is sent for `copy: .`:\n{}",
+        b.log
+    );
 }

@@ -55,8 +55,14 @@ fn a_build_arg_used_only_by_a_label_leaves_every_run_step_cached() {
         );
     }
     // A stage that declares the argument does receive it.
-    let declared = spec.replace("  app:\n    from: deps\n", "  app:\n    from: deps\n    args:\n      VERSION:\n");
-    let declared = declared.replace("> /app", "> /app && echo \"v=$(env | grep -c ^VERSION=)\" > /seen");
+    let declared = spec.replace(
+        "  app:\n    from: deps\n",
+        "  app:\n    from: deps\n    args:\n      VERSION:\n",
+    );
+    let declared = declared.replace(
+        "> /app",
+        "> /app && echo \"v=$(env | grep -c ^VERSION=)\" > /seen",
+    );
     write_files(&dir, &engine, &[("stagecraft.yaml", &declared)]);
     let (b, out) = engine.export(&dir, &["--build-arg", "VERSION=3"]);
     b.assert_ok();
