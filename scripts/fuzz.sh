@@ -39,7 +39,7 @@ case "${1:-}" in
     trap 'rm -rf "$scratch"' EXIT
     cargo fuzz build -s none >&2
     for target in "${targets[@]}"; do
-      mkdir -p "$scratch/$target"
+      mkdir -p "$scratch/$target" "corpus/$target"
       echo "fuzz: $target for ${seconds}s" >&2
       # New inputs go to the first directory: the committed corpus stays as is.
       status=0
