@@ -19,6 +19,8 @@ pub(super) fn compile_add(
     let (state, src, text) = match &a.source {
         AddSource::Http { url, checksum } => {
             let url_text = ctx.expand(url)?;
+            crate::spec::validate::check_http_url(&url_text)
+                .map_err(|m| Diagnostic::error("invalid-value", m, url.span))?;
             let filename = url_text
                 .split(['?', '#'])
                 .next()

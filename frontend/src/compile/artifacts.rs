@@ -45,6 +45,8 @@ fn command(ctx: &StageCtx<'_, '_>, cmd: &Spanned<Command>) -> Result<Vec<String>
 fn duration_ns(ctx: &StageCtx<'_, '_>, d: Option<&Spanned<String>>) -> Result<i64, Diagnostic> {
     let Some(d) = d else { return Ok(0) };
     let text = ctx.expand(d)?;
+    crate::spec::validate::check_healthcheck_duration(&text)
+        .map_err(|m| Diagnostic::error("invalid-value", m, d.span))?;
     let dur = parse_duration(&text).map_err(|m| Diagnostic::error("invalid-value", m, d.span))?;
     // parse_duration caps durations at i64::MAX nanoseconds.
     i64::try_from(dur.as_nanos()).map_err(|_| {
@@ -100,7 +102,10 @@ pub(super) fn apply_image_config(
             .insert(ctx.expand(k)?, ctx.expand(v)?);
     }
     if let Some(s) = &img.stop_signal {
-        ctx.image.config.stop_signal = ctx.expand(s)?;
+        let signal = ctx.expand(s)?;
+        crate::spec::validate::check_signal(&signal)
+            .map_err(|m| Diagnostic::error("invalid-value", m, s.span))?;
+        ctx.image.config.stop_signal = signal;
     }
     if let Some(h) = &img.healthcheck {
         ctx.image.config.healthcheck = Some(match &h.value {

@@ -467,6 +467,13 @@ impl Cx<'_> {
                     self.push(Diagnostic::error("invalid-name", msg, k.span));
                     continue;
                 }
+            } else if name.value.trim().is_empty() {
+                self.push(Diagnostic::error(
+                    "invalid-name",
+                    format!("`{key}` names cannot be empty or blank"),
+                    k.span,
+                ));
+                continue;
             }
             if v.value == Value::Null {
                 self.push(
@@ -1263,6 +1270,7 @@ fn image(cx: &mut Cx<'_>, node: &Node) -> Option<ImageConfig> {
         .map(|n| cx.key_values(n, "labels", false))
         .unwrap_or_default();
     let stop_signal = cx.opt(&f, "stop_signal", Cx::path);
+    let stop_signal = cx.check_literal(stop_signal, validate::check_signal);
     let healthcheck = f.get("healthcheck").and_then(|n| healthcheck(cx, n));
     Some(ImageConfig {
         entrypoint,
@@ -1299,7 +1307,7 @@ fn healthcheck(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Healthcheck>> {
     let test = cx.req(&f, "test", what, Cx::expandable_command);
     let mut duration = |key: &str| {
         let v = cx.opt(&f, key, Cx::expandable);
-        cx.check_literal(v, |t| validate::parse_duration(t).map(|_| ()))
+        cx.check_literal(v, validate::check_healthcheck_duration)
     };
     let interval = duration("interval");
     let timeout = duration("timeout");

@@ -150,11 +150,76 @@ pub fn check_platform(text: &str) -> Result<(), String> {
 }
 
 pub fn check_http_url(text: &str) -> Result<(), String> {
-    if text.starts_with("https://") || text.starts_with("http://") {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return Err(format!(
+            "invalid url `{text}`: `url` must start with `https://` or `http://`"
+        ));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(format!("invalid url `{text}`: it names no host"));
+    }
+    if text.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "invalid url `{}`: spaces and control characters must be percent-encoded (`%20`)",
+            text.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+/// Signal names Linux knows (without `SIG`), as Docker's signal map has them.
+const SIGNALS: &[&str] = &[
+    "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL",
+    "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP",
+    "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
+];
+
+/// A stop signal: a number from 1 to 64, `SIGRTMIN+n`/`RTMAX-n`, or a signal
+/// name with or without `SIG` (any case), as Docker's `ParseSignal` takes.
+pub fn check_signal(text: &str) -> Result<(), String> {
+    let err = || {
+        format!(
+            "invalid signal `{}`: expected a signal name such as `SIGTERM` or a number from 1 to 64",
+            text.escape_debug()
+        )
+    };
+    if let Ok(n) = text.parse::<u32>() {
+        return if (1..=64).contains(&n) && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(())
+        } else {
+            Err(err())
+        };
+    }
+    let upper = text.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    let realtime = ["RTMIN", "RTMAX"].iter().any(|base| {
+        name.strip_prefix(base).is_some_and(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix(['+', '-'])
+                    .is_some_and(|n| n.parse::<u8>().is_ok_and(|n| n <= 15))
+        })
+    });
+    if SIGNALS.contains(&name) || realtime {
+        Ok(())
+    } else {
+        Err(err())
+    }
+}
+
+/// A healthcheck duration: zero (the default) or at least 1 ms, as Docker
+/// requires.
+pub fn check_healthcheck_duration(text: &str) -> Result<(), String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() || d >= Duration::from_millis(1) {
         Ok(())
     } else {
         Err(format!(
-            "invalid url `{text}`: `url` must start with `https://` or `http://`"
+            "invalid duration `{text}`: a healthcheck duration is 0 or at least 1ms"
         ))
     }
 }
@@ -582,6 +647,18 @@ mod tests {
         assert!(parse_file_mode("+755").is_err());
         assert!(parse_file_mode("17777").is_err());
         assert!(parse_size("+64m").is_err());
+        for ok in ["SIGTERM", "term", "15", "SIGRTMIN+3", "KILL"] {
+            assert!(check_signal(ok).is_ok(), "{ok}");
+        }
+        for bad in ["SIGFOO", "0", "65", "+9", "SIGRTMIN+16", ""] {
+            assert!(check_signal(bad).is_err(), "{bad}");
+        }
+        assert!(check_http_url("https://").is_err());
+        assert!(check_http_url("https://a b/c").is_err());
+        assert!(check_http_url("https://example.com/x?y").is_ok());
+        assert!(check_healthcheck_duration("1ns").is_err());
+        assert!(check_healthcheck_duration("0s").is_ok());
+        assert!(check_healthcheck_duration("1ms").is_ok());
         assert_eq!(
             port_keys("9000-9002/UDP").unwrap(),
             ["9000/udp", "9001/udp", "9002/udp"]
