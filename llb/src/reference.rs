@@ -71,7 +71,12 @@ fn valid_component(c: &str) -> bool {
 impl Reference {
     /// Parses and normalises `text`.
     pub fn parse(text: &str) -> Result<Self, ReferenceError> {
-        let original = text.to_owned();
+        // Shown in errors: a very long value is cut (its start is what a reader needs).
+        let original = if text.chars().count() > 100 {
+            format!("{}…", text.chars().take(100).collect::<String>())
+        } else {
+            text.to_owned()
+        };
         if text.is_empty() {
             return Err(ReferenceError::Empty(original));
         }
