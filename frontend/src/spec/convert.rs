@@ -337,12 +337,12 @@ impl Cx<'_> {
 
     fn uint(&mut self, node: &Node, key: &str) -> Option<Spanned<u32>> {
         match &node.value {
-            Value::Int(i, _) => match u32::try_from(*i) {
+            Value::Int(i, text) => match u32::try_from(*i) {
                 Ok(v) => Some(Spanned::new(v, node.span)),
                 Err(_) => {
                     self.push(Diagnostic::error(
                         "invalid-value",
-                        format!("`{key}` must be between 0 and {}, found `{i}`", u32::MAX),
+                        format!("`{key}` must be between 0 and {}, found `{text}`", u32::MAX),
                         node.span,
                     ));
                     None

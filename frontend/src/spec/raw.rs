@@ -267,7 +267,23 @@ fn lower(
         Tree::Null => Value::Null,
         Tree::Bool(b) => Value::Bool(b, text()),
         Tree::Int(i) => Value::Int(i, text()),
-        Tree::Float => Value::Float(text()),
+        Tree::Float => {
+            let t = text();
+            // An integer too large for i128 is still an integer: it keeps its
+            // text, and its value saturates, so every numeric use refuses it
+            // as out of range instead of calling it a non-integer.
+            let digits = t.strip_prefix(['-', '+']).unwrap_or(&t);
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                let value = if t.starts_with('-') {
+                    i128::MIN
+                } else {
+                    i128::MAX
+                };
+                Value::Int(value, t)
+            } else {
+                Value::Float(t)
+            }
+        }
         Tree::Str(s) => {
             let s = match masks {
                 Some(m) => m.restore(s, defined, src, covered)?,
