@@ -152,7 +152,8 @@ async fn read_spec(
     Ok((src, ignore))
 }
 
-/// The context's `.dockerignore`, if any (read only when the spec has no ignore file of its own).
+/// The context's `.dockerignore`, if any (read alongside the spec; used only
+/// when the spec has no ignore file of its own).
 async fn read_context_ignore(
     gw: &Gateway,
     opts: &BuildOptions,

@@ -420,10 +420,10 @@ where
             Some((
                 strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()),
                 c,
-                len,
+                allowed,
             ))
         })
-        .filter(|(d, _, len)| *d <= 2.min(len.saturating_sub(1)) || (*d > 0 && *d * 3 <= *len))
+        .filter(|(d, _, allowed)| d <= allowed)
         .min_by_key(|(d, _, _)| *d)
         .map(|(_, c, _)| c)
 }

@@ -293,16 +293,6 @@ impl Image {
         }
     }
 
-    /// Sets many variables at once, each as [`Image::set_env`] would, in
-    /// time linear in the number of variables.
-    pub fn set_envs<'v>(&mut self, vars: impl IntoIterator<Item = (&'v str, &'v str)>) {
-        let mut list = EnvList::new(std::mem::take(&mut self.config.env));
-        for (name, value) in vars {
-            list.set(name, value);
-        }
-        self.config.env = list.into_vec();
-    }
-
     /// Environment as ordered pairs.
     pub fn env_pairs(&self) -> Vec<(String, String)> {
         self.config

@@ -18,9 +18,7 @@ pub(super) fn compile_add(
     let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
     let (state, src, text) = match &a.source {
         AddSource::Http { url, checksum } => {
-            let url_text = ctx.expand(url)?;
-            crate::spec::validate::check_http_url(&url_text)
-                .map_err(|m| Diagnostic::error("invalid-value", m, url.span))?;
+            let url_text = ctx.expand_checked(url, crate::spec::validate::check_http_url)?;
             let filename = url_text
                 .split(['?', '#'])
                 .next()

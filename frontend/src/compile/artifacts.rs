@@ -5,7 +5,7 @@
 use crate::diag::{Diagnostic, Spanned};
 use crate::image::Healthcheck as OciHealthcheck;
 use crate::spec::model::{Command, Healthcheck, ImageConfig};
-use crate::spec::validate::{parse_duration, port_keys};
+use crate::spec::validate::{parse_healthcheck_duration, port_keys};
 
 use super::copy::{apply_layer, copy_options, destination};
 use super::run::shell;
@@ -45,9 +45,8 @@ fn command(ctx: &StageCtx<'_, '_>, cmd: &Spanned<Command>) -> Result<Vec<String>
 fn duration_ns(ctx: &StageCtx<'_, '_>, d: Option<&Spanned<String>>) -> Result<i64, Diagnostic> {
     let Some(d) = d else { return Ok(0) };
     let text = ctx.expand(d)?;
-    crate::spec::validate::check_healthcheck_duration(&text)
+    let dur = parse_healthcheck_duration(&text)
         .map_err(|m| Diagnostic::error("invalid-value", m, d.span))?;
-    let dur = parse_duration(&text).map_err(|m| Diagnostic::error("invalid-value", m, d.span))?;
     // parse_duration caps durations at i64::MAX nanoseconds.
     i64::try_from(dur.as_nanos()).map_err(|_| {
         Diagnostic::error(
@@ -102,10 +101,8 @@ pub(super) fn apply_image_config(
             .insert(ctx.expand(k)?, ctx.expand(v)?);
     }
     if let Some(s) = &img.stop_signal {
-        let signal = ctx.expand(s)?;
-        crate::spec::validate::check_signal(&signal)
-            .map_err(|m| Diagnostic::error("invalid-value", m, s.span))?;
-        ctx.image.config.stop_signal = signal;
+        ctx.image.config.stop_signal =
+            ctx.expand_checked(s, crate::spec::validate::check_signal)?;
     }
     if let Some(h) = &img.healthcheck {
         ctx.image.config.healthcheck = Some(match &h.value {

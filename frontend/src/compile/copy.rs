@@ -1,7 +1,7 @@
 //! `copy` steps → FileOp copies from the build context, a stage, an image or
 //! a named context, with `link` layers merged when the engine can.
 
-use llb::file::{ChownOpt, CopyOptions};
+use llb::file::CopyOptions;
 use llb::op::OpMeta;
 use llb::{merge, FileOp, State};
 
@@ -17,15 +17,7 @@ pub(super) fn copy_options(
 ) -> Result<CopyOptions, Diagnostic> {
     Ok(CopyOptions {
         mode: chmod.map(|m| m.value.bits),
-        owner: match chown {
-            Some(c) => {
-                let text = ctx.expand(c)?;
-                crate::spec::validate::check_chown(&text)
-                    .map_err(|m| Diagnostic::error("invalid-value", m, c.span))?;
-                Some(ChownOpt::parse(&text))
-            }
-            None => None,
-        },
+        owner: ctx.chown(chown)?,
         ..Default::default()
     })
 }

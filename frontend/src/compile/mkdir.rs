@@ -1,6 +1,5 @@
 //! `mkdir` steps → a FileOp mkdir with parents, mode and owner.
 
-use llb::file::ChownOpt;
 use llb::FileOp;
 
 use super::{resolve_path, StageCtx};
@@ -14,15 +13,7 @@ pub(super) fn compile_mkdir(
 ) -> Result<(), Diagnostic> {
     let path = resolve_path(&ctx.workdir, &ctx.expand_path(&m.path)?);
     let mode = m.chmod.as_ref().map_or(0o755, |c| c.value.bits);
-    let owner = match &m.chown {
-        Some(c) => {
-            let text = ctx.expand(c)?;
-            crate::spec::validate::check_chown(&text)
-                .map_err(|m| Diagnostic::error("invalid-value", m, c.span))?;
-            Some(ChownOpt::parse(&text))
-        }
-        None => None,
-    };
+    let owner = ctx.chown(m.chown.as_ref())?;
     let text = format!("MKDIR {path}");
     let meta = ctx.meta(&text, span);
     ctx.state =

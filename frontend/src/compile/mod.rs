@@ -250,6 +250,31 @@ impl StageCtx<'_, '_> {
         Ok(value)
     }
 
+    /// Expands a value and checks the result with one of `spec::validate`'s
+    /// rules (the same rule the reader applies to values without variables).
+    pub(crate) fn expand_checked(
+        &self,
+        text: &Spanned<String>,
+        check: fn(&str) -> Result<(), String>,
+    ) -> Result<String, Diagnostic> {
+        let value = self.expand(text)?;
+        check(&value).map_err(|m| Diagnostic::error("invalid-value", m, text.span))?;
+        Ok(value)
+    }
+
+    /// The owner of a `chown` value, expanded and checked.
+    pub(crate) fn chown(
+        &self,
+        chown: Option<&Spanned<String>>,
+    ) -> Result<Option<llb::file::ChownOpt>, Diagnostic> {
+        chown
+            .map(|c| {
+                self.expand_checked(c, crate::spec::validate::check_chown)
+                    .map(|t| llb::file::ChownOpt::parse(&t))
+            })
+            .transpose()
+    }
+
     /// Op metadata: progress name `[stage n/m] what`, cache policy and YAML location.
     pub(crate) fn meta(&self, what: &str, span: Span) -> OpMeta {
         OpMeta::default()
@@ -353,20 +378,22 @@ pub(crate) struct Compiler<'a, 'b> {
 /// reads the context is compiled twice: once to collect the paths, then with
 /// them. (Compiling is cheap next to transferring a context.)
 pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
-    let (first, paths, used) = compile_with(input, Vec::new())?;
-    if !used || paths.is_empty() || paths.contains("") {
+    let (first, paths) = compile_with(input, Vec::new())?;
+    // No path: the context is not read. `""`: all of it is.
+    if paths.is_empty() || paths.contains("") {
         return Ok(first);
     }
-    let (compiled, _, _) = compile_with(input, paths.into_iter().collect())?;
+    let (compiled, _) = compile_with(input, paths.into_iter().collect())?;
     Ok(compiled)
 }
 
 /// One compilation with the context filtered to `context_follow`; also
-/// returns the context paths the steps read and whether they read any.
+/// returns the context paths the steps read (every read of the context is a
+/// copy that records its path).
 fn compile_with(
     input: &Input<'_>,
     context_follow: Vec<String>,
-) -> Result<(Compiled, BTreeSet<String>, bool), Diagnostic> {
+) -> Result<(Compiled, BTreeSet<String>), Diagnostic> {
     let target = target_stage(input.spec, input.opts)?;
     let src = &input.spec.source;
     let order = build_order(input, target)?;
@@ -410,14 +437,13 @@ fn compile_with(
     for (k, v) in &input.opts.labels {
         image.config.labels.insert(k.clone(), v.clone());
     }
-    let used = c.context.is_some();
     let compiled = Compiled {
         state,
         image,
         stages: c.order,
         needs: c.needs,
     };
-    Ok((compiled, c.context_paths, used))
+    Ok((compiled, c.context_paths))
 }
 
 /// The stages the target needs, each after every stage it depends on (its

@@ -256,24 +256,25 @@ impl Cx<'_> {
     /// A string value subject to `${...}` expansion later: check its syntax now.
     fn expandable(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         let s = self.string(node, key)?;
-        if let Err(e) = super::vars::check_syntax(&s.value) {
-            self.push(super::vars::syntax_error_diagnostic(&e, &s, self.src));
-            return None;
+        self.syntax_ok(&s).then_some(s)
+    }
+
+    /// Whether `s` has valid `${...}` syntax; reports it when not.
+    fn syntax_ok(&mut self, s: &Spanned<String>) -> bool {
+        match super::vars::check_syntax(&s.value) {
+            Ok(()) => true,
+            Err(e) => {
+                self.push(super::vars::syntax_error_diagnostic(&e, s, self.src));
+                false
+            }
         }
-        Some(s)
     }
 
     /// A `chown` value, checked now when it has no variables (and by
     /// compile once expanded).
     fn chown(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
-        let s = self.expandable(node, key)?;
-        if !s.value.contains('$') {
-            if let Err(msg) = validate::check_chown(&s.value) {
-                self.push(Diagnostic::error("invalid-value", msg, s.span));
-                return None;
-            }
-        }
-        Some(s)
+        let s = self.expandable(node, key);
+        self.check_literal(s, validate::check_chown)
     }
 
     /// A non-empty expandable string.
@@ -418,17 +419,11 @@ impl Cx<'_> {
     /// healthcheck `test`): its `${...}` syntax is checked now.
     fn expandable_command(&mut self, node: &Node, key: &str) -> Option<Spanned<Command>> {
         let cmd = self.command(node, key)?;
-        let texts: Vec<Spanned<String>> = match &cmd.value {
-            Command::Exec(argv) => argv.clone(),
-            Command::Shell(s) => vec![Spanned::new(s.clone(), node.span)],
+        let ok = match &cmd.value {
+            Command::Exec(argv) => argv.iter().all(|a| self.syntax_ok(a)),
+            Command::Shell(s) => self.syntax_ok(&Spanned::new(s.clone(), node.span)),
         };
-        for t in &texts {
-            if let Err(e) = super::vars::check_syntax(&t.value) {
-                self.push(super::vars::syntax_error_diagnostic(&e, t, self.src));
-                return None;
-            }
-        }
-        Some(cmd)
+        ok.then_some(cmd)
     }
 
     /// `NAME: value` pairs (env, labels). Values are expandable.
@@ -1307,7 +1302,7 @@ fn healthcheck(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Healthcheck>> {
     let test = cx.req(&f, "test", what, Cx::expandable_command);
     let mut duration = |key: &str| {
         let v = cx.opt(&f, key, Cx::expandable);
-        cx.check_literal(v, validate::check_healthcheck_duration)
+        cx.check_literal(v, |t| validate::parse_healthcheck_duration(t).map(|_| ()))
     };
     let interval = duration("interval");
     let timeout = duration("timeout");

@@ -213,10 +213,10 @@ pub fn check_signal(text: &str) -> Result<(), String> {
 
 /// A healthcheck duration: zero (the default) or at least 1 ms, as Docker
 /// requires.
-pub fn check_healthcheck_duration(text: &str) -> Result<(), String> {
+pub fn parse_healthcheck_duration(text: &str) -> Result<Duration, String> {
     let d = parse_duration(text)?;
     if d.is_zero() || d >= Duration::from_millis(1) {
-        Ok(())
+        Ok(d)
     } else {
         Err(format!(
             "invalid duration `{text}`: a healthcheck duration is 0 or at least 1ms"
@@ -245,8 +245,10 @@ pub fn check_commit(text: &str) -> Result<(), String> {
     }
 }
 
-/// `8080` → `8080/tcp`; `53/udp`, `8000-8010/tcp` are kept. Protocols: tcp, udp, sctp.
-pub fn normalize_port(text: &str) -> Result<String, String> {
+/// A port or port range and its protocol: decimal digits only (no sign),
+/// ports 1 to 65535, a range's start not after its end; protocols tcp, udp,
+/// sctp (any case, lowercased).
+fn parse_ports(text: &str) -> Result<(u16, Option<u16>, String), String> {
     let err = || {
         format!("invalid port `{text}`: expected `PORT`, `PORT/PROTO` or `START-END/PROTO` (proto: tcp, udp, sctp)")
     };
@@ -255,8 +257,6 @@ pub fn normalize_port(text: &str) -> Result<String, String> {
     if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
         return Err(err());
     }
-    // Decimal digits only (no sign); written back without leading zeros, as
-    // Docker writes `EXPOSE 080` (`80/tcp`).
     let port = |p: &str| {
         (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
             .then(|| p.parse::<u16>().ok())
@@ -265,24 +265,29 @@ pub fn normalize_port(text: &str) -> Result<String, String> {
     };
     match ports.split_once('-') {
         Some((a, b)) => match (port(a), port(b)) {
-            (Some(a), Some(b)) if a <= b => Ok(format!("{a}-{b}/{proto}")),
+            (Some(a), Some(b)) if a <= b => Ok((a, Some(b), proto)),
             _ => Err(err()),
         },
-        None => port(ports).map(|p| format!("{p}/{proto}")).ok_or_else(err),
+        None => port(ports).map(|p| (p, None, proto)).ok_or_else(err),
     }
+}
+
+/// `8080` → `8080/tcp`; `53/udp`, `8000-8010/tcp` are kept. Written back
+/// without leading zeros, as Docker writes `EXPOSE 080` (`80/tcp`).
+pub fn normalize_port(text: &str) -> Result<String, String> {
+    Ok(match parse_ports(text)? {
+        (a, Some(b), proto) => format!("{a}-{b}/{proto}"),
+        (a, None, proto) => format!("{a}/{proto}"),
+    })
 }
 
 /// The image config keys of a port: one per port of a range, as Docker
 /// writes `EXPOSE 9000-9002` (`9000/tcp`, `9001/tcp`, `9002/tcp`).
 pub fn port_keys(text: &str) -> Result<Vec<String>, String> {
-    let normalized = normalize_port(text)?;
-    let (ports, proto) = normalized.split_once('/').unwrap_or((&normalized, "tcp"));
-    let Some((a, b)) = ports.split_once('-') else {
-        return Ok(vec![normalized.clone()]);
-    };
-    // normalize_port checked both ends: 1 <= a <= b <= 65535.
-    let (a, b) = (a.parse::<u16>().unwrap_or(1), b.parse::<u16>().unwrap_or(0));
-    Ok((a..=b).map(|n| format!("{n}/{proto}")).collect())
+    let (a, b, proto) = parse_ports(text)?;
+    Ok((a..=b.unwrap_or(a))
+        .map(|n| format!("{n}/{proto}"))
+        .collect())
 }
 
 /// A Go-style duration: `30s`, `1m30s`, `500ms`, `1.5h` (units ns, us, µs,
@@ -656,9 +661,9 @@ mod tests {
         assert!(check_http_url("https://").is_err());
         assert!(check_http_url("https://a b/c").is_err());
         assert!(check_http_url("https://example.com/x?y").is_ok());
-        assert!(check_healthcheck_duration("1ns").is_err());
-        assert!(check_healthcheck_duration("0s").is_ok());
-        assert!(check_healthcheck_duration("1ms").is_ok());
+        assert!(parse_healthcheck_duration("1ns").is_err());
+        assert!(parse_healthcheck_duration("0s").is_ok());
+        assert!(parse_healthcheck_duration("1ms").is_ok());
         assert_eq!(
             port_keys("9000-9002/UDP").unwrap(),
             ["9000/udp", "9001/udp", "9002/udp"]
