@@ -182,6 +182,8 @@ side_by_side() {
   df=$(median_ms rebuild-df "${buildx[@]}" build -q --output type=cacheonly -f "$twin" "$example")
   rows+=("cached rebuild, examples/multistage|$sc|$df|$(ratio "$sc" "$df")|<= 1.3x")
 
+  split_rebuild "$example" "$df"
+
   local offline=()
   log "offline stagecraft compile"
   for shape in fan chain; do
@@ -206,12 +208,70 @@ side_by_side() {
     printf '| %-36s | %7s ms | %7s ms | %7s | %7s |\n' "$a" "$b" "$c" "$d" "$e"
   done
   echo
+  cat "$tmp/split.md"
+  echo
   printf '| %-36s | %10s | %9s |\n' "offline" "time" "target"
   printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..38})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..11})"
   for r in "${offline[@]}"; do
     IFS='|' read -r a b c <<<"$r"
     printf '| %-36s | %7s ms | %9s |\n' "$a" "$b" "$c"
   done
+}
+
+# split_rebuild EXAMPLE DOCKERFILE_MS: where the cached rebuild's time goes.
+# Runs it $runs times, stamping the wall clock around each run, and reads the
+# `stagecraft timings:` line (frontend/src/timings.rs) each session writes to
+# the daemon log: "before" is buildx start to the frontend's start (buildx,
+# the session, the `# syntax` detour, the frontend container's start), then
+# Stagecraft's own phases, and "after" is its Return to buildx's exit.
+# Writes a markdown table to $tmp/split.md.
+split_rebuild() {
+  local example=$1 df=$2 i t0 t1 line
+  : >"$tmp/split.txt"
+  if [ ! -r "${STAGECRAFT_ENGINE_LOG:-}" ]; then
+    echo "(no readable daemon log: STAGECRAFT_ENGINE_LOG is unset; no split)" >"$tmp/split.md"
+    return
+  fi
+  log "split of the cached rebuild (daemon log $STAGECRAFT_ENGINE_LOG)"
+  for ((i = 0; i < runs; i++)); do
+    t0=$(date +%s%6N)
+    timeout "$cmd_limit" "${buildx[@]}" build -q --output type=cacheonly -f "$example/stagecraft.yaml" "$example" >/dev/null 2>&1
+    t1=$(date +%s%6N)
+    sleep 0.2 # the daemon log is written asynchronously
+    line=$(grep -o 'stagecraft timings: .*' "$STAGECRAFT_ENGINE_LOG" | tail -n 1 | sed 's/\\n.*//; s/["].*//')
+    echo "$t0 $t1 $line" >>"$tmp/split.txt"
+  done
+  python3 - "$tmp/split.txt" "$df" >"$tmp/split.md" <<'PY'
+import statistics, sys
+rows = []
+for raw in open(sys.argv[1]):
+    f = raw.split()
+    t0, t1 = int(f[0]), int(f[1])
+    marks = dict(x.split("=", 1) for x in f[4:] if "=" in x)
+    if "start" not in marks or "build" not in marks:
+        continue
+    start = int(marks.pop("start"))
+    prev, row = 0, {"before the frontend starts": start - t0}
+    for name in ("ping", "read", "parse", "resolve", "compile", "solve", "build"):
+        if name in marks:
+            at = int(marks[name])
+            row[f"stagecraft: {name}"] = at - prev
+            prev = at
+    row["stagecraft: whole session"] = prev
+    row["after Return (export, buildx exit)"] = t1 - (start + prev)
+    row["total"] = t1 - t0
+    rows.append(row)
+if not rows:
+    print("(no `stagecraft timings:` lines in the daemon log; no split)")
+    sys.exit()
+print(f"Where the cached rebuild's time goes (median of {len(rows)} runs; the Dockerfile twin took {sys.argv[2]} ms in all):")
+print()
+print("| part | ms |")
+print("|---|---:|")
+for key in rows[0]:
+    vals = [r[key] for r in rows if key in r]
+    print(f"| {key} | {statistics.median(vals) / 1000:.0f} |")
+PY
 }
 
 # --- offline scaling ------------------------------------------------------------------

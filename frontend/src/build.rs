@@ -248,6 +248,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     // with its own ignore file or a subrequest does not use.
     let (spec_read, context_ignore) =
         futures::join!(read_spec(gw, opts), read_context_ignore(gw, opts));
+    gw.timings.mark("read");
     let (src, spec_ignore) = spec_read?;
     let spec: Spec =
         spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
@@ -297,7 +298,9 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
         let plan = compile::plan(&spec, opts, p, &build).map_err(fail)?;
         wanted.extend(plan.images);
     }
+    gw.timings.mark("parse");
     let images = resolve_images(gw, wanted.into_iter().collect()).await?;
+    gw.timings.mark("resolve");
     let features = EngineFeatures {
         merge_op: gw.caps.llb(llb::caps::MERGE_OP),
     };
@@ -349,7 +352,9 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             })
         }
     });
+    gw.timings.mark("compile");
     let results = futures::future::try_join_all(solves).await?;
+    gw.timings.mark("solve");
     gw.return_result(results, BTreeMap::new()).await?;
     Ok(())
 }
@@ -370,6 +375,7 @@ pub async fn serve(
         }
         Err(e) => Err(BuildFailure::plain(e.to_string())),
     };
+    gw.timings.mark("build");
     if let Err(f) = &outcome {
         // stderr reaches the daemon log only; the user sees the returned status.
         eprintln!("stagecraft: {}", f.message);
@@ -378,6 +384,8 @@ pub async fn serve(
         });
         gw.return_error(status).await?;
     }
+    gw.timings.mark("return");
+    eprintln!("{}", gw.timings.line());
     Ok(outcome)
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The pipeline, one module per stage: `spec` (YAML → validated model, with
 //! diagnostics), `compile` (model + options → LLB), `image` (OCI image config),
-//! `gateway` (the LLBBridge session), `build` (orchestration).
+//! `gateway` (the LLBBridge session), `build` (orchestration); `timings` (phase times for the daemon log).
 
 pub mod build;
 pub mod compile;
@@ -12,3 +12,4 @@ pub mod image;
 pub mod options;
 pub mod spec;
 pub mod subrequests;
+pub mod timings;

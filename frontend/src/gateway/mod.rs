@@ -78,6 +78,8 @@ pub struct Gateway {
     pub caps: EngineCaps,
     pub session_id: String,
     pub cache_imports: Vec<CacheImport>,
+    /// This session's phase timings (written to the daemon log at its end).
+    pub timings: std::sync::Arc<crate::timings::Timings>,
 }
 
 impl Gateway {
@@ -86,11 +88,13 @@ impl Gateway {
         let mut client = LlbBridgeClient::new(channel)
             .max_decoding_message_size(MAX_MESSAGE_SIZE)
             .max_encoding_message_size(MAX_MESSAGE_SIZE);
+        let timings = std::sync::Arc::new(crate::timings::Timings::new());
         let pong = client
             .ping(fpb::PingRequest {})
             .await
             .map_err(|s| GatewayError::rpc("ping", s))?
             .into_inner();
+        timings.mark("ping");
         let enabled = |caps: &[bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap]| -> BTreeSet<String> {
             caps.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect()
         };
@@ -110,6 +114,7 @@ impl Gateway {
             caps,
             session_id: String::new(),
             cache_imports: Vec::new(),
+            timings,
         })
     }
 
