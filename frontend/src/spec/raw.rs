@@ -221,6 +221,8 @@ fn options() -> serde_saphyr::Options {
         },
         // Kept so that we can report them ourselves, with both locations.
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        // `<<` reaches us as a key; `lower` merges (and refuses two in one mapping).
+        merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
         // `yes`/`no`/`on`/`off` stay strings: `parents: yes` is a type error,
         // not a silent boolean (the "Norway problem").
         strict_booleans: true,
@@ -291,6 +293,8 @@ fn lower(
             };
             let span = if is_alias {
                 span
+            } else if s.is_empty() && !starts_quoted(span, src) {
+                empty_block_header(span, src).unwrap_or(span)
             } else {
                 exact_span(&s, span, src)
             };
@@ -307,14 +311,116 @@ fn lower(
         ),
         Tree::Map(entries) => {
             let mut out = Vec::with_capacity(entries.len());
+            let mut merge: Option<(Span, Node)> = None;
             for (k, v) in entries {
                 let k = lower(k, src, masks, covered)?;
-                out.push((k, lower(v, src, masks, covered)?));
+                let v = lower(v, src, masks, covered)?;
+                if !is_merge_key(&k, src) {
+                    out.push((k, v));
+                } else if let Some((first, _)) = &merge {
+                    return Err(Diagnostic::error(
+                        "duplicate-key",
+                        "duplicate merge key `<<`",
+                        k.span,
+                    )
+                    .with_label(*first, "first defined here")
+                    .with_help("merge several mappings with one key: `<<: [*a, *b]`"));
+                } else {
+                    merge = Some((k.span, v));
+                }
+            }
+            if let Some((_, from)) = merge {
+                merge_into(&mut out, from)?;
             }
             Value::Map(out)
         }
     };
     Ok(Node { value, span })
+}
+
+/// A plain `<<` key: YAML's merge key (a quoted `"<<"` is an ordinary key).
+fn is_merge_key(key: &Node, src: &SourceFile) -> bool {
+    let quoted = key
+        .span
+        .offset
+        .checked_sub(1)
+        .and_then(|i| src.text.get(i..=i))
+        .is_some_and(|c| c == "'" || c == "\"");
+    matches!(&key.value, Value::Str(k) if k == "<<") && !quoted
+}
+
+/// Applies a merge key's value (a mapping, or a list of mappings) to the
+/// entries of its mapping, as YAML's merge key type does: the mapping's own
+/// keys win, then the earlier of the merged mappings. Merging happens here,
+/// not in the parser, so that two `<<` keys in one mapping are an error
+/// rather than one of them silently lost.
+fn merge_into(out: &mut Vec<(Node, Node)>, from: Node) -> Result<(), Diagnostic> {
+    let not_mapping = |n: &Node| {
+        Diagnostic::error(
+            "yaml-syntax",
+            format!(
+                "invalid yaml: a merge key (`<<`) takes a mapping or a list of mappings, not {}",
+                n.kind_name()
+            ),
+            n.span,
+        )
+    };
+    let sources = match from.value {
+        Value::Map(entries) => vec![entries],
+        Value::Seq(items) => items
+            .into_iter()
+            .map(|item| match item.value {
+                Value::Map(entries) => Ok(entries),
+                _ => Err(not_mapping(&item)),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(not_mapping(&from)),
+    };
+    let mut seen: std::collections::HashSet<String> = out
+        .iter()
+        .filter_map(|(k, _)| k.as_key().map(str::to_owned))
+        .collect();
+    for (k, v) in sources.into_iter().flatten() {
+        if k.as_key().is_none_or(|name| seen.insert(name.to_owned())) {
+            out.push((k, v));
+        }
+    }
+    Ok(())
+}
+
+/// The header (`|`, `>-`, ...) of an empty block scalar, which saphyr locates
+/// at the token after it: the nearest earlier text, past blank and comment-only
+/// lines, if it is a block header. `None` for quoted empty strings (`""`).
+fn empty_block_header(token: Span, src: &SourceFile) -> Option<Span> {
+    let mut end = token.offset.min(src.text.len());
+    loop {
+        let start = src.text.get(..end)?.rfind('\n').map_or(0, |i| i + 1);
+        let line = src.text.get(start..end)?;
+        // A comment starts at `#` after a space (or at the line's start).
+        let code = match line.find(" #") {
+            Some(i) => &line[..i],
+            None if line.trim_start().starts_with('#') => "",
+            None => line,
+        }
+        .trim_end();
+        if code.trim_start().is_empty() {
+            end = start.checked_sub(1)?;
+            continue;
+        }
+        let header = code.rsplit([' ', '\t']).next()?;
+        let mut cs = header.chars();
+        let indicators_ok = matches!(cs.next(), Some('|' | '>'))
+            && cs.all(|c| c == '+' || c == '-' || c.is_ascii_digit());
+        return indicators_ok.then(|| src.span_at(start + code.len() - header.len(), header.len()));
+    }
+}
+
+/// Whether the token starts with a quote.
+fn starts_quoted(token: Span, src: &SourceFile) -> bool {
+    matches!(
+        src.text.get(token.offset..token.offset + 1),
+        Some("\"") | Some("'")
+    )
 }
 
 /// Narrow a string scalar's token span to its characters when the value
@@ -323,10 +429,7 @@ fn exact_span(value: &str, token: Span, src: &SourceFile) -> Span {
     if value.contains('\n') {
         return token;
     }
-    let quoted = matches!(
-        src.text.get(token.offset..token.offset + 1),
-        Some("\"") | Some("'")
-    );
+    let quoted = starts_quoted(token, src);
     let start = token.offset + usize::from(quoted);
     if src.text.get(start..start + value.len()) == Some(value) {
         Span {
@@ -418,9 +521,19 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
         )
         .with_help(aliases_help);
     }
+    // saphyr locates these two at the start of the scalar: point at the character.
+    let mut span = span;
     let message = match unexpected_character(&message) {
-        Some(m) => m,
-        None => backtick_tokens(&lowercase_first(&message)),
+        Some((c, m)) => {
+            span = find_char(src, span, c);
+            m
+        }
+        None => {
+            if message.contains("unknown escape character") {
+                span = bad_escape(src, span);
+            }
+            backtick_tokens(&lowercase_first(&message))
+        }
     };
     let d = Diagnostic::error("yaml-syntax", format!("invalid yaml: {message}"), span);
     if message.contains("tab") {
@@ -474,9 +587,42 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
+/// The first `c` at or after `from`, or `from` itself if there is none.
+fn find_char(src: &SourceFile, from: Span, c: char) -> Span {
+    let rest = src.text.get(from.offset..).unwrap_or("");
+    rest.find(c)
+        .map_or(from, |i| src.span_at(from.offset + i, c.len_utf8()))
+}
+
+/// The first backslash escape that double-quoted YAML does not know, in the
+/// double-quoted scalar that starts at `from` (valid escapes are skipped as
+/// pairs: `\\q` is a backslash and a `q`); `from` itself if there is none.
+fn bad_escape(src: &SourceFile, from: Span) -> Span {
+    let rest = src.text.get(from.offset..).unwrap_or("");
+    let mut cs = rest.char_indices().skip(1);
+    while let Some((i, c)) = cs.next() {
+        match c {
+            '"' => break,
+            '\\' => match cs.next() {
+                Some((
+                    _,
+                    '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | '"' | '/'
+                    | '\\' | 'N' | '_' | 'L' | 'P' | 'x' | 'u' | 'U' | '\n' | '\r',
+                )) => {}
+                Some((_, other)) => {
+                    return src.span_at(from.offset + i, 1 + other.len_utf8());
+                }
+                None => break,
+            },
+            _ => {}
+        }
+    }
+    from
+}
+
 /// The scanner's "unexpected character: `X'" (with `X` in Rust's escape
 /// form for control characters) in our words: the character by name or code.
-fn unexpected_character(message: &str) -> Option<String> {
+fn unexpected_character(message: &str) -> Option<(char, String)> {
     let rest = message.strip_prefix("unexpected character: `")?;
     let shown = rest.strip_suffix('\'')?;
     let c = match shown.strip_prefix("\\u{").and_then(|h| h.strip_suffix('}')) {
@@ -490,22 +636,25 @@ fn unexpected_character(message: &str) -> Option<String> {
             c
         }
     };
-    Some(if c.is_control() || c == '\u{feff}' {
-        let n = u32::from(c);
-        let escape = if n <= 0xff {
-            format!("\\x{n:02x}")
-        } else {
-            format!("\\u{n:04x}")
-        };
-        format!(
+    Some((
+        c,
+        if c.is_control() || c == '\u{feff}' {
+            let n = u32::from(c);
+            let escape = if n <= 0xff {
+                format!("\\x{n:02x}")
+            } else {
+                format!("\\u{n:04x}")
+            };
+            format!(
             "the control character U+{n:04X} cannot appear here (a value may hold it only as an escape in double quotes, `{escape}`)"
         )
-    } else {
-        let shown = if c == '`' {
-            "a backtick".to_owned()
         } else {
-            format!("`{c}`")
-        };
-        format!("{shown} cannot start an unquoted value (YAML reserves it): quote the value")
-    })
+            let shown = if c == '`' {
+                "a backtick".to_owned()
+            } else {
+                format!("`{c}`")
+            };
+            format!("{shown} cannot start an unquoted value (YAML reserves it): quote the value")
+        },
+    ))
 }
