@@ -11,5 +11,6 @@ pub mod gateway;
 pub mod image;
 pub mod options;
 pub mod spec;
+pub(crate) mod steps;
 pub mod subrequests;
 pub mod timings;

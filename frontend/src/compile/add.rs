@@ -10,7 +10,7 @@ use super::StageCtx;
 use crate::diag::{Diagnostic, Span};
 use crate::spec::model::{Add, AddSource};
 
-pub(super) fn compile_add(
+pub(crate) fn compile_add(
     ctx: &mut StageCtx<'_, '_>,
     a: &Add,
     span: Span,

@@ -64,7 +64,7 @@ pub(super) fn apply_layer(
     }
 }
 
-pub(super) fn compile_copy(
+pub(crate) fn compile_copy(
     c: &mut Compiler<'_, '_>,
     ctx: &mut StageCtx<'_, '_>,
     cp: &Copy,

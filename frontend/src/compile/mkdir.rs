@@ -6,7 +6,7 @@ use super::{resolve_path, StageCtx};
 use crate::diag::{Diagnostic, Span};
 use crate::spec::model::Mkdir;
 
-pub(super) fn compile_mkdir(
+pub(crate) fn compile_mkdir(
     ctx: &mut StageCtx<'_, '_>,
     m: &Mkdir,
     span: Span,

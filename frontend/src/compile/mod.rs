@@ -9,11 +9,11 @@
 //! `compile` never sees YAML and does no IO. Errors are diagnostics with the
 //! span of the offending value.
 
-mod add;
+pub(crate) mod add;
 mod artifacts;
-mod copy;
-mod mkdir;
-mod run;
+pub(crate) mod copy;
+pub(crate) mod mkdir;
+pub(crate) mod run;
 pub mod scope;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,7 +27,7 @@ use llb::{source, FileOp, Platform};
 use crate::diag::{Diagnostic, Span, Spanned};
 use crate::image::{EnvList, Image};
 use crate::options::BuildOptions;
-use crate::spec::model::{FromRef, Spec, Stage, StepKind};
+use crate::spec::model::{FromRef, Spec, Stage};
 pub use scope::StageScope;
 
 /// What the engine can do, as far as compilation cares.
@@ -187,11 +187,7 @@ fn base_image_name<'a>(opts: &'a BuildOptions, name: &'a str) -> Option<&'a str>
 fn dependencies(spec: &Spec, stage: &Stage, scope: &StageScope) -> Result<Vec<String>, Diagnostic> {
     let mut froms: Vec<&Spanned<String>> = stage.needs.iter().collect();
     for step in &stage.steps {
-        match &step.kind {
-            StepKind::Copy(c) => froms.extend(c.from.iter()),
-            StepKind::Run(r) => froms.extend(r.mounts.iter().map(|m| &m.from)),
-            StepKind::Add(_) | StepKind::Mkdir(_) => {}
-        }
+        froms.extend(step.kind.sources());
     }
     froms.extend(stage.artifacts.iter().map(|a| &a.from));
     let mut out = Vec::new();
@@ -728,12 +724,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
         }
         for step in &stage.steps {
             ctx.step_no += 1;
-            match &step.kind {
-                StepKind::Run(r) => run::compile_run(self, &mut ctx, r, step.span)?,
-                StepKind::Copy(c) => copy::compile_copy(self, &mut ctx, c, step.span)?,
-                StepKind::Add(a) => add::compile_add(&mut ctx, a, step.span)?,
-                StepKind::Mkdir(m) => mkdir::compile_mkdir(&mut ctx, m, step.span)?,
-            }
+            step.kind.compile(self, &mut ctx, step.span)?;
         }
         artifacts::compile_artifacts(self, &mut ctx)?;
         if let Some(img) = &stage.image {

@@ -37,7 +37,7 @@ pub(super) fn command_text(cmd: &Command) -> String {
     }
 }
 
-pub(super) fn compile_run(
+pub(crate) fn compile_run(
     c: &mut Compiler<'_, '_>,
     ctx: &mut StageCtx<'_, '_>,
     r: &Run,

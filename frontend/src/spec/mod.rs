@@ -16,7 +16,7 @@ pub mod raw;
 pub mod validate;
 pub mod vars;
 
-mod convert;
+pub(crate) mod convert;
 
 pub use model::*;
 

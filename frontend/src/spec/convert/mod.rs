@@ -1,0 +1,205 @@
+//! Reads the raw node tree into the model, key by key: every unknown key,
+//! missing key and wrong type becomes a diagnostic, and conversion goes on so
+//! that all of them are reported in one run.
+//!
+//! Scalars where a string is expected: numbers and booleans are accepted as
+//! their source text (`PORT: 8080`, `GO_VERSION: 1.23`, `user: 1000`), as a
+//! Dockerfile user writing `ENV PORT=8080` would expect. `null` (an empty
+//! value, `key:`) counts as absent for optional keys, and as "declared without
+//! a default" for `args`.
+//!
+//! One file per part of the document: [`reader`] (the toolkit: fields of a
+//! mapping, typed scalars, one diagnostic per problem), this file (the top
+//! level, `args`, `stages`), `stage` (a stage's keys and the step dispatch
+//! through [`crate::steps::STEP_KINDS`]), one file per step kind (`run`,
+//! `copy`, `add`, `mkdir`), `artifact` and `image`.
+//!
+//! This module is NOT where cross-references are checked (stage names in
+//! `from`/`needs`/`target`, cycles): `validate` does that on the converted
+//! stages. The value rules it applies (network names, checksums, modes...)
+//! live in `validate` too, so that every rule is in one place.
+
+mod add;
+mod artifact;
+mod copy;
+mod image;
+mod mkdir;
+mod reader;
+mod run;
+mod stage;
+
+pub(crate) use add::read as read_add;
+pub(crate) use copy::read as read_copy;
+pub(crate) use mkdir::read as read_mkdir;
+pub(crate) use reader::{Cx, Fields};
+pub(crate) use run::read as read_run;
+pub(crate) use {add::INNER_KEYS as ADD_INNER_KEYS, add::KEYS as ADD_KEYS};
+pub(crate) use {copy::KEYS as COPY_KEYS, mkdir::INNER_KEYS as MKDIR_INNER_KEYS};
+pub(crate) use {mkdir::KEYS as MKDIR_KEYS, run::KEYS as RUN_KEYS};
+
+use super::model::*;
+use super::raw::{Node, Value};
+use super::validate;
+use crate::diag::{Diagnostic, Span, Spanned};
+
+/// Everything converted, including what validation needs even when some
+/// stages could not be converted.
+pub(crate) struct Draft {
+    pub version_span: Option<Span>,
+    pub args: Vec<ArgDecl>,
+    /// Every stage key with a valid, unique name, in file order.
+    pub stage_names: Vec<Spanned<String>>,
+    /// The stages that could be converted (their name and `from` are valid).
+    pub stages: Vec<Stage>,
+    pub target: Option<Spanned<String>>,
+}
+
+const TOP_KEYS: &[&str] = &["version", "args", "stages", "target"];
+const ARG_KEYS: &[&str] = &["default", "description"];
+
+/// Convert the document root. Returns None when the root is unusable.
+pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
+    let mut draft = Draft {
+        version_span: None,
+        args: Vec::new(),
+        stage_names: Vec::new(),
+        stages: Vec::new(),
+        target: None,
+    };
+    if root.value == Value::Null {
+        cx.push(
+            Diagnostic::error("missing-key", "the spec is empty", cx.src.span_at(0, 0))
+                .with_help("a spec starts with `version: 1` and a `stages:` mapping"),
+        );
+        return draft;
+    }
+    let Some(top) = cx.fields(root, "the spec", "the top level", TOP_KEYS, &|_| None) else {
+        return draft;
+    };
+    match top.get_raw("version") {
+        None => cx.push(
+            Diagnostic::error("missing-key", "missing key `version`", root.span)
+                .with_help("add `version: 1` at the top of the file"),
+        ),
+        Some(n) => match &n.value {
+            Value::Int(1, _) => draft.version_span = Some(n.span),
+            Value::Int(_, text) => cx.push(
+                Diagnostic::error(
+                    "unsupported-version",
+                    format!("unsupported version `{text}`"),
+                    n.span,
+                )
+                .with_help("this frontend reads `version: 1`"),
+            ),
+            _ => {
+                cx.wrong_type(n, "version", "the integer `1`");
+                if let Some(d) = cx.diags.last_mut() {
+                    d.help = Some("write `version: 1`, without quotes".to_string());
+                }
+            }
+        },
+    }
+    if let Some(n) = top.get("args") {
+        draft.args = args(cx, n);
+    }
+    match top.get_raw("stages") {
+        None => cx.push(
+            Diagnostic::error("missing-key", "missing key `stages`", root.span)
+                .with_help("add a `stages:` mapping with at least one stage"),
+        ),
+        Some(n) => stages(cx, n, &mut draft),
+    }
+    draft.target = cx.opt(&top, "target", Cx::string);
+    draft
+}
+
+pub(super) fn args(cx: &mut Cx<'_>, node: &Node) -> Vec<ArgDecl> {
+    let Value::Map(entries) = &node.value else {
+        cx.wrong_type(node, "args", "a mapping of argument names");
+        return Vec::new();
+    };
+    let mut out: Vec<ArgDecl> = Vec::new();
+    for (k, v) in entries {
+        let Some(name) = cx.string(k, "args") else {
+            continue;
+        };
+        if let Some(first) = out.iter().find(|a| a.name.value == name.value) {
+            cx.push(
+                Diagnostic::error(
+                    "duplicate-key",
+                    format!("duplicate argument `{}`", name.value),
+                    k.span,
+                )
+                .with_label(first.name.span, "first defined here"),
+            );
+            continue;
+        }
+        if let Err(msg) = validate::check_arg_name(&name.value) {
+            cx.push(Diagnostic::error("invalid-name", msg, k.span));
+            continue;
+        }
+        let (default, description) = match &v.value {
+            Value::Null => (None, None),
+            Value::Map(_) => {
+                let Some(f) = cx.fields(v, &name.value, "an argument", ARG_KEYS, &|_| None) else {
+                    continue;
+                };
+                (
+                    cx.opt(&f, "default", Cx::string),
+                    cx.opt(&f, "description", Cx::string),
+                )
+            }
+            Value::Seq(_) => {
+                cx.wrong_type(v, &name.value, "a value or `{default, description}`");
+                continue;
+            }
+            _ => (cx.string(v, &name.value), None),
+        };
+        out.push(ArgDecl {
+            name,
+            default,
+            description,
+        });
+    }
+    out
+}
+
+fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
+    let Value::Map(entries) = &node.value else {
+        cx.wrong_type(node, "stages", "a mapping of stage names to stages");
+        return;
+    };
+    if entries.is_empty() {
+        cx.push(
+            Diagnostic::error("invalid-value", "`stages` is empty", node.span)
+                .with_help("define at least one stage"),
+        );
+        return;
+    }
+    for (k, v) in entries {
+        let Some(name) = cx.string(k, "stages") else {
+            continue;
+        };
+        if let Some(first) = draft.stage_names.iter().find(|n| n.value == name.value) {
+            cx.push(
+                Diagnostic::error(
+                    "duplicate-stage",
+                    format!("duplicate stage `{}`", name.value),
+                    k.span,
+                )
+                .with_label(first.span, "first defined here"),
+            );
+            continue;
+        }
+        if let Err((msg, help)) = validate::check_stage_name(&name.value) {
+            cx.push(Diagnostic::error("invalid-stage-name", msg, k.span).with_help(help));
+            continue;
+        }
+        draft.stage_names.push(name.clone());
+        // Kept even if some of its steps had errors, so that the cross-stage
+        // checks still see its `from` and `needs`.
+        if let Some(s) = stage::stage(cx, name, k.span, v) {
+            draft.stages.push(s);
+        }
+    }
+}

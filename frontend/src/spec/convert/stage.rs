@@ -1,0 +1,189 @@
+//! A stage's keys, and its steps: each step's kind is found in the table of
+//! step kinds ([`crate::steps::STEP_KINDS`]), whose reader reads the rest.
+
+use super::reader::{misspelled, Cx};
+use super::{artifact, image};
+use crate::diag::{did_you_mean, Diagnostic, Span, Spanned};
+use crate::spec::model::*;
+use crate::spec::raw::{Node, Value};
+use crate::spec::validate;
+use crate::steps::{self, STEP_KINDS};
+
+const STAGE_KEYS: &[&str] = &[
+    "from",
+    "platform",
+    "description",
+    "args",
+    "env",
+    "workdir",
+    "user",
+    "shell",
+    "needs",
+    "steps",
+    "artifacts",
+    "image",
+];
+
+pub(super) fn stage(
+    cx: &mut Cx<'_>,
+    name: Spanned<String>,
+    span: Span,
+    node: &Node,
+) -> Option<Stage> {
+    let what = format!("stage `{}`", name.value);
+    if node.value == Value::Null {
+        cx.missing(span, "from", &what);
+        return None;
+    }
+    let f = cx.fields(node, &name.value, "a stage", STAGE_KEYS, &|_| None)?;
+    let from = if f.get_raw("from").is_none() {
+        // A misspelt `from` is already reported as an unknown key with a suggestion.
+        if !misspelled(node, "from") {
+            cx.push(
+                Diagnostic::error("missing-key", format!("missing key `from` in {what}"), span)
+                    .with_help("a stage starts `from` a stage, `scratch` or an image"),
+            );
+        }
+        None
+    } else {
+        cx.req(&f, "from", &what, Cx::path)
+    };
+    let platform = cx.opt(&f, "platform", Cx::expandable);
+    let platform = cx.check_literal(platform, validate::check_platform);
+    let description = cx.opt(&f, "description", Cx::string);
+    let args = f
+        .get("args")
+        .map(|n| super::args(cx, n))
+        .unwrap_or_default();
+    let env = f
+        .get("env")
+        .map(|n| cx.key_values(n, "env", true))
+        .unwrap_or_default();
+    let workdir = cx.opt(&f, "workdir", Cx::path);
+    let user = cx.opt(&f, "user", Cx::path);
+    let shell = f.get("shell").and_then(|n| shell(cx, n));
+    let needs = cx.list_of(&f, "needs", Cx::string);
+    let steps = match f.get("steps") {
+        Some(n) => cx
+            .seq(n, "steps")
+            .map(|items| items.iter().filter_map(|i| step(cx, i)).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let artifacts = cx.list_of(&f, "artifacts", |cx, n, _| artifact::artifact(cx, n));
+    let image = f.get("image").and_then(|n| image::image(cx, n));
+    Some(Stage {
+        name,
+        from: from?,
+        platform,
+        description,
+        args,
+        env,
+        workdir,
+        user,
+        shell,
+        needs,
+        steps,
+        artifacts,
+        image,
+        span,
+    })
+}
+
+fn shell(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Vec<Spanned<String>>>> {
+    let Value::Seq(items) = &node.value else {
+        cx.wrong_type(node, "shell", "a list of arguments");
+        if let Some(d) = cx.diags.last_mut() {
+            d.help = Some("for example `shell: [\"/bin/bash\", \"-c\"]`".to_string());
+        }
+        return None;
+    };
+    if items.is_empty() {
+        cx.push(Diagnostic::error(
+            "invalid-value",
+            "`shell` cannot be empty",
+            node.span,
+        ));
+        return None;
+    }
+    let argv: Vec<_> = items.iter().filter_map(|n| cx.string(n, "shell")).collect();
+    (argv.len() == items.len()).then(|| Spanned::new(argv, node.span))
+}
+
+fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
+    let Value::Map(entries) = &node.value else {
+        cx.wrong_type(node, "steps", "a step (a mapping like `- run: make`)");
+        return None;
+    };
+    let mut kinds: Vec<(&'static steps::StepKindDef, &Node)> = Vec::new();
+    for (k, _) in entries {
+        // A repeated kind key is a `duplicate-key` (reported below), not two kinds.
+        if let Some(def) = k.as_key().and_then(steps::kind) {
+            if !kinds.iter().any(|(seen, _)| seen.name == def.name) {
+                kinds.push((def, k));
+            }
+        }
+    }
+    let def = match kinds.as_slice() {
+        [] => {
+            let guess = entries.iter().find_map(|(k, _)| {
+                let name = k.as_key()?;
+                did_you_mean(name, STEP_KINDS.iter().map(|d| d.name)).map(|s| (name, s, k.span))
+            });
+            let one_of = steps::names_one_of();
+            let d = match guess {
+                Some((name, s, span)) => Diagnostic::error(
+                    "step-kind-missing",
+                    format!("unknown step kind `{name}` (did you mean `{s}`?)"),
+                    span,
+                ),
+                None => Diagnostic::error(
+                    "step-kind-missing",
+                    format!("step has no kind: expected one of {one_of}"),
+                    node.span,
+                ),
+            };
+            cx.push(d.with_help(format!("every step has exactly one of {one_of}")));
+            return None;
+        }
+        [(def, _)] => *def,
+        [(first, first_key), (second, second_key), ..] => {
+            cx.push(
+                Diagnostic::error(
+                    "step-kind-ambiguous",
+                    format!("step has two kinds, `{}` and `{}`", first.name, second.name),
+                    second_key.span,
+                )
+                .with_label(first_key.span, "first kind here")
+                .with_help("split it into two steps, one kind each"),
+            );
+            return None;
+        }
+    };
+    let kind = def.name;
+    let hint = |key: &str| -> Option<String> {
+        if def.inner_keys.contains(&key) {
+            return Some(format!(
+                "`{key}` goes inside the `{kind}` mapping: `{kind}: {{..., {key}: ...}}`"
+            ));
+        }
+        STEP_KINDS
+            .iter()
+            .find(|other| other.name != kind && other.keys.contains(&key))
+            .map(|other| {
+                format!(
+                    "`{key}` is an option of `{}` steps, not `{kind}` steps",
+                    other.name
+                )
+            })
+    };
+    let what = format!("{} `{kind}` step", def.article);
+    let f = cx.fields(node, "step", &what, def.keys, &hint)?;
+    let value = f.get_raw(kind)?;
+    let before = cx.diags.len();
+    let kind = (def.read)(cx, &f, value).filter(|_| cx.diags.len() == before)?;
+    Some(Step {
+        span: node.span,
+        kind,
+    })
+}
