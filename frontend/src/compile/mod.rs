@@ -27,7 +27,7 @@ use llb::{source, FileOp, Platform};
 use crate::diag::{Diagnostic, Span, Spanned};
 use crate::image::{EnvList, Image};
 use crate::options::BuildOptions;
-use crate::spec::model::{FromRef, Spec, Stage};
+use crate::spec::model::{FromRef, RefKind, Spec, Stage};
 pub use scope::StageScope;
 
 /// What the engine can do, as far as compilation cares.
@@ -138,37 +138,27 @@ pub fn plan(
         features: EngineFeatures::default(),
     };
     let mut images = BTreeSet::new();
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![target.name.value.clone()];
-    while let Some(name) = todo.pop() {
-        if !seen.insert(name.clone()) {
+    let mut stages = BTreeSet::new();
+    for (stage, base) in build_order(&input, target)? {
+        stages.insert(stage.name.value.clone());
+        if base.is_some() {
             continue;
         }
-        let Some(stage) = spec.stage(&name) else {
-            continue;
-        };
         let scope = StageScope::for_stage(spec, stage, opts, platform, build_platform);
         let from = scope.expand(&stage.from, &spec.source)?;
-        match spec.classify_from(&from) {
-            FromRef::Stage(s) => todo.push(s.to_owned()),
-            FromRef::Scratch => {}
-            FromRef::Image(r) => {
-                if let Some(image) = base_image_name(opts, r) {
-                    let reference = parse_reference(image, stage.from.span)?;
-                    images.insert((
-                        reference.to_string(),
-                        stage_platform(&input, stage, &scope)?,
-                    ));
-                }
+        if let FromRef::Image(r) = spec.classify_from(&from) {
+            if let Some(image) = base_image_name(opts, r) {
+                let reference = parse_reference(image, stage.from.span)?;
+                images.insert((
+                    reference.to_string(),
+                    stage_platform(&input, stage, &scope)?,
+                ));
             }
-        }
-        for dep in dependencies(spec, stage, &scope)? {
-            todo.push(dep);
         }
     }
     Ok(Plan {
         target: target.name.value.clone(),
-        stages: seen,
+        stages,
         images,
     })
 }
@@ -183,16 +173,14 @@ fn base_image_name<'a>(opts: &'a BuildOptions, name: &'a str) -> Option<&'a str>
     }
 }
 
-/// Stages that `stage` takes files from or needs (besides its `from`).
+/// Stages that `stage` takes files from or needs (besides its `from`), expanded.
 fn dependencies(spec: &Spec, stage: &Stage, scope: &StageScope) -> Result<Vec<String>, Diagnostic> {
-    let mut froms: Vec<&Spanned<String>> = stage.needs.iter().collect();
-    for step in &stage.steps {
-        froms.extend(step.kind.sources());
-    }
-    froms.extend(stage.artifacts.iter().map(|a| &a.from));
     let mut out = Vec::new();
-    for f in froms {
-        let text = scope.expand(f, &spec.source)?;
+    for r in stage.references() {
+        if r.kind == RefKind::From {
+            continue;
+        }
+        let text = scope.expand(r.value, &spec.source)?;
         if let FromRef::Stage(s) = spec.classify_from(&text) {
             out.push(s.to_owned());
         }

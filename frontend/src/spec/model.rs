@@ -120,6 +120,52 @@ pub struct Stage {
     pub span: Span,
 }
 
+/// Where a stage names another stage, an image or a named context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    /// The stage's `from`.
+    From,
+    /// An entry of `needs` (always a stage).
+    Needs,
+    /// A step's `from` (a copy's source, a run's bind mount).
+    Step,
+    /// An artifact's `from`.
+    Artifact,
+}
+
+/// One reference of a stage, unexpanded.
+#[derive(Clone, Copy, Debug)]
+pub struct StageRef<'a> {
+    pub kind: RefKind,
+    pub value: &'a Spanned<String>,
+}
+
+impl Stage {
+    /// Every reference of the stage, as written: `from`, then `needs`, then
+    /// the steps' sources, then the artifacts', in spec order. The one walk
+    /// of stage references: validation, planning, the outline and the build
+    /// order all go through it.
+    pub fn references(&self) -> Vec<StageRef<'_>> {
+        let at = |kind| move |value| StageRef { kind, value };
+        std::iter::once(&self.from)
+            .map(at(RefKind::From))
+            .chain(self.needs.iter().map(at(RefKind::Needs)))
+            .chain(
+                self.steps
+                    .iter()
+                    .flat_map(|s| s.kind.sources())
+                    .map(at(RefKind::Step)),
+            )
+            .chain(
+                self.artifacts
+                    .iter()
+                    .map(|a| &a.from)
+                    .map(at(RefKind::Artifact)),
+            )
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Step {
     /// The list item.
@@ -355,4 +401,30 @@ pub enum Healthcheck {
         start_period: Option<Spanned<String>>,
         retries: Option<Spanned<u32>>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefKind;
+    use crate::diag::SourceFile;
+
+    #[test]
+    fn references_list_from_needs_steps_and_artifacts_in_spec_order() {
+        let text = "version: 1\nstages:\n  a:\n    from: alpine\n  b:\n    from: busybox\n  c:\n    from: a\n    needs: [b]\n    steps:\n      - copy: /x\n        from: b\n      - run: make\n        mounts: [{from: a, target: /m}]\n      - mkdir: /d\n    artifacts:\n      - {from: b, path: /y}\n";
+        let spec = crate::spec::parse(SourceFile::new("s.yaml".to_owned(), text.to_owned()))
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        let c = spec.stage("c").map(|s| s.references()).unwrap_or_default();
+        let got: Vec<(RefKind, &str)> =
+            c.iter().map(|r| (r.kind, r.value.value.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (RefKind::From, "a"),
+                (RefKind::Needs, "b"),
+                (RefKind::Step, "b"),
+                (RefKind::Step, "a"),
+                (RefKind::Artifact, "b"),
+            ]
+        );
+    }
 }

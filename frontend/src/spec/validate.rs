@@ -12,7 +12,7 @@
 //! after expansion, in `compile`, through the `pub` helpers here.
 
 use super::convert::{Cx, Draft};
-use super::model::{Span, Spanned};
+use super::model::{RefKind, Span};
 use crate::diag::{did_you_mean, Diagnostic};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
@@ -400,31 +400,25 @@ pub(crate) fn validate(draft: &Draft, cx: &mut Cx<'_>) {
     let mut edges: Vec<(&str, &str, Span)> = Vec::new();
     for stage in &draft.stages {
         let me = stage.name.value.as_str();
-        let mut from_refs: Vec<(&Spanned<String>, &str)> = vec![(&stage.from, "from")];
-        for step in &stage.steps {
-            match &step.kind {
-                super::model::StepKind::Copy(c) => {
-                    from_refs.extend(c.from.iter().map(|f| (f, "from")))
-                }
-                super::model::StepKind::Run(r) => {
-                    from_refs.extend(r.mounts.iter().map(|m| (&m.from, "from")));
-                }
-                _ => {}
-            }
-        }
-        from_refs.extend(stage.artifacts.iter().map(|a| (&a.from, "from")));
-        for (r, key) in from_refs {
-            let v = r.value.as_str();
+        let refs = stage.references();
+        // Every `from` first, then `needs` (the order the cycle check has
+        // always seen its edges in).
+        for r in refs.iter().filter(|r| r.kind != RefKind::Needs) {
+            let (v, span) = (r.value.value.as_str(), r.value.span);
             if known.contains(v) {
-                edges.push((me, v, r.span));
+                edges.push((me, v, span));
             } else if *typo
                 .entry(v)
                 .or_insert_with(|| looks_like_stage_typo(v, &by_len))
             {
-                cx.diags.push(unknown_stage(v, r.span, key, &names, true));
+                cx.diags.push(unknown_stage(v, span, "from", &names, true));
             }
         }
-        for need in &stage.needs {
+        for need in refs
+            .iter()
+            .filter(|r| r.kind == RefKind::Needs)
+            .map(|r| r.value)
+        {
             if known.contains(need.value.as_str()) {
                 edges.push((me, need.value.as_str(), need.span));
             } else {
