@@ -65,23 +65,7 @@ impl BuildFailure {
                 message.push_str(&format!(" (help: {h})"));
             }
         }
-        let source = first.filter(|d| d.has_location()).map(|d| {
-            let end_line = src
-                .text
-                .get(d.span.offset..d.span.offset.saturating_add(d.span.len))
-                .map_or(0, |t| t.trim_end_matches('\n').matches('\n').count());
-            SourceRange {
-                filename: src.name.clone(),
-                data: src.text.as_bytes().to_vec(),
-                start_line: d.span.line,
-                start_col: d.span.col,
-                end_line: d
-                    .span
-                    .line
-                    .saturating_add(u32::try_from(end_line).unwrap_or(0)),
-                end_col: d.span.col,
-            }
-        });
+        let source = first.and_then(|d| source_range(d, src));
         Self {
             code: code::INVALID_ARGUMENT,
             message,
@@ -89,6 +73,29 @@ impl BuildFailure {
             engine_status: None,
         }
     }
+}
+
+/// Where a diagnostic points, as the engine takes it (for error details and
+/// warnings); `None` for diagnostics without a location (command-line options).
+pub fn source_range(d: &Diagnostic, src: &SourceFile) -> Option<SourceRange> {
+    if !d.has_location() {
+        return None;
+    }
+    let end_line = src
+        .text
+        .get(d.span.offset..d.span.offset.saturating_add(d.span.len))
+        .map_or(0, |t| t.trim_end_matches('\n').matches('\n').count());
+    Some(SourceRange {
+        filename: src.name.clone(),
+        data: src.text.as_bytes().to_vec(),
+        start_line: d.span.line,
+        start_col: d.span.col,
+        end_line: d
+            .span
+            .line
+            .saturating_add(u32::try_from(end_line).unwrap_or(0)),
+        end_col: d.span.col,
+    })
 }
 
 /// Solves a local source (`local://<name>`) restricted to `files` and returns its ref.
@@ -275,6 +282,20 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     if let Some(request) = opts.request_id.as_deref().filter(|_| !lint) {
         gw.return_metadata(answer(request)?).await?;
         return Ok(());
+    }
+    // The spec's warnings, each at its YAML range (buildx prints the excerpt).
+    for d in &spec.warnings {
+        let detail: Vec<&str> = d.help.iter().map(String::as_str).collect();
+        if let Err(e) = gw
+            .warn_detailed(
+                &format!("{}: {}", d.code, d.message),
+                &detail,
+                source_range(d, &src).as_ref(),
+            )
+            .await
+        {
+            eprintln!("stagecraft: cannot send a warning: {e}");
+        }
     }
     for name in undeclared_build_args(&spec, opts) {
         let message = format!(

@@ -42,7 +42,7 @@ enum Cmd {
         #[arg(long)]
         merge_op: bool,
     },
-    /// Check a spec and print its diagnostics.
+    /// Check a spec and print its diagnostics (exit 1 on errors, 0 on warnings only).
     Check { file: PathBuf },
 }
 
@@ -101,7 +101,13 @@ fn main() -> ExitCode {
         }),
         Cmd::Check { file } => {
             read(&file).and_then(|src| match stagecraft::spec::parse(src.clone()) {
-                Ok(_) => Ok(()),
+                // Warnings are shown; only errors fail the check.
+                Ok(spec) => {
+                    if !spec.warnings.is_empty() {
+                        eprintln!("{}", stagecraft::diag::render(&spec.warnings, &src));
+                    }
+                    Ok(())
+                }
                 Err(d) => Err(stagecraft::diag::render(&d, &src)),
             })
         }

@@ -167,7 +167,7 @@ pub fn answer(
             let warnings: Vec<Value> = spec
                 .warnings
                 .iter()
-                .map(|w| json!({ "ruleName": w.code, "description": w.message, "detail": w.message, "location": location(w.span) }))
+                .map(|w| json!({ "ruleName": w.code.name(), "description": w.message, "detail": w.message, "location": location(w.span) }))
                 .collect();
             let status = if warnings.is_empty() { 0 } else { 1 };
             let text: String = spec

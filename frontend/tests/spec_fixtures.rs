@@ -6,6 +6,9 @@
 //!   diagnostics. The file name starts with the diagnostic code it
 //!   demonstrates (`<code>.yaml` or `<code>--<variant>.yaml`), and the test
 //!   checks that this code is among the diagnostics.
+//! - `fixtures/warn/*.yaml` must parse with at least one warning whose code
+//!   starts the file name (as for `invalid/`); the snapshot is the rendered
+//!   warnings.
 //!
 //! Adding a case = adding a file, then reviewing the new snapshot
 //! (`INSTA_UPDATE=always` or `cargo insta review`).
@@ -70,6 +73,29 @@ fn invalid_fixtures() {
                     headlines.join("\n"),
                     render(&diags, &src)
                 ));
+            }
+        }
+    });
+}
+
+#[test]
+fn warn_fixtures() {
+    insta::glob!("fixtures/warn/*.yaml", |path| {
+        let (src, parsed) = parse(path);
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let code = stem.split("--").next().unwrap_or(&stem).to_string();
+        match parsed {
+            Err(diags) => panic!("{} should parse:\n{}", src.name, render(&diags, &src)),
+            Ok(spec) => {
+                assert!(
+                    spec.warnings
+                        .iter()
+                        .any(|d| d.code == code && d.severity == stagecraft::diag::Severity::Warning),
+                    "{}: expected a `{code}` warning, got:\n{}",
+                    src.name,
+                    render(&spec.warnings, &src)
+                );
+                insta::assert_snapshot!(render(&spec.warnings, &src));
             }
         }
     });

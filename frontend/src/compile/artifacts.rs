@@ -2,7 +2,7 @@
 //! merged on top when `link: true` and the engine has MergeOp), and the
 //! stage's `image:` keys → the image config.
 
-use crate::diag::{Diagnostic, Spanned};
+use crate::diag::{Code, Diagnostic, Spanned};
 use crate::image::Healthcheck as OciHealthcheck;
 use crate::spec::model::{Command, Healthcheck, ImageConfig};
 use crate::spec::validate::{parse_healthcheck_duration, port_keys};
@@ -46,11 +46,11 @@ fn duration_ns(ctx: &StageCtx<'_, '_>, d: Option<&Spanned<String>>) -> Result<i6
     let Some(d) = d else { return Ok(0) };
     let text = ctx.expand(d)?;
     let dur = parse_healthcheck_duration(&text)
-        .map_err(|m| Diagnostic::error("invalid-value", m, d.span))?;
+        .map_err(|m| Diagnostic::new(Code::InvalidValue, m, d.span))?;
     // parse_duration caps durations at i64::MAX nanoseconds.
     i64::try_from(dur.as_nanos()).map_err(|_| {
-        Diagnostic::error(
-            "invalid-value",
+        Diagnostic::new(
+            Code::InvalidValue,
             format!("duration `{text}` is too long"),
             d.span,
         )
@@ -80,7 +80,7 @@ pub(super) fn apply_image_config(
     }
     for p in &img.expose {
         let text = ctx.expand(p)?;
-        let ports = port_keys(&text).map_err(|m| Diagnostic::error("invalid-value", m, p.span))?;
+        let ports = port_keys(&text).map_err(|m| Diagnostic::new(Code::InvalidValue, m, p.span))?;
         for port in ports {
             ctx.image
                 .config

@@ -24,7 +24,7 @@ use llb::reference::Reference;
 use llb::source::LocalOptions;
 use llb::{source, FileOp, Platform};
 
-use crate::diag::{Diagnostic, Span, Spanned};
+use crate::diag::{Code, Diagnostic, Span, Spanned};
 use crate::image::{EnvList, Image};
 use crate::options::BuildOptions;
 use crate::spec::model::{FromRef, RefKind, Spec, Stage};
@@ -82,8 +82,8 @@ pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage
     match &opts.target {
         Some(t) => spec.stage(t).ok_or_else(|| {
             let names: Vec<&str> = spec.stages.iter().map(|s| s.name.value.as_str()).collect();
-            let mut d = Diagnostic::error(
-                "unknown-target",
+            let mut d = Diagnostic::new(
+                Code::UnknownTarget,
                 format!("target stage `{t}` does not exist (from --target)"),
                 Span::default(),
             );
@@ -95,7 +95,11 @@ pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage
             d
         }),
         None => spec.default_target().ok_or_else(|| {
-            Diagnostic::error("missing-key", "the spec has no stages", spec.version_span)
+            Diagnostic::new(
+                Code::MissingKey,
+                "the spec has no stages",
+                spec.version_span,
+            )
         }),
     }
 }
@@ -111,13 +115,13 @@ fn stage_platform(
         Some(p) => {
             let text = scope.expand(p, &input.spec.source)?;
             Platform::parse(&text)
-                .map_err(|e| Diagnostic::error("invalid-value", e.to_string(), p.span))
+                .map_err(|e| Diagnostic::new(Code::InvalidValue, e.to_string(), p.span))
         }
     }
 }
 
 fn parse_reference(text: &str, span: Span) -> Result<Reference, Diagnostic> {
-    Reference::parse(text).map_err(|e| Diagnostic::error("invalid-image", e.to_string(), span))
+    Reference::parse(text).map_err(|e| Diagnostic::new(Code::InvalidImage, e.to_string(), span))
 }
 
 /// Finds the target and the base images that need resolving.
@@ -224,8 +228,8 @@ impl StageCtx<'_, '_> {
     pub(crate) fn expand_path(&self, text: &Spanned<String>) -> Result<String, Diagnostic> {
         let value = self.expand(text)?;
         if value.is_empty() {
-            return Err(Diagnostic::error(
-                "invalid-value",
+            return Err(Diagnostic::new(
+                Code::InvalidValue,
                 format!("`{}` expands to an empty path", text.value),
                 text.span,
             )
@@ -242,7 +246,7 @@ impl StageCtx<'_, '_> {
         check: fn(&str) -> Result<(), String>,
     ) -> Result<String, Diagnostic> {
         let value = self.expand(text)?;
-        check(&value).map_err(|m| Diagnostic::error("invalid-value", m, text.span))?;
+        check(&value).map_err(|m| Diagnostic::new(Code::InvalidValue, m, text.span))?;
         Ok(value)
     }
 
@@ -412,8 +416,8 @@ fn compile_with(
         c.order.push(name);
     }
     let Some((state, mut image)) = result else {
-        return Err(Diagnostic::error(
-            "unknown-stage",
+        return Err(Diagnostic::new(
+            Code::UnknownStage,
             format!("unknown stage `{}`", target.name.value),
             target.name.span,
         ));
@@ -481,8 +485,8 @@ fn build_order<'a>(
         *next += 1;
         let stage: &'a Stage = stage;
         let Some(dep_stage) = spec.stage(&dep) else {
-            return Err(Diagnostic::error(
-                "unknown-stage",
+            return Err(Diagnostic::new(
+                Code::UnknownStage,
                 format!("unknown stage `{dep}`"),
                 stage.name.span,
             ));
@@ -490,8 +494,8 @@ fn build_order<'a>(
         match marks.get(dep_stage.name.value.as_str()) {
             Some(Mark::Done) => {}
             Some(Mark::InProgress) => {
-                return Err(Diagnostic::error(
-                    "stage-cycle",
+                return Err(Diagnostic::new(
+                    Code::StageCycle,
                     format!("stage `{dep}` depends on itself"),
                     dep_stage.name.span,
                 ));
@@ -557,8 +561,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 OpMeta::default().with_name(format!("[context {name}] load")),
             ));
         }
-        Err(Diagnostic::error(
-            "unsupported-context",
+        Err(Diagnostic::new(
+            Code::UnsupportedContext,
             format!("build context `{name}={value}` is not supported yet (use a local directory or docker-image://)"),
             span,
         ))
@@ -568,8 +572,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
     /// it (see [`build_order`]).
     pub(crate) fn stage(&self, name: &str) -> Result<State, Diagnostic> {
         self.done.get(name).cloned().ok_or_else(|| {
-            Diagnostic::error(
-                "unknown-stage",
+            Diagnostic::new(
+                Code::UnknownStage,
                 format!("unknown stage `{name}`"),
                 self.input.spec.version_span,
             )
@@ -587,8 +591,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
             self.images.get(name).cloned()
         };
         image.ok_or_else(|| {
-            Diagnostic::error(
-                "unknown-stage",
+            Diagnostic::new(
+                Code::UnknownStage,
                 format!("unknown stage `{name}`"),
                 self.input.spec.version_span,
             )
@@ -624,8 +628,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     let reference = parse_reference(image_name, stage.from.span)?;
                     let key = (reference.to_string(), platform.clone());
                     let base = input.images.get(&key).cloned().ok_or_else(|| {
-                        Diagnostic::error(
-                            "unresolved-image",
+                        Diagnostic::new(
+                            Code::UnresolvedImage,
                             format!("image `{reference}` was not resolved"),
                             stage.from.span,
                         )

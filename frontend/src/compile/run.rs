@@ -10,7 +10,7 @@ use llb::op::OpMeta;
 use llb::{FileOp, State};
 
 use super::{resolve_path, Compiler, StageCtx};
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::image::EnvList;
 use crate::options::ForceNetwork;
 use crate::spec::model::{Command, Network, Run, Security, Sharing};
@@ -134,7 +134,7 @@ pub(crate) fn compile_run(
         if let Some(name) = &s.env {
             let env_name = ctx.expand(name)?;
             if let Err(msg) = crate::spec::validate::check_arg_name(&env_name) {
-                return Err(Diagnostic::error("invalid-name", msg, name.span));
+                return Err(Diagnostic::new(Code::InvalidName, msg, name.span));
             }
             exec.secret_env.push(SecretEnv {
                 id: id.clone(),

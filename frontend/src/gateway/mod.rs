@@ -224,6 +224,16 @@ impl Gateway {
         message: &str,
         source: Option<&SourceRange>,
     ) -> Result<(), GatewayError> {
+        self.warn_detailed(message, &[], source).await
+    }
+
+    /// A warning with lines of detail (buildx prints them under it).
+    pub async fn warn_detailed(
+        &self,
+        message: &str,
+        detail: &[&str],
+        source: Option<&SourceRange>,
+    ) -> Result<(), GatewayError> {
         if !self.caps.gateway(caps::WARNINGS) {
             return Ok(());
         }
@@ -231,6 +241,7 @@ impl Gateway {
             digest: String::new(),
             level: 1,
             short: message.as_bytes().to_vec(),
+            detail: detail.iter().map(|l| l.as_bytes().to_vec()).collect(),
             info: source.map(|s| s.info()),
             ranges: source.map(|s| vec![s.range()]).unwrap_or_default(),
             ..Default::default()

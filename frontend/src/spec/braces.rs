@@ -21,7 +21,7 @@
 //! This module does NOT parse YAML or variables: it only finds and restores
 //! brace positions.
 
-use crate::diag::{Diagnostic, SourceFile, Span};
+use crate::diag::{Code, Diagnostic, SourceFile, Span};
 use granit_parser::{ScalarStyle, Scanner, StrInput, TokenType};
 use std::collections::BTreeSet;
 
@@ -170,8 +170,8 @@ impl Masks {
     fn refused(&self, offset: usize, src: &SourceFile) -> Diagnostic {
         // Point at the `$` before the brace.
         let at = offset.saturating_sub(1);
-        Diagnostic::error(
-            "yaml-syntax",
+        Diagnostic::new(
+            Code::YamlSyntax,
             "invalid yaml: this `${...}` cannot be read inside a flow collection".to_string(),
             src.span_at(at, 2),
         )

@@ -5,12 +5,14 @@
 //! - `convert`: nodes → model, reporting unknown keys, missing keys and wrong types;
 //! - [`validate`]: the rules (value checks, and the cross-stage checks: `target`,
 //!   `needs`, `from` references, cycles);
+//! - `lint`: rules that warn about a valid spec (one file each);
 //! - [`vars`]: `${...}` expansion, which `compile` applies to the model's values.
 //!
 //! This module does NOT expand variables, resolve images or know about LLB:
 //! the model it returns is the input of `compile`.
 
 mod braces;
+mod lint;
 pub mod model;
 pub mod raw;
 pub mod validate;
@@ -20,8 +22,8 @@ pub(crate) mod convert;
 
 pub use model::*;
 
-use crate::diag::Diagnostic;
 pub use crate::diag::SourceFile;
+use crate::diag::{Code, Diagnostic};
 
 /// The spec file from its bytes, as read (at most [`raw::MAX_SPEC_BYTES`] + 1
 /// of them: readers stop there). The second value is the reason the bytes
@@ -32,8 +34,8 @@ pub fn decode(name: String, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) 
     if bytes.len() > raw::MAX_SPEC_BYTES {
         let head = String::from_utf8_lossy(bytes.get(..200).unwrap_or(&bytes)).into_owned();
         let src = SourceFile::new(name, head);
-        let d = Diagnostic::error(
-            "yaml-limit",
+        let d = Diagnostic::new(
+            Code::YamlLimit,
             format!(
                 "the spec is larger than {} MiB ({} bytes), the largest spec accepted",
                 raw::MAX_SPEC_BYTES >> 20,
@@ -51,8 +53,8 @@ pub fn decode(name: String, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) 
             let bad = e.as_bytes().get(at).copied().unwrap_or(0);
             let src = SourceFile::new(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
             // The lossy copy is the same up to `at`: the offset is exact there.
-            let d = Diagnostic::error(
-                "invalid-utf8",
+            let d = Diagnostic::new(
+                Code::InvalidUtf8,
                 format!("the spec is not valid UTF-8: byte 0x{bad:02x} at offset {at}"),
                 src.span_at(at, 1),
             )
@@ -75,6 +77,7 @@ pub fn parse(src: SourceFile) -> Result<Spec, Vec<Diagnostic>> {
     };
     let draft = convert::convert(&root, &mut cx);
     validate::validate(&draft, &mut cx);
+    lint::lint(&draft, &mut cx);
     let mut diags = cx.diags;
     diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
     if diags.iter().any(Diagnostic::is_error) {

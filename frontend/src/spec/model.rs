@@ -27,8 +27,9 @@ pub struct Spec {
     pub stages: Vec<Stage>,
     /// The `target:` key, naming an existing stage.
     pub target: Option<Spanned<String>>,
-    /// Non-fatal findings (severity `Warning`), for `--call=check`. No rule
-    /// emits warnings yet; the field is where they will go.
+    /// Non-fatal findings (severity `Warning`, from `spec::lint`), sorted by
+    /// position: printed by `stagecraft check`, sent to buildx by a build
+    /// (`Warn`) and listed by `--call=check`.
     pub warnings: Vec<Diagnostic>,
     /// Stage name → index in `stages`: a lookup by name costs O(log n).
     pub(crate) stage_index: std::collections::BTreeMap<String, usize>,

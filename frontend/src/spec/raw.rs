@@ -18,7 +18,7 @@
 //! This module is NOT where the spec's keys are known: `convert` reads this
 //! tree into the model. Duplicate mapping keys are kept here (and reported there).
 
-use crate::diag::{Diagnostic, SourceFile, Span};
+use crate::diag::{Code, Diagnostic, SourceFile, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::{DuplicateKeyPolicy, Error as YamlError, Spanned as YSpanned};
@@ -170,8 +170,8 @@ impl<'de> Visitor<'de> for TreeVisitor {
 /// Parse the spec text into a node tree, or one `yaml-syntax` / `yaml-limit` diagnostic.
 pub fn parse_yaml(src: &SourceFile) -> Result<Node, Diagnostic> {
     if src.text.len() > MAX_SPEC_BYTES {
-        return Err(Diagnostic::error(
-            "yaml-limit",
+        return Err(Diagnostic::new(
+            Code::YamlLimit,
             format!(
                 "the spec is too large ({} bytes; the limit is {MAX_SPEC_BYTES})",
                 src.text.len()
@@ -318,8 +318,8 @@ fn lower(
                 if !is_merge_key(&k, src) {
                     out.push((k, v));
                 } else if let Some((first, _)) = &merge {
-                    return Err(Diagnostic::error(
-                        "duplicate-key",
+                    return Err(Diagnostic::new(
+                        Code::DuplicateKey,
                         "duplicate merge key `<<`",
                         k.span,
                     )
@@ -356,8 +356,8 @@ fn is_merge_key(key: &Node, src: &SourceFile) -> bool {
 /// rather than one of them silently lost.
 fn merge_into(out: &mut Vec<(Node, Node)>, from: Node) -> Result<(), Diagnostic> {
     let not_mapping = |n: &Node| {
-        Diagnostic::error(
-            "yaml-syntax",
+        Diagnostic::new(
+            Code::YamlSyntax,
             format!(
                 "invalid yaml: a merge key (`<<`) takes a mapping or a list of mappings, not {}",
                 n.kind_name()
@@ -497,7 +497,7 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
                 "a build spec should be small",
             ),
         };
-        return Diagnostic::error("yaml-limit", format!("the yaml {what}"), span).with_help(help);
+        return Diagnostic::new(Code::YamlLimit, format!("the yaml {what}"), span).with_help(help);
     }
     let formatter = serde_saphyr::DefaultMessageFormatter;
     let rendered = err.render_with_options(serde_saphyr::render_options! {
@@ -512,8 +512,8 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
         .trim()
         .to_string();
     if message.contains("replay") || message.contains("alias expansion") {
-        return Diagnostic::error(
-            "yaml-limit",
+        return Diagnostic::new(
+            Code::YamlLimit,
             format!(
                 "the yaml document expands its aliases to more than {MAX_REPLAYED_EVENTS} values"
             ),
@@ -535,7 +535,7 @@ fn yaml_error(err: &YamlError, src: &SourceFile) -> Diagnostic {
             backtick_tokens(&lowercase_first(&message))
         }
     };
-    let d = Diagnostic::error("yaml-syntax", format!("invalid yaml: {message}"), span);
+    let d = Diagnostic::new(Code::YamlSyntax, format!("invalid yaml: {message}"), span);
     if message.contains("tab") {
         d.with_help("indent with spaces: yaml does not allow tabs in indentation")
     } else {

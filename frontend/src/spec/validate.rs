@@ -13,7 +13,7 @@
 
 use super::convert::{Cx, Draft};
 use super::model::{RefKind, Span};
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{did_you_mean, Code, Diagnostic};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
@@ -469,7 +469,7 @@ fn unknown_stage(v: &str, span: Span, key: &str, names: &[&str], may_be_image: b
         Some(s) => format!("unknown stage `{v}` in `{key}` (did you mean `{s}`?)"),
         None => format!("unknown stage `{v}` in `{key}`"),
     };
-    let d = Diagnostic::error("unknown-stage", message, span);
+    let d = Diagnostic::new(Code::UnknownStage, message, span);
     if may_be_image {
         d.with_help(format!(
             "if `{v}` is an image, write it with a tag or registry, e.g. `{v}:latest`"
@@ -536,8 +536,8 @@ fn cycles(order: &[&str], edges: &[(&str, &str, Span)], cx: &mut Cx<'_>) {
         let Some(&(first_from, first_to, first_span)) = hops.first() else {
             continue;
         };
-        let mut d = Diagnostic::error(
-            "stage-cycle",
+        let mut d = Diagnostic::new(
+            Code::StageCycle,
             format!(
                 "stages depend on each other in a cycle: `{}`",
                 path.join(" -> ")

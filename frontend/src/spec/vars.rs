@@ -11,7 +11,7 @@
 //! the stage's `env` and the base image's environment. It also does not decide
 //! WHICH values are expanded; `run` commands, for one, are never passed here.
 
-use crate::diag::{did_you_mean, Diagnostic, SourceFile, Span, Spanned};
+use crate::diag::{did_you_mean, Code, Diagnostic, SourceFile, Span, Spanned};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -389,8 +389,12 @@ pub fn syntax_error_diagnostic(
 }
 
 fn syntax_diagnostic(err: &SyntaxError, loc: &Locator<'_>) -> Diagnostic {
-    Diagnostic::error("variable-syntax", err.message.clone(), loc.span(&err.range))
-        .with_help("write `$$` for a literal `$`")
+    Diagnostic::new(
+        Code::VariableSyntax,
+        err.message.clone(),
+        loc.span(&err.range),
+    )
+    .with_help("write `$$` for a literal `$`")
 }
 
 fn expand_parts(
@@ -440,7 +444,7 @@ fn expand_parts(
                                 format!("variable `{name}` is {state}: {msg}")
                             };
                             let mut d =
-                                Diagnostic::error("required-variable", message, loc.span(range));
+                                Diagnostic::new(Code::RequiredVariable, message, loc.span(range));
                             if found == Lookup::Undeclared {
                                 if let Some(help) = suggestion(name, scope) {
                                     d = d.with_help(help);
@@ -470,8 +474,8 @@ fn undeclared(
     let help = suggestion(name, scope).unwrap_or_else(|| {
         format!("declare it under `args:`, or write `${{{name}:-}}` to allow it to be unset")
     });
-    Diagnostic::error(
-        "undeclared-variable",
+    Diagnostic::new(
+        Code::UndeclaredVariable,
         format!("undeclared variable `{name}`"),
         loc.span(range),
     )

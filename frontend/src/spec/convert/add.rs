@@ -1,7 +1,7 @@
 //! Reads an `add` step (a URL or a git repository). Compiled by `compile::add`.
 
 use super::reader::{Cx, Fields};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
@@ -39,15 +39,19 @@ pub(crate) fn read(cx: &mut Cx<'_>, _: &Fields<'_>, node: &Node) -> Option<Add> 
     let source = match (f.key_span("url"), f.key_span("git")) {
         (Some(_), Some(git)) => {
             cx.push(
-                Diagnostic::error("invalid-value", "`add` takes `url` or `git`, not both", git)
-                    .with_help("use one `add` step per source"),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    "`add` takes `url` or `git`, not both",
+                    git,
+                )
+                .with_help("use one `add` step per source"),
             );
             return None;
         }
         (None, None) => {
             cx.push(
-                Diagnostic::error(
-                    "missing-key",
+                Diagnostic::new(
+                    Code::MissingKey,
                     "missing key `url` or `git` in an `add` step",
                     node.span,
                 )
@@ -60,8 +64,8 @@ pub(crate) fn read(cx: &mut Cx<'_>, _: &Fields<'_>, node: &Node) -> Option<Add> 
         (Some(_), None) => {
             for key in ["ref", "keep_git_dir"] {
                 if let Some(span) = f.key_span(key) {
-                    cx.push(Diagnostic::error(
-                        "invalid-value",
+                    cx.push(Diagnostic::new(
+                        Code::InvalidValue,
                         format!("`{key}` applies only to git sources (`git:`)"),
                         span,
                     ));

@@ -1,7 +1,7 @@
 //! Reads a `copy` step. Compiled by `compile::copy`.
 
 use super::reader::{Cx, Fields};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 
@@ -14,8 +14,8 @@ pub(crate) const KEYS: &[&str] = &[
 pub(crate) fn read(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Copy> {
     let sources = cx.one_or_many(value, "copy", Cx::path);
     if sources.is_empty() && matches!(value.value, Value::Seq(_)) {
-        cx.push(Diagnostic::error(
-            "invalid-value",
+        cx.push(Diagnostic::new(
+            Code::InvalidValue,
             "`copy` has no sources",
             value.span,
         ));

@@ -2,7 +2,7 @@
 //! Applied by `compile::artifacts::apply_image_config`.
 
 use super::reader::Cx;
-use crate::diag::{Diagnostic, Spanned};
+use crate::diag::{Code, Diagnostic, Spanned};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
@@ -39,7 +39,7 @@ pub(super) fn image(cx: &mut Cx<'_>, node: &Node) -> Option<ImageConfig> {
         match validate::normalize_port(&port.value) {
             Ok(p) => Some(Spanned::new(p, port.span)),
             Err(msg) => {
-                cx.push(Diagnostic::error("invalid-value", msg, port.span));
+                cx.push(Diagnostic::new(Code::InvalidValue, msg, port.span));
                 None
             }
         }
@@ -73,8 +73,8 @@ fn healthcheck(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Healthcheck>> {
             return Some(Spanned::new(Healthcheck::None, node.span));
         }
         cx.push(
-            Diagnostic::error(
-                "invalid-value",
+            Diagnostic::new(
+                Code::InvalidValue,
                 format!("invalid healthcheck `{s}`"),
                 node.span,
             )

@@ -40,7 +40,7 @@ pub(crate) use {mkdir::KEYS as MKDIR_KEYS, run::KEYS as RUN_KEYS};
 use super::model::*;
 use super::raw::{Node, Value};
 use super::validate;
-use crate::diag::{Diagnostic, Span, Spanned};
+use crate::diag::{Code, Diagnostic, Span, Spanned};
 
 /// Everything converted, including what validation needs even when some
 /// stages could not be converted.
@@ -68,7 +68,7 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
     };
     if root.value == Value::Null {
         cx.push(
-            Diagnostic::error("missing-key", "the spec is empty", cx.src.span_at(0, 0))
+            Diagnostic::new(Code::MissingKey, "the spec is empty", cx.src.span_at(0, 0))
                 .with_help("a spec starts with `version: 1` and a `stages:` mapping"),
         );
         return draft;
@@ -78,14 +78,14 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
     };
     match top.get_raw("version") {
         None => cx.push(
-            Diagnostic::error("missing-key", "missing key `version`", root.span)
+            Diagnostic::new(Code::MissingKey, "missing key `version`", root.span)
                 .with_help("add `version: 1` at the top of the file"),
         ),
         Some(n) => match &n.value {
             Value::Int(1, _) => draft.version_span = Some(n.span),
             Value::Int(_, text) => cx.push(
-                Diagnostic::error(
-                    "unsupported-version",
+                Diagnostic::new(
+                    Code::UnsupportedVersion,
                     format!("unsupported version `{text}`"),
                     n.span,
                 )
@@ -104,7 +104,7 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
     }
     match top.get_raw("stages") {
         None => cx.push(
-            Diagnostic::error("missing-key", "missing key `stages`", root.span)
+            Diagnostic::new(Code::MissingKey, "missing key `stages`", root.span)
                 .with_help("add a `stages:` mapping with at least one stage"),
         ),
         Some(n) => stages(cx, n, &mut draft),
@@ -125,8 +125,8 @@ pub(super) fn args(cx: &mut Cx<'_>, node: &Node) -> Vec<ArgDecl> {
         };
         if let Some(first) = out.iter().find(|a| a.name.value == name.value) {
             cx.push(
-                Diagnostic::error(
-                    "duplicate-key",
+                Diagnostic::new(
+                    Code::DuplicateKey,
                     format!("duplicate argument `{}`", name.value),
                     k.span,
                 )
@@ -135,7 +135,7 @@ pub(super) fn args(cx: &mut Cx<'_>, node: &Node) -> Vec<ArgDecl> {
             continue;
         }
         if let Err(msg) = validate::check_arg_name(&name.value) {
-            cx.push(Diagnostic::error("invalid-name", msg, k.span));
+            cx.push(Diagnostic::new(Code::InvalidName, msg, k.span));
             continue;
         }
         let (default, description) = match &v.value {
@@ -171,7 +171,7 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
     };
     if entries.is_empty() {
         cx.push(
-            Diagnostic::error("invalid-value", "`stages` is empty", node.span)
+            Diagnostic::new(Code::InvalidValue, "`stages` is empty", node.span)
                 .with_help("define at least one stage"),
         );
         return;
@@ -182,8 +182,8 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
         };
         if let Some(first) = draft.stage_names.iter().find(|n| n.value == name.value) {
             cx.push(
-                Diagnostic::error(
-                    "duplicate-stage",
+                Diagnostic::new(
+                    Code::DuplicateStage,
                     format!("duplicate stage `{}`", name.value),
                     k.span,
                 )
@@ -192,7 +192,7 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
             continue;
         }
         if let Err((msg, help)) = validate::check_stage_name(&name.value) {
-            cx.push(Diagnostic::error("invalid-stage-name", msg, k.span).with_help(help));
+            cx.push(Diagnostic::new(Code::InvalidStageName, msg, k.span).with_help(help));
             continue;
         }
         draft.stage_names.push(name.clone());

@@ -2,7 +2,7 @@
 //! reads of scalars, lists and small mappings, each turning a problem into
 //! one diagnostic on [`Cx`] and reading on. It knows no key of the spec.
 
-use crate::diag::{did_you_mean, Diagnostic, SourceFile, Span, Spanned};
+use crate::diag::{did_you_mean, Code, Diagnostic, SourceFile, Span, Spanned};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
@@ -49,7 +49,7 @@ pub(super) fn list(keys: &[&str]) -> String {
 }
 
 impl Cx<'_> {
-    pub(super) fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
@@ -61,16 +61,16 @@ impl Cx<'_> {
             }
             _ => node.kind_name().to_string(),
         };
-        self.push(Diagnostic::error(
-            "wrong-type",
+        self.push(Diagnostic::new(
+            Code::WrongType,
             format!("wrong type for `{key}`: expected {expected}, found {found}"),
             node.span,
         ));
     }
 
     pub(super) fn missing(&mut self, span: Span, key: &str, what: &str) {
-        self.push(Diagnostic::error(
-            "missing-key",
+        self.push(Diagnostic::new(
+            Code::MissingKey,
             format!("missing key `{key}` in {what}"),
             span,
         ));
@@ -101,8 +101,12 @@ impl Cx<'_> {
             };
             if let Some(first) = fields.key_span(name) {
                 self.push(
-                    Diagnostic::error("duplicate-key", format!("duplicate key `{name}`"), k.span)
-                        .with_label(first, "first defined here"),
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        format!("duplicate key `{name}`"),
+                        k.span,
+                    )
+                    .with_label(first, "first defined here"),
                 );
                 continue;
             }
@@ -128,7 +132,7 @@ impl Cx<'_> {
             Some(s) => format!("unknown key `{name}` (did you mean `{s}`?)"),
             None => format!("unknown key `{name}` in {what}"),
         };
-        let mut d = Diagnostic::error("unknown-key", message, k.span);
+        let mut d = Diagnostic::new(Code::UnknownKey, message, k.span);
         if let Some(h) = hint(name) {
             d = d.with_help(h);
         } else if suggestion.is_none() {
@@ -142,8 +146,8 @@ impl Cx<'_> {
         match &node.value {
             Value::Str(s) if s.contains('\0') => {
                 self.push(
-                    Diagnostic::error(
-                        "invalid-value",
+                    Diagnostic::new(
+                        Code::InvalidValue,
                         format!("`{key}` contains a NUL character (`\\0`)"),
                         node.span,
                     )
@@ -192,8 +196,8 @@ impl Cx<'_> {
     pub(super) fn path(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         let s = self.expandable(node, key)?;
         if s.value.is_empty() {
-            self.push(Diagnostic::error(
-                "invalid-value",
+            self.push(Diagnostic::new(
+                Code::InvalidValue,
                 format!("`{key}` cannot be empty"),
                 node.span,
             ));
@@ -252,8 +256,8 @@ impl Cx<'_> {
             Value::Int(i, text) => match u32::try_from(*i) {
                 Ok(v) => Some(Spanned::new(v, node.span)),
                 Err(_) => {
-                    self.push(Diagnostic::error(
-                        "invalid-value",
+                    self.push(Diagnostic::new(
+                        Code::InvalidValue,
                         format!("`{key}` must be between 0 and {}, found `{text}`", u32::MAX),
                         node.span,
                     ));
@@ -362,8 +366,8 @@ impl Cx<'_> {
             };
             if let Some(first) = seen.get(&name.value) {
                 self.push(
-                    Diagnostic::error(
-                        "duplicate-key",
+                    Diagnostic::new(
+                        Code::DuplicateKey,
                         format!("duplicate key `{}`", name.value),
                         k.span,
                     )
@@ -374,12 +378,12 @@ impl Cx<'_> {
             seen.insert(name.value.clone(), name.span);
             if env_names {
                 if let Err(msg) = validate::check_env_name(&name.value) {
-                    self.push(Diagnostic::error("invalid-name", msg, k.span));
+                    self.push(Diagnostic::new(Code::InvalidName, msg, k.span));
                     continue;
                 }
             } else if name.value.trim().is_empty() {
-                self.push(Diagnostic::error(
-                    "invalid-name",
+                self.push(Diagnostic::new(
+                    Code::InvalidName,
                     format!("`{key}` names cannot be empty or blank"),
                     k.span,
                 ));
@@ -387,8 +391,8 @@ impl Cx<'_> {
             }
             if v.value == Value::Null {
                 self.push(
-                    Diagnostic::error(
-                        "wrong-type",
+                    Diagnostic::new(
+                        Code::WrongType,
                         format!("`{}` has no value", name.value),
                         v.span,
                     )
@@ -414,7 +418,7 @@ impl Cx<'_> {
                 text.span,
             )),
             Err(msg) => {
-                self.push(Diagnostic::error("invalid-value", msg, text.span));
+                self.push(Diagnostic::new(Code::InvalidValue, msg, text.span));
                 None
             }
         }
@@ -432,8 +436,8 @@ impl Cx<'_> {
             return Some(Spanned::new(*v, text.span));
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        let mut d = Diagnostic::error(
-            "invalid-value",
+        let mut d = Diagnostic::new(
+            Code::InvalidValue,
             format!("invalid {key} `{}`", text.value),
             text.span,
         );
@@ -457,7 +461,7 @@ impl Cx<'_> {
         let v = value?;
         if !v.value.contains('$') {
             if let Err(msg) = check(&v.value) {
-                self.push(Diagnostic::error("invalid-value", msg, v.span));
+                self.push(Diagnostic::new(Code::InvalidValue, msg, v.span));
                 return None;
             }
         }

@@ -2,7 +2,7 @@
 //! `ssh`, `tmpfs`, `mounts`). Compiled by `compile::run`.
 
 use super::reader::{Cx, Fields};
-use crate::diag::{Diagnostic, Spanned};
+use crate::diag::{Code, Diagnostic, Spanned};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
@@ -37,8 +37,8 @@ pub(crate) fn read(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run>
             Command::Exec(argv) => argv.is_empty(),
         };
         if empty {
-            cx.push(Diagnostic::error(
-                "invalid-value",
+            cx.push(Diagnostic::new(
+                Code::InvalidValue,
                 "`run` has an empty command",
                 c.span,
             ));
@@ -46,8 +46,8 @@ pub(crate) fn read(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run>
         }
         if let Command::Exec(argv) = &c.value {
             if let Some(program) = argv.first().filter(|p| p.value.is_empty()) {
-                cx.push(Diagnostic::error(
-                    "invalid-value",
+                cx.push(Diagnostic::new(
+                    Code::InvalidValue,
                     "the program of a `run` list (its first element) is empty",
                     program.span,
                 ));
@@ -158,7 +158,7 @@ fn secret_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SecretMount> {
     // With variables, the name is checked once expanded (compile).
     if let Some(e) = env.as_ref().filter(|e| !e.value.contains('$')) {
         if let Err(msg) = validate::check_arg_name(&e.value) {
-            cx.push(Diagnostic::error("invalid-name", msg, e.span));
+            cx.push(Diagnostic::new(Code::InvalidName, msg, e.span));
         }
     }
     let required = cx.flag(&f, "required", false);
@@ -204,7 +204,7 @@ fn tmpfs_mount(cx: &mut Cx<'_>, node: &Node) -> Option<TmpfsMount> {
         match validate::parse_size(&text.value) {
             Ok(bytes) => Some(Spanned::new(bytes, text.span)),
             Err(msg) => {
-                cx.push(Diagnostic::error("invalid-value", msg, text.span));
+                cx.push(Diagnostic::new(Code::InvalidValue, msg, text.span));
                 None
             }
         }

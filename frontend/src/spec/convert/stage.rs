@@ -3,7 +3,7 @@
 
 use super::reader::{misspelled, Cx};
 use super::{artifact, image};
-use crate::diag::{did_you_mean, Diagnostic, Span, Spanned};
+use crate::diag::{did_you_mean, Code, Diagnostic, Span, Spanned};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
@@ -40,8 +40,12 @@ pub(super) fn stage(
         // A misspelt `from` is already reported as an unknown key with a suggestion.
         if !misspelled(node, "from") {
             cx.push(
-                Diagnostic::error("missing-key", format!("missing key `from` in {what}"), span)
-                    .with_help("a stage starts `from` a stage, `scratch` or an image"),
+                Diagnostic::new(
+                    Code::MissingKey,
+                    format!("missing key `from` in {what}"),
+                    span,
+                )
+                .with_help("a stage starts `from` a stage, `scratch` or an image"),
             );
         }
         None
@@ -99,8 +103,8 @@ fn shell(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Vec<Spanned<String>>>> 
         return None;
     };
     if items.is_empty() {
-        cx.push(Diagnostic::error(
-            "invalid-value",
+        cx.push(Diagnostic::new(
+            Code::InvalidValue,
             "`shell` cannot be empty",
             node.span,
         ));
@@ -132,13 +136,13 @@ fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
             });
             let one_of = steps::names_one_of();
             let d = match guess {
-                Some((name, s, span)) => Diagnostic::error(
-                    "step-kind-missing",
+                Some((name, s, span)) => Diagnostic::new(
+                    Code::StepKindMissing,
                     format!("unknown step kind `{name}` (did you mean `{s}`?)"),
                     span,
                 ),
-                None => Diagnostic::error(
-                    "step-kind-missing",
+                None => Diagnostic::new(
+                    Code::StepKindMissing,
                     format!("step has no kind: expected one of {one_of}"),
                     node.span,
                 ),
@@ -149,8 +153,8 @@ fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
         [(def, _)] => *def,
         [(first, first_key), (second, second_key), ..] => {
             cx.push(
-                Diagnostic::error(
-                    "step-kind-ambiguous",
+                Diagnostic::new(
+                    Code::StepKindAmbiguous,
                     format!("step has two kinds, `{}` and `{}`", first.name, second.name),
                     second_key.span,
                 )

@@ -1,6 +1,7 @@
 //! Diagnostics as data: what went wrong, where in the spec, and how to fix it.
 //!
-//! A [`Diagnostic`] carries a stable kebab-case `code`, a severity, a lowercase
+//! A [`Diagnostic`] carries a [`Code`] from the registry ([`codes`]: its
+//! name, default severity and documentation), a severity, a lowercase
 //! message that quotes the offending value in backticks, a primary [`Span`],
 //! optional secondary labels and an optional help line. [`render`] turns them
 //! into plain text (no colour, fixed width) for terminals and snapshots;
@@ -8,6 +9,10 @@
 //!
 //! This module is NOT a YAML parser and knows nothing of the spec's keys: it
 //! only stores and prints locations. Positions are computed by `spec::raw`.
+
+pub mod codes;
+
+pub use codes::Code;
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -96,8 +101,9 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Diagnostic {
-    /// Stable kebab-case identifier, e.g. `unknown-key`. Tests and docs rely on it.
-    pub code: &'static str,
+    /// Its code in the registry ([`codes`]); shown as the stable kebab-case
+    /// name, e.g. `unknown-key`. Tests and docs rely on it.
+    pub code: Code,
     pub severity: Severity,
     /// Lowercase; quotes the offending value in backticks.
     pub message: String,
@@ -109,21 +115,15 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    /// A diagnostic with `code`'s severity from the registry.
+    pub fn new(code: Code, message: impl Into<String>, span: Span) -> Self {
         Self {
             code,
-            severity: Severity::Error,
+            severity: code.info().severity,
             message: message.into(),
             span,
             labels: Vec::new(),
             help: None,
-        }
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(code, message, span)
         }
     }
 

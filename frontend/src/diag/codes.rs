@@ -1,0 +1,487 @@
+//! The registry of diagnostic codes: every code a diagnostic can carry, with
+//! its default severity, the phase that reports it, a one-line summary and
+//! its documentation (`docs/<code>.md` beside this file). `docs/diagnostics.md`
+//! is generated from it (`markdown`); `frontend/tests/diagnostics_doc.rs`
+//! fails when the file is stale.
+//!
+//! Adding a code: a variant, a row in [`CODES`], a page in `docs/`. This
+//! module does not decide when a code is reported.
+
+use super::Severity;
+
+/// A diagnostic code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// `yaml-syntax`: the file is not valid YAML.
+    YamlSyntax,
+    /// `yaml-limit`: the document is too big, too deep, or expands too many aliases.
+    YamlLimit,
+    /// `invalid-utf8`: the file is not UTF-8.
+    InvalidUtf8,
+    /// `missing-key`: a required key is absent, or the file is empty.
+    MissingKey,
+    /// `unknown-key`: a key that does not belong there.
+    UnknownKey,
+    /// `duplicate-key`: the same key, env name or argument twice.
+    DuplicateKey,
+    /// `wrong-type`: for example a list where a string is expected.
+    WrongType,
+    /// `unsupported-version`: `version` is not `1`.
+    UnsupportedVersion,
+    /// `invalid-value`: a value of the right type that is not acceptable.
+    InvalidValue,
+    /// `invalid-name`: an argument or environment variable name that cannot be used.
+    InvalidName,
+    /// `invalid-stage-name`: a stage name outside `[a-z0-9][a-z0-9_.-]*`, or `scratch`.
+    InvalidStageName,
+    /// `duplicate-stage`: two stages with the same name.
+    DuplicateStage,
+    /// `step-kind-missing`: a step without `run`, `copy`, `add` or `mkdir`.
+    StepKindMissing,
+    /// `step-kind-ambiguous`: a step with two kinds.
+    StepKindAmbiguous,
+    /// `unknown-stage`: `target`, `needs` or a likely typo in `from` names no stage.
+    UnknownStage,
+    /// `stage-cycle`: stages that depend on each other.
+    StageCycle,
+    /// `variable-syntax`: a malformed `${...}`.
+    VariableSyntax,
+    /// `undeclared-variable`: `$NAME` where no `NAME` is declared.
+    UndeclaredVariable,
+    /// `required-variable`: `${NAME:?message}` with `NAME` unset or empty.
+    RequiredVariable,
+    /// `unknown-target`: `--target` names no stage.
+    UnknownTarget,
+    /// `invalid-image`: an (expanded) image reference that is not valid.
+    InvalidImage,
+    /// `unsupported-context`: a `--build-context` kind that is not supported yet.
+    UnsupportedContext,
+    /// `unresolved-image`: internal: a base image that was not resolved.
+    UnresolvedImage,
+    /// `secrets-used-in-arg-or-env`: an argument or environment variable whose name says it holds a secret.
+    SecretsUsedInArgOrEnv,
+}
+
+/// When a code is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// `spec::parse`: `stagecraft check` and every build.
+    Parse,
+    /// Compilation, with the build's options: `stagecraft compile` and every build.
+    Compile,
+    /// Both.
+    ParseAndCompile,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Phase::Parse => "parse",
+            Phase::Compile => "compile",
+            Phase::ParseAndCompile => "parse, compile",
+        }
+    }
+}
+
+/// One code's entry.
+pub struct CodeInfo {
+    pub code: Code,
+    /// The stable kebab-case name users, tests and docs see.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub phase: Phase,
+    /// One line, for the index.
+    pub summary: &'static str,
+    /// Markdown: trigger, example, fix. `{NAME}` placeholders name limits
+    /// (see [`markdown`]).
+    pub doc: &'static str,
+}
+
+const YAML_SYNTAX: CodeInfo = CodeInfo {
+    code: Code::YamlSyntax,
+    name: "yaml-syntax",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "the file is not valid YAML",
+    doc: include_str!("docs/yaml-syntax.md"),
+};
+
+const YAML_LIMIT: CodeInfo = CodeInfo {
+    code: Code::YamlLimit,
+    name: "yaml-limit",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "the document is too big, too deep, or expands too many aliases",
+    doc: include_str!("docs/yaml-limit.md"),
+};
+
+const INVALID_UTF8: CodeInfo = CodeInfo {
+    code: Code::InvalidUtf8,
+    name: "invalid-utf8",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "the file is not UTF-8",
+    doc: include_str!("docs/invalid-utf8.md"),
+};
+
+const MISSING_KEY: CodeInfo = CodeInfo {
+    code: Code::MissingKey,
+    name: "missing-key",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "a required key is absent, or the file is empty",
+    doc: include_str!("docs/missing-key.md"),
+};
+
+const UNKNOWN_KEY: CodeInfo = CodeInfo {
+    code: Code::UnknownKey,
+    name: "unknown-key",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "a key that does not belong there",
+    doc: include_str!("docs/unknown-key.md"),
+};
+
+const DUPLICATE_KEY: CodeInfo = CodeInfo {
+    code: Code::DuplicateKey,
+    name: "duplicate-key",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "the same key, env name or argument twice",
+    doc: include_str!("docs/duplicate-key.md"),
+};
+
+const WRONG_TYPE: CodeInfo = CodeInfo {
+    code: Code::WrongType,
+    name: "wrong-type",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "for example a list where a string is expected",
+    doc: include_str!("docs/wrong-type.md"),
+};
+
+const UNSUPPORTED_VERSION: CodeInfo = CodeInfo {
+    code: Code::UnsupportedVersion,
+    name: "unsupported-version",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "`version` is not `1`",
+    doc: include_str!("docs/unsupported-version.md"),
+};
+
+const INVALID_VALUE: CodeInfo = CodeInfo {
+    code: Code::InvalidValue,
+    name: "invalid-value",
+    severity: Severity::Error,
+    phase: Phase::ParseAndCompile,
+    summary: "a value of the right type that is not acceptable",
+    doc: include_str!("docs/invalid-value.md"),
+};
+
+const INVALID_NAME: CodeInfo = CodeInfo {
+    code: Code::InvalidName,
+    name: "invalid-name",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "an argument or environment variable name that cannot be used",
+    doc: include_str!("docs/invalid-name.md"),
+};
+
+const INVALID_STAGE_NAME: CodeInfo = CodeInfo {
+    code: Code::InvalidStageName,
+    name: "invalid-stage-name",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "a stage name outside `[a-z0-9][a-z0-9_.-]*`, or `scratch`",
+    doc: include_str!("docs/invalid-stage-name.md"),
+};
+
+const DUPLICATE_STAGE: CodeInfo = CodeInfo {
+    code: Code::DuplicateStage,
+    name: "duplicate-stage",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "two stages with the same name",
+    doc: include_str!("docs/duplicate-stage.md"),
+};
+
+const STEP_KIND_MISSING: CodeInfo = CodeInfo {
+    code: Code::StepKindMissing,
+    name: "step-kind-missing",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "a step without `run`, `copy`, `add` or `mkdir`",
+    doc: include_str!("docs/step-kind-missing.md"),
+};
+
+const STEP_KIND_AMBIGUOUS: CodeInfo = CodeInfo {
+    code: Code::StepKindAmbiguous,
+    name: "step-kind-ambiguous",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "a step with two kinds",
+    doc: include_str!("docs/step-kind-ambiguous.md"),
+};
+
+const UNKNOWN_STAGE: CodeInfo = CodeInfo {
+    code: Code::UnknownStage,
+    name: "unknown-stage",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "`target`, `needs` or a likely typo in `from` names no stage",
+    doc: include_str!("docs/unknown-stage.md"),
+};
+
+const STAGE_CYCLE: CodeInfo = CodeInfo {
+    code: Code::StageCycle,
+    name: "stage-cycle",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "stages that depend on each other",
+    doc: include_str!("docs/stage-cycle.md"),
+};
+
+const VARIABLE_SYNTAX: CodeInfo = CodeInfo {
+    code: Code::VariableSyntax,
+    name: "variable-syntax",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "a malformed `${...}`",
+    doc: include_str!("docs/variable-syntax.md"),
+};
+
+const UNDECLARED_VARIABLE: CodeInfo = CodeInfo {
+    code: Code::UndeclaredVariable,
+    name: "undeclared-variable",
+    severity: Severity::Error,
+    phase: Phase::Compile,
+    summary: "`$NAME` where no `NAME` is declared",
+    doc: include_str!("docs/undeclared-variable.md"),
+};
+
+const REQUIRED_VARIABLE: CodeInfo = CodeInfo {
+    code: Code::RequiredVariable,
+    name: "required-variable",
+    severity: Severity::Error,
+    phase: Phase::Compile,
+    summary: "`${NAME:?message}` with `NAME` unset or empty",
+    doc: include_str!("docs/required-variable.md"),
+};
+
+const UNKNOWN_TARGET: CodeInfo = CodeInfo {
+    code: Code::UnknownTarget,
+    name: "unknown-target",
+    severity: Severity::Error,
+    phase: Phase::Compile,
+    summary: "`--target` names no stage",
+    doc: include_str!("docs/unknown-target.md"),
+};
+
+const INVALID_IMAGE: CodeInfo = CodeInfo {
+    code: Code::InvalidImage,
+    name: "invalid-image",
+    severity: Severity::Error,
+    phase: Phase::Compile,
+    summary: "an (expanded) image reference that is not valid",
+    doc: include_str!("docs/invalid-image.md"),
+};
+
+const UNSUPPORTED_CONTEXT: CodeInfo = CodeInfo {
+    code: Code::UnsupportedContext,
+    name: "unsupported-context",
+    severity: Severity::Error,
+    phase: Phase::Compile,
+    summary: "a `--build-context` kind that is not supported yet",
+    doc: include_str!("docs/unsupported-context.md"),
+};
+
+const UNRESOLVED_IMAGE: CodeInfo = CodeInfo {
+    code: Code::UnresolvedImage,
+    name: "unresolved-image",
+    severity: Severity::Error,
+    phase: Phase::Compile,
+    summary: "internal: a base image that was not resolved",
+    doc: include_str!("docs/unresolved-image.md"),
+};
+
+const SECRETS_USED_IN_ARG_OR_ENV: CodeInfo = CodeInfo {
+    code: Code::SecretsUsedInArgOrEnv,
+    name: "secrets-used-in-arg-or-env",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "an argument or environment variable whose name says it holds a secret",
+    doc: include_str!("docs/secrets-used-in-arg-or-env.md"),
+};
+
+/// Every code, in the order the docs list them.
+pub const CODES: &[CodeInfo] = &[
+    YAML_SYNTAX,
+    YAML_LIMIT,
+    INVALID_UTF8,
+    MISSING_KEY,
+    UNKNOWN_KEY,
+    DUPLICATE_KEY,
+    WRONG_TYPE,
+    UNSUPPORTED_VERSION,
+    INVALID_VALUE,
+    INVALID_NAME,
+    INVALID_STAGE_NAME,
+    DUPLICATE_STAGE,
+    STEP_KIND_MISSING,
+    STEP_KIND_AMBIGUOUS,
+    UNKNOWN_STAGE,
+    STAGE_CYCLE,
+    VARIABLE_SYNTAX,
+    UNDECLARED_VARIABLE,
+    REQUIRED_VARIABLE,
+    UNKNOWN_TARGET,
+    INVALID_IMAGE,
+    UNSUPPORTED_CONTEXT,
+    UNRESOLVED_IMAGE,
+    SECRETS_USED_IN_ARG_OR_ENV,
+];
+
+impl Code {
+    /// This code's registry entry.
+    pub fn info(self) -> &'static CodeInfo {
+        match self {
+            Code::YamlSyntax => &YAML_SYNTAX,
+            Code::YamlLimit => &YAML_LIMIT,
+            Code::InvalidUtf8 => &INVALID_UTF8,
+            Code::MissingKey => &MISSING_KEY,
+            Code::UnknownKey => &UNKNOWN_KEY,
+            Code::DuplicateKey => &DUPLICATE_KEY,
+            Code::WrongType => &WRONG_TYPE,
+            Code::UnsupportedVersion => &UNSUPPORTED_VERSION,
+            Code::InvalidValue => &INVALID_VALUE,
+            Code::InvalidName => &INVALID_NAME,
+            Code::InvalidStageName => &INVALID_STAGE_NAME,
+            Code::DuplicateStage => &DUPLICATE_STAGE,
+            Code::StepKindMissing => &STEP_KIND_MISSING,
+            Code::StepKindAmbiguous => &STEP_KIND_AMBIGUOUS,
+            Code::UnknownStage => &UNKNOWN_STAGE,
+            Code::StageCycle => &STAGE_CYCLE,
+            Code::VariableSyntax => &VARIABLE_SYNTAX,
+            Code::UndeclaredVariable => &UNDECLARED_VARIABLE,
+            Code::RequiredVariable => &REQUIRED_VARIABLE,
+            Code::UnknownTarget => &UNKNOWN_TARGET,
+            Code::InvalidImage => &INVALID_IMAGE,
+            Code::UnsupportedContext => &UNSUPPORTED_CONTEXT,
+            Code::UnresolvedImage => &UNRESOLVED_IMAGE,
+            Code::SecretsUsedInArgOrEnv => &SECRETS_USED_IN_ARG_OR_ENV,
+        }
+    }
+
+    /// The kebab-case name, e.g. `unknown-key`.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// The code named `name`.
+    pub fn from_name(name: &str) -> Option<Code> {
+        CODES.iter().find(|i| i.name == name).map(|i| i.code)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.name() == other
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+impl PartialEq<String> for Code {
+    fn eq(&self, other: &String) -> bool {
+        self.name() == other
+    }
+}
+
+/// The limits the docs quote, by placeholder name.
+fn limits() -> Vec<(&'static str, String)> {
+    use crate::spec::raw;
+    vec![
+        ("MAX_SPEC_MIB", (raw::MAX_SPEC_BYTES >> 20).to_string()),
+        ("MAX_SPEC_BYTES", grouped(raw::MAX_SPEC_BYTES)),
+        ("MAX_DEPTH", grouped(raw::MAX_DEPTH)),
+        ("MAX_NODES", grouped(raw::MAX_NODES)),
+        ("MAX_ALIASES", grouped(raw::MAX_ALIASES)),
+        ("MAX_REPLAYED_EVENTS", grouped(raw::MAX_REPLAYED_EVENTS)),
+        ("MAX_NESTING", grouped(crate::spec::vars::MAX_NESTING)),
+        ("MAX_RENDERED", grouped(super::MAX_RENDERED)),
+    ]
+}
+
+/// `4194304` as `4 194 304`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The generated part of `docs/diagnostics.md`: the index and one section per code.
+pub fn markdown() -> String {
+    let mut out =
+        String::from("## Index\n\n| code | severity | phase | meaning |\n|---|---|---|---|\n");
+    for i in CODES {
+        out.push_str(&format!(
+            "| [`{0}`](#{0}) | {1} | {2} | {3} |\n",
+            i.name,
+            i.severity.as_str(),
+            i.phase.as_str(),
+            i.summary
+        ));
+    }
+    out.push_str("\n---\n");
+    let limits = limits();
+    for i in CODES {
+        let mut doc = i.doc.to_owned();
+        for (name, value) in &limits {
+            doc = doc.replace(&format!("{{{name}}}"), value);
+        }
+        out.push_str(&format!("\n### `{}`\n\n{}", i.name, doc));
+    }
+    out.push_str("\n---\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_one_row_with_a_unique_name_and_a_page() {
+        for (n, i) in CODES.iter().enumerate() {
+            assert_eq!(i.code.info().name, i.name);
+            assert!(CODES[..n]
+                .iter()
+                .all(|o| o.name != i.name && o.code != i.code));
+            assert!(i.doc.contains("**Trigger:**"), "{}", i.name);
+            assert_eq!(Code::from_name(i.name), Some(i.code));
+        }
+    }
+
+    #[test]
+    fn limits_are_grouped_by_thousands() {
+        assert_eq!(grouped(4_194_304), "4 194 304");
+        assert_eq!(grouped(1000), "1 000");
+        assert_eq!(grouped(32), "32");
+        assert!(!markdown().contains("{MAX_"));
+    }
+}
