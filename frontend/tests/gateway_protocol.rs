@@ -477,8 +477,14 @@ async fn spec_warnings_reach_the_engine_with_their_yaml_range() {
     assert_eq!(info.filename, SPEC_FILE);
     assert_eq!(info.data, spec.as_bytes());
     let range = &w.ranges[0];
-    assert_eq!(range.start.as_ref().unwrap().line, line_of(spec, "NPM_TOKEN"));
-    assert!(rec.returned().error.is_none(), "a warning does not fail the build");
+    assert_eq!(
+        range.start.as_ref().unwrap().line,
+        line_of(spec, "NPM_TOKEN")
+    );
+    assert!(
+        rec.returned().error.is_none(),
+        "a warning does not fail the build"
+    );
 }
 
 #[tokio::test]

@@ -88,9 +88,9 @@ fn warn_fixtures() {
             Err(diags) => panic!("{} should parse:\n{}", src.name, render(&diags, &src)),
             Ok(spec) => {
                 assert!(
-                    spec.warnings
-                        .iter()
-                        .any(|d| d.code == code && d.severity == stagecraft::diag::Severity::Warning),
+                    spec.warnings.iter().any(
+                        |d| d.code == code && d.severity == stagecraft::diag::Severity::Warning
+                    ),
                     "{}: expected a `{code}` warning, got:\n{}",
                     src.name,
                     render(&spec.warnings, &src)

@@ -1,0 +1,200 @@
+//! Planning: which stage is the target, which stages it needs in which
+//! order (one walk over [`Stage::references`], expanded), and which base
+//! images to resolve. No LLB is made here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use llb::Platform;
+
+use crate::diag::{Code, Diagnostic, Span};
+use crate::options::BuildOptions;
+use crate::spec::model::{FromRef, RefKind, Spec, Stage};
+
+use super::*;
+
+/// The stage to build: `--target`, else `target:`, else the last stage.
+pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage, Diagnostic> {
+    match &opts.target {
+        Some(t) => spec.stage(t).ok_or_else(|| {
+            let names: Vec<&str> = spec.stages.iter().map(|s| s.name.value.as_str()).collect();
+            let mut d = Diagnostic::new(
+                Code::UnknownTarget,
+                format!("target stage `{t}` does not exist (from --target)"),
+                Span::default(),
+            );
+            if let Some(s) = crate::diag::did_you_mean(t, names.iter().copied()) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            } else {
+                d = d.with_help(format!("stages are: {}", names.join(", ")));
+            }
+            d
+        }),
+        None => spec.default_target().ok_or_else(|| {
+            Diagnostic::new(
+                Code::MissingKey,
+                "the spec has no stages",
+                spec.version_span,
+            )
+        }),
+    }
+}
+
+/// A stage's platform: its `platform:` (expanded), else the target platform.
+pub(super) fn stage_platform(
+    input: &Input<'_>,
+    stage: &Stage,
+    scope: &StageScope,
+) -> Result<Platform, Diagnostic> {
+    match &stage.platform {
+        None => Ok(input.platform.clone()),
+        Some(p) => {
+            let text = scope.expand(p, &input.spec.source)?;
+            Platform::parse(&text)
+                .map_err(|e| Diagnostic::new(Code::InvalidValue, e.to_string(), p.span))
+        }
+    }
+}
+
+/// Finds the target and the base images that need resolving.
+pub fn plan(
+    spec: &Spec,
+    opts: &BuildOptions,
+    platform: &Platform,
+    build_platform: &Platform,
+) -> Result<Plan, Diagnostic> {
+    let target = target_stage(spec, opts)?;
+    let empty = BTreeMap::new();
+    let input = Input {
+        spec,
+        opts,
+        platform: platform.clone(),
+        build_platform: build_platform.clone(),
+        images: &empty,
+        features: EngineFeatures::default(),
+    };
+    let mut images = BTreeSet::new();
+    let mut stages = BTreeSet::new();
+    for (stage, base) in build_order(&input, target)? {
+        stages.insert(stage.name.value.clone());
+        if base.is_some() {
+            continue;
+        }
+        let scope = StageScope::for_stage(spec, stage, opts, platform, build_platform);
+        let from = scope.expand(&stage.from, &spec.source)?;
+        if let FromRef::Image(r) = spec.classify_from(&from) {
+            if let Some(image) = base_image_name(opts, r) {
+                let reference = parse_reference(image, stage.from.span)?;
+                images.insert((
+                    reference.to_string(),
+                    stage_platform(&input, stage, &scope)?,
+                ));
+            }
+        }
+    }
+    Ok(Plan {
+        target: target.name.value.clone(),
+        stages,
+        images,
+    })
+}
+
+/// The image a stage's `from: <name>` starts from: the name itself, or the
+/// image a `--build-context name=docker-image://…` puts in its place; `None`
+/// for a local-directory context (which has no image config to resolve).
+pub(super) fn base_image_name<'a>(opts: &'a BuildOptions, name: &'a str) -> Option<&'a str> {
+    match opts.contexts.get(name) {
+        None => Some(name),
+        Some(ctx) => ctx.image(),
+    }
+}
+
+/// Stages that `stage` takes files from or needs (besides its `from`), expanded.
+fn dependencies(spec: &Spec, stage: &Stage, scope: &StageScope) -> Result<Vec<String>, Diagnostic> {
+    let mut out = Vec::new();
+    for r in stage.references() {
+        if r.kind == RefKind::From {
+            continue;
+        }
+        let text = scope.expand(r.value, &spec.source)?;
+        if let FromRef::Stage(s) = spec.classify_from(&text) {
+            out.push(s.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// The stages the target needs, each after every stage it depends on (its
+/// `from`, then `needs`, then the sources of its steps and artifacts, in
+/// spec order: the order a recursive walk would compile them in), with the
+/// stage each one starts `from`. An explicit stack, so that a 100,000-stage
+/// chain needs no deep call stack.
+pub(super) fn build_order<'a>(
+    input: &Input<'a>,
+    target: &'a Stage,
+) -> Result<Vec<(&'a Stage, Option<String>)>, Diagnostic> {
+    let spec = input.spec;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        InProgress,
+        Done,
+    }
+    let mut marks: BTreeMap<&str, Mark> = BTreeMap::new();
+    let mut order = Vec::new();
+    // (stage, its dependencies once expanded, the next one to visit)
+    let mut stack: Vec<(&'a Stage, Vec<String>, Option<String>, usize)> = Vec::new();
+    let expand = |stage: &'a Stage| -> Result<(Vec<String>, Option<String>), Diagnostic> {
+        let scope = StageScope::for_stage(
+            spec,
+            stage,
+            input.opts,
+            &input.platform,
+            &input.build_platform,
+        );
+        let from = scope.expand(&stage.from, &spec.source)?;
+        let base = match spec.classify_from(&from) {
+            FromRef::Stage(s) => Some(s.to_owned()),
+            FromRef::Scratch | FromRef::Image(_) => None,
+        };
+        let mut deps: Vec<String> = base.iter().cloned().collect();
+        deps.extend(dependencies(spec, stage, &scope)?);
+        Ok((deps, base))
+    };
+    let (deps, base) = expand(target)?;
+    marks.insert(&target.name.value, Mark::InProgress);
+    stack.push((target, deps, base, 0));
+    while let Some((stage, deps, _, next)) = stack.last_mut() {
+        let Some(dep) = deps.get(*next).cloned() else {
+            let Some((stage, _, base, _)) = stack.pop() else {
+                break;
+            };
+            marks.insert(&stage.name.value, Mark::Done);
+            order.push((stage, base));
+            continue;
+        };
+        *next += 1;
+        let stage: &'a Stage = stage;
+        let Some(dep_stage) = spec.stage(&dep) else {
+            return Err(Diagnostic::new(
+                Code::UnknownStage,
+                format!("unknown stage `{dep}`"),
+                stage.name.span,
+            ));
+        };
+        match marks.get(dep_stage.name.value.as_str()) {
+            Some(Mark::Done) => {}
+            Some(Mark::InProgress) => {
+                return Err(Diagnostic::new(
+                    Code::StageCycle,
+                    format!("stage `{dep}` depends on itself"),
+                    dep_stage.name.span,
+                ));
+            }
+            None => {
+                let (deps, base) = expand(dep_stage)?;
+                marks.insert(&dep_stage.name.value, Mark::InProgress);
+                stack.push((dep_stage, deps, base, 0));
+            }
+        }
+    }
+    Ok(order)
+}

@@ -1,0 +1,270 @@
+//! One stage's compilation: its base (`from`), env, user, workdir, then
+//! each step through the step-kind table (`crate::steps`), its artifacts and
+//! its image config. [`StageCtx`] is the state the step compilers share.
+
+use std::sync::Arc;
+
+use llb::op::{Constraints, OpMeta, SourceLocation, SourceMap, State};
+use llb::{source, FileOp, Platform};
+
+use crate::diag::{Code, Diagnostic, Span, Spanned};
+use crate::image::{EnvList, Image};
+use crate::spec::model::{FromRef, Stage};
+
+use super::plan::{base_image_name, stage_platform};
+use super::*;
+
+/// A compiled stage: its filesystem, config and scope.
+#[derive(Debug, Clone)]
+pub(crate) struct StageResult {
+    pub(crate) state: State,
+    pub(crate) image: Image,
+}
+
+/// Per-stage compilation state, shared by the step compilers.
+pub(crate) struct StageCtx<'a, 'b> {
+    pub(crate) input: &'b Input<'a>,
+    pub(crate) stage: &'a Stage,
+    pub(crate) scope: StageScope,
+    pub(crate) state: State,
+    pub(crate) image: Image,
+    pub(crate) platform: Platform,
+    pub(crate) workdir: String,
+    pub(crate) user: String,
+    pub(crate) step_no: usize,
+    pub(crate) step_count: usize,
+    pub(crate) source_map: Arc<SourceMap>,
+}
+
+impl StageCtx<'_, '_> {
+    pub(crate) fn constraints(&self) -> Constraints {
+        Constraints::for_platform(&self.platform)
+    }
+
+    pub(crate) fn expand(&self, text: &Spanned<String>) -> Result<String, Diagnostic> {
+        self.scope.expand(text, &self.input.spec.source)
+    }
+
+    /// Expands a path, which may not end up empty (a literal `""` is refused
+    /// when the spec is read; `$EMPTY` would silently mean `/` or the workdir).
+    pub(crate) fn expand_path(&self, text: &Spanned<String>) -> Result<String, Diagnostic> {
+        let value = self.expand(text)?;
+        if value.is_empty() {
+            return Err(Diagnostic::new(
+                Code::InvalidValue,
+                format!("`{}` expands to an empty path", text.value),
+                text.span,
+            )
+            .with_help("give the variable a value, or a default: `${NAME:-path}`"));
+        }
+        Ok(value)
+    }
+
+    /// Expands a value and checks the result with one of `spec::validate`'s
+    /// rules (the same rule the reader applies to values without variables).
+    pub(crate) fn expand_checked(
+        &self,
+        text: &Spanned<String>,
+        check: fn(&str) -> Result<(), String>,
+    ) -> Result<String, Diagnostic> {
+        let value = self.expand(text)?;
+        check(&value).map_err(|m| Diagnostic::new(Code::InvalidValue, m, text.span))?;
+        Ok(value)
+    }
+
+    /// The owner of a `chown` value, expanded and checked.
+    pub(crate) fn chown(
+        &self,
+        chown: Option<&Spanned<String>>,
+    ) -> Result<Option<llb::file::ChownOpt>, Diagnostic> {
+        chown
+            .map(|c| {
+                self.expand_checked(c, crate::spec::validate::check_chown)
+                    .map(|t| llb::file::ChownOpt::parse(&t))
+            })
+            .transpose()
+    }
+
+    /// Op metadata: progress name `[stage n/m] what`, cache policy and YAML location.
+    pub(crate) fn meta(&self, what: &str, span: Span) -> OpMeta {
+        OpMeta::default()
+            .with_name(format!(
+                "[{} {}/{}] {}",
+                self.stage.name.value, self.step_no, self.step_count, what
+            ))
+            .with_ignore_cache(self.input.opts.no_cache_for(&self.stage.name.value))
+            .with_location(Some(self.location(span)))
+    }
+
+    pub(crate) fn location(&self, span: Span) -> SourceLocation {
+        let src = &self.input.spec.source;
+        let end_offset = span.offset.saturating_add(span.len.saturating_sub(1));
+        let end_line = src
+            .text
+            .get(span.offset..end_offset.max(span.offset))
+            .map_or(0, |t| t.matches('\n').count());
+        let end = span
+            .line
+            .saturating_add(u32::try_from(end_line).unwrap_or(0));
+        self.source_map.lines(span.line, end)
+    }
+
+    /// The filesystem of a `from:` value (stage, image or named context) for copies and mounts.
+    pub(crate) fn source_state(
+        &self,
+        compiler: &mut Compiler<'_, '_>,
+        from: &Spanned<String>,
+    ) -> Result<State, Diagnostic> {
+        let text = self.expand(from)?;
+        match self.input.spec.classify_from(&text) {
+            FromRef::Stage(s) => compiler.stage(s),
+            FromRef::Scratch => Ok(State::scratch()),
+            FromRef::Image(r) => {
+                if let Some(ctx) = self.input.opts.contexts.get(r) {
+                    return compiler.named_context(r, ctx, from.span);
+                }
+                let reference = parse_reference(r, from.span)?;
+                Ok(source::image(
+                    &reference,
+                    self.constraints(),
+                    OpMeta::default().with_name(format!("[internal] image {reference}")),
+                ))
+            }
+        }
+    }
+}
+
+impl<'a> Compiler<'a, '_> {
+    pub(super) fn compile_stage(&mut self, stage: &'a Stage) -> Result<StageResult, Diagnostic> {
+        let input = self.input;
+        let spec = input.spec;
+        // TARGET* stay the build's target even in a stage with its own
+        // platform (cross-compilation on ${BUILDPLATFORM}), as in a Dockerfile.
+        let mut scope = StageScope::for_stage(
+            spec,
+            stage,
+            input.opts,
+            &input.platform,
+            &input.build_platform,
+        );
+        let platform = stage_platform(input, stage, &scope)?;
+        let from = scope.expand(&stage.from, &spec.source)?;
+        let (state, mut image) = match spec.classify_from(&from) {
+            FromRef::Stage(s) => (self.stage(s)?, self.base_image(s)?),
+            FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
+            FromRef::Image(r) => match input.opts.contexts.get(r).filter(|c| c.image().is_none()) {
+                // A named context that is no image: its files, no config.
+                Some(ctx) => (
+                    self.named_context(r, ctx, stage.from.span)?,
+                    Image::scratch(&platform),
+                ),
+                None => {
+                    let image_name = base_image_name(input.opts, r).unwrap_or(r);
+                    let reference = parse_reference(image_name, stage.from.span)?;
+                    let key = (reference.to_string(), platform.clone());
+                    let base = input.images.get(&key).cloned().ok_or_else(|| {
+                        Diagnostic::new(
+                            Code::UnresolvedImage,
+                            format!("image `{reference}` was not resolved"),
+                            stage.from.span,
+                        )
+                    })?;
+                    let meta = OpMeta::default().with_name(format!(
+                        "[{} 1/{}] FROM {reference}",
+                        stage.name.value,
+                        step_total(stage)
+                    ));
+                    // Pin the resolved digest, as the Dockerfile frontend does: the
+                    // definition then names exactly what was resolved, and the engine
+                    // does not rewrite the source (which would change op digests).
+                    let mut pinned = reference.clone();
+                    if !base.digest.is_empty() {
+                        pinned.digest = Some(base.digest.clone());
+                    }
+                    (
+                        source::image(&pinned, Constraints::for_platform(&platform), meta),
+                        base.config,
+                    )
+                }
+            },
+        };
+        image.architecture = platform.architecture.clone();
+        image.os = platform.os.clone();
+        image.variant = platform.variant.clone();
+        for (k, v) in image.env_pairs() {
+            scope.set_env(&k, &v);
+        }
+        let mut ctx = StageCtx {
+            input,
+            stage,
+            scope,
+            state,
+            image,
+            platform: platform.clone(),
+            workdir: String::new(),
+            user: String::new(),
+            step_no: 1,
+            step_count: step_total(stage),
+            source_map: Arc::clone(&self.source_map),
+        };
+        ctx.workdir = if ctx.image.config.working_dir.is_empty() {
+            "/".to_owned()
+        } else {
+            ctx.image.config.working_dir.clone()
+        };
+        ctx.user = ctx.image.config.user.clone();
+        let mut env = EnvList::new(std::mem::take(&mut ctx.image.config.env));
+        for (k, v) in &stage.env {
+            let value = ctx.expand(v)?;
+            ctx.scope.set_env(&k.value, &value);
+            env.set(&k.value, &value);
+            ctx.image
+                .add_history(format!("ENV {}={}", k.value, value), true);
+        }
+        ctx.image.config.env = env.into_vec();
+        if let Some(sh) = &stage.shell {
+            ctx.image.config.shell = sh.value.iter().map(|a| a.value.clone()).collect();
+        }
+        if let Some(u) = &stage.user {
+            ctx.user = ctx.expand(u)?;
+            ctx.image.config.user = ctx.user.clone();
+        }
+        if let Some(w) = &stage.workdir {
+            let dir = ctx.expand_path(w)?;
+            ctx.workdir = resolve_path(&ctx.workdir, &dir);
+            ctx.image.config.working_dir = ctx.workdir.clone();
+            ctx.step_no += 1;
+            let meta = ctx.meta(&format!("WORKDIR {}", ctx.workdir), w.span);
+            ctx.state = FileOp::new().mkdir(&ctx.workdir, 0o755, true, None).apply(
+                &ctx.state,
+                ctx.constraints(),
+                meta,
+            );
+            ctx.image
+                .add_history(format!("WORKDIR {}", ctx.workdir), false);
+        }
+        for need in &stage.needs {
+            let dep = self.stage(&need.value)?;
+            if !dep.is_scratch() {
+                self.needs.push(dep);
+            }
+        }
+        for step in &stage.steps {
+            ctx.step_no += 1;
+            step.kind.compile(self, &mut ctx, step.span)?;
+        }
+        artifacts::compile_artifacts(self, &mut ctx)?;
+        if let Some(img) = &stage.image {
+            artifacts::apply_image_config(&mut ctx, img)?;
+        }
+        Ok(StageResult {
+            state: ctx.state,
+            image: ctx.image,
+        })
+    }
+}
+
+/// Progress numbering: FROM, WORKDIR, steps, artifacts.
+fn step_total(stage: &Stage) -> usize {
+    1 + usize::from(stage.workdir.is_some()) + stage.steps.len() + stage.artifacts.len()
+}
