@@ -306,7 +306,8 @@ impl Image {
     }
 
     /// Records a step in the history.
-    pub fn add_history(&mut self, created_by: String, empty_layer: bool) {
+    /// One history entry; written only through `compile::StageCtx::commit_*`.
+    pub(crate) fn add_history(&mut self, created_by: String, empty_layer: bool) {
         self.history.push(History {
             created: None,
             created_by,

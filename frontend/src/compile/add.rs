@@ -75,11 +75,11 @@ pub(crate) fn compile_add(
     };
     let dest = destination(ctx, a.to.as_ref(), false)?;
     let meta = ctx.meta(&format!("{text} {dest}"), span);
-    ctx.state = llb::FileOp::new().copy(&state, &src, &dest, opts).apply(
+    let state = llb::FileOp::new().copy(&state, &src, &dest, opts).apply(
         &ctx.state,
         ctx.constraints(),
         meta,
     );
-    ctx.image.add_history(format!("{text} {dest}"), false);
+    ctx.commit_layer(state, format!("{text} {dest}"));
     Ok(())
 }

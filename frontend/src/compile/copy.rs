@@ -38,17 +38,17 @@ pub(super) fn destination(
     Ok(dest)
 }
 
-/// Applies `files` to the stage: on top of it, or as an independent layer
+/// The stage with `files` applied: on top of it, or as an independent layer
 /// merged on top. A layer built on scratch has no `/etc/passwd`, so copies
 /// that chown by name are applied on top of the stage instead.
 pub(super) fn apply_layer(
-    ctx: &mut StageCtx<'_, '_>,
+    ctx: &StageCtx<'_, '_>,
     files: FileOp,
     opts: &CopyOptions,
     link: bool,
     merge_op: bool,
     meta: OpMeta,
-) {
+) -> State {
     let by_name = opts.owner.as_ref().is_some_and(|o| {
         matches!(o.user, Some(llb::UserOpt::Name(_)))
             || matches!(o.group, Some(llb::UserOpt::Name(_)))
@@ -58,9 +58,9 @@ pub(super) fn apply_layer(
     // owner (a merged layer's parents would replace them).
     if link && merge_op && !by_name && opts.mode.is_none() {
         let layer = files.apply(&State::scratch(), ctx.constraints(), meta.clone());
-        ctx.state = merge::merge(&[ctx.state.clone(), layer], ctx.constraints(), meta);
+        merge::merge(&[ctx.state.clone(), layer], ctx.constraints(), meta)
     } else {
-        ctx.state = files.apply(&ctx.state, ctx.constraints(), meta);
+        files.apply(&ctx.state, ctx.constraints(), meta)
     }
 }
 
@@ -107,8 +107,8 @@ pub(crate) fn compile_copy(
     }
     let text = format!("COPY {} {dest}", shown.join(" "));
     let meta = ctx.meta(&text, span);
-    apply_layer(ctx, files, &opts, cp.link, c.input.features.merge_op, meta);
-    ctx.image.add_history(text, false);
+    let state = apply_layer(ctx, files, &opts, cp.link, c.input.features.merge_op, meta);
+    ctx.commit_layer(state, text);
     Ok(())
 }
 

@@ -16,10 +16,10 @@ pub(crate) fn compile_mkdir(
     let owner = ctx.chown(m.chown.as_ref())?;
     let text = format!("MKDIR {path}");
     let meta = ctx.meta(&text, span);
-    ctx.state =
+    let state =
         FileOp::new()
             .mkdir(&path, mode, true, owner)
             .apply(&ctx.state, ctx.constraints(), meta);
-    ctx.image.add_history(text, false);
+    ctx.commit_layer(state, text);
     Ok(())
 }

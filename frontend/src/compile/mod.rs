@@ -13,6 +13,7 @@ pub(crate) mod add;
 mod artifacts;
 mod context;
 pub(crate) mod copy;
+mod image;
 pub(crate) mod mkdir;
 mod plan;
 pub(crate) mod run;

@@ -209,7 +209,6 @@ pub(crate) fn compile_run(
     };
     let meta = ctx.meta(&name, span);
     let out = exec.run(&ctx.state, ctx.constraints(), meta);
-    ctx.state = out.root;
-    ctx.image.add_history(format!("RUN {text}"), false);
+    ctx.commit_layer(out.root, format!("RUN {text}"));
     Ok(())
 }

@@ -37,6 +37,20 @@ pub(crate) struct StageCtx<'a, 'b> {
 }
 
 impl StageCtx<'_, '_> {
+    /// The step replaced the stage's filesystem with `state`: its history
+    /// entry has a layer. With [`Self::commit_config`], the one rule for
+    /// history: an entry is `empty_layer` exactly when the step changed only
+    /// the config. No other code writes history.
+    pub(crate) fn commit_layer(&mut self, state: State, created_by: String) {
+        self.state = state;
+        self.image.add_history(created_by, false);
+    }
+
+    /// The step changed only the image config: its history entry has no layer.
+    pub(crate) fn commit_config(&mut self, created_by: String) {
+        self.image.add_history(created_by, true);
+    }
+
     pub(crate) fn constraints(&self) -> Constraints {
         Constraints::for_platform(&self.platform)
     }
@@ -218,8 +232,7 @@ impl<'a> Compiler<'a, '_> {
             let value = ctx.expand(v)?;
             ctx.scope.set_env(&k.value, &value);
             env.set(&k.value, &value);
-            ctx.image
-                .add_history(format!("ENV {}={}", k.value, value), true);
+            ctx.commit_config(format!("ENV {}={}", k.value, value));
         }
         ctx.image.config.env = env.into_vec();
         if let Some(sh) = &stage.shell {
@@ -235,13 +248,12 @@ impl<'a> Compiler<'a, '_> {
             ctx.image.config.working_dir = ctx.workdir.clone();
             ctx.step_no += 1;
             let meta = ctx.meta(&format!("WORKDIR {}", ctx.workdir), w.span);
-            ctx.state = FileOp::new().mkdir(&ctx.workdir, 0o755, true, None).apply(
+            let state = FileOp::new().mkdir(&ctx.workdir, 0o755, true, None).apply(
                 &ctx.state,
                 ctx.constraints(),
                 meta,
             );
-            ctx.image
-                .add_history(format!("WORKDIR {}", ctx.workdir), false);
+            ctx.commit_layer(state, format!("WORKDIR {}", ctx.workdir));
         }
         for need in &stage.needs {
             let dep = self.stage(&need.value)?;
@@ -255,7 +267,7 @@ impl<'a> Compiler<'a, '_> {
         }
         artifacts::compile_artifacts(self, &mut ctx)?;
         if let Some(img) = &stage.image {
-            artifacts::apply_image_config(&mut ctx, img)?;
+            image::apply_image_config(&mut ctx, img)?;
         }
         Ok(StageResult {
             state: ctx.state,

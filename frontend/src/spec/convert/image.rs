@@ -1,5 +1,5 @@
 //! Reads a stage's `image` (the runtime config) and its `healthcheck`.
-//! Applied by `compile::artifacts::apply_image_config`.
+//! Applied by `compile::image`.
 
 use super::reader::Cx;
 use crate::diag::{Code, Diagnostic, Spanned};
