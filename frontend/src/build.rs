@@ -136,7 +136,7 @@ async fn read_spec(
         &opts.spec_local,
         &opts.filename,
         vec![opts.filename.clone(), ignore_name.clone()],
-        format!("[internal] load build definition from {}", opts.filename),
+        crate::progress::build_definition(&opts.filename),
     )
     .await?;
     // The spec and its ignore file in one round trip.
@@ -171,7 +171,7 @@ async fn read_context_ignore(
         &opts.context_local,
         &opts.context_local,
         vec![".dockerignore".to_owned()],
-        "[internal] load .dockerignore".to_owned(),
+        crate::progress::DOCKERIGNORE.to_owned(),
     )
     .await?;
     Ok(gw.read_file(&r, ".dockerignore").await.ok())
@@ -466,19 +466,21 @@ pub fn compile_offline(
 
 /// What an LLB cap means to a user, for "the engine lacks …" messages.
 fn cap_feature(cap: &str) -> &str {
+    use llb::caps;
     match cap {
-        "exec.secretenv" => "secrets exposed as environment variables (`secrets: [{env: …}]`)",
-        "exec.mount.cache.sharing" => "cache mount sharing modes",
-        "exec.mount.tmpfs.size" => "tmpfs mounts with a size",
-        "exec.mount.ssh" => "ssh agent mounts",
-        "exec.mount.secret" => "secret mounts",
-        "exec.meta.network" => "per-step network modes",
-        "exec.meta.security" => "insecure steps",
-        "file.copy.includeexcludepatterns" => "copy `include`/`exclude` patterns",
-        "source.git.fullurl" | "source.git.keepgitdir" => "git sources with these options",
-        "source.http.checksum" => "http sources with a checksum",
-        "source.git.checksum" => "git sources pinned to a commit (`add: {git, checksum}`)",
-        "mergeop" => "merged layers (MergeOp)",
+        caps::EXEC_SECRET_ENV => "secrets exposed as environment variables (`secrets: [{env: …}]`)",
+        caps::EXEC_MOUNT_CACHE_SHARING => "cache mount sharing modes",
+        caps::EXEC_MOUNT_TMPFS_SIZE => "tmpfs mounts with a size",
+        caps::EXEC_MOUNT_SSH => "ssh agent mounts",
+        caps::EXEC_MOUNT_SECRET => "secret mounts",
+        caps::EXEC_META_NETWORK => "per-step network modes",
+        caps::EXEC_META_SECURITY => "insecure steps",
+        caps::FILE_COPY_INCLUDE_EXCLUDE_PATTERNS => "copy `include`/`exclude` patterns",
+        caps::SOURCE_GIT_FULL_URL | caps::SOURCE_GIT_KEEP_DIR => "git sources with these options",
+        caps::SOURCE_HTTP_CHECKSUM => "http sources with a checksum",
+        caps::SOURCE_GIT_CHECKSUM => "git sources pinned to a commit (`add: {git, checksum}`)",
+        caps::MERGE_OP => "merged layers (MergeOp)",
+        // Any other cap is named as BuildKit names it.
         other => other,
     }
 }

@@ -10,6 +10,7 @@ pub mod diag;
 pub mod gateway;
 pub mod image;
 pub mod options;
+pub mod progress;
 pub mod spec;
 pub(crate) mod steps;
 pub mod subrequests;

@@ -39,7 +39,7 @@ pub(crate) fn compile_add(
                 &http,
                 ctx.constraints(),
                 OpMeta::default()
-                    .with_name(format!("[internal] download {url_text}"))
+                    .with_name(crate::progress::download(&url_text))
                     .with_location(Some(ctx.location(span))),
             );
             (st, format!("/{filename}"), format!("ADD {url_text}"))
@@ -67,7 +67,7 @@ pub(crate) fn compile_add(
                 &checksum,
                 ctx.constraints(),
                 OpMeta::default()
-                    .with_name(format!("[internal] git {url_text}"))
+                    .with_name(crate::progress::git(&url_text))
                     .with_location(Some(ctx.location(span))),
             );
             (st, "/".to_owned(), format!("ADD {url_text}"))

@@ -27,7 +27,7 @@ impl Compiler<'_, '_> {
             &self.input.opts.context_local,
             &opts,
             Constraints::default(),
-            OpMeta::default().with_name("[internal] load build context"),
+            OpMeta::default().with_name(crate::progress::BUILD_CONTEXT),
         );
         self.context = Some(st.clone());
         st
@@ -59,7 +59,7 @@ impl Compiler<'_, '_> {
                     local,
                     &opts,
                     Constraints::default(),
-                    OpMeta::default().with_name(format!("[context {name}] load")),
+                    OpMeta::default().with_name(crate::progress::named_context(name)),
                 ))
             }
             ContextKind::Git

@@ -102,9 +102,11 @@ impl StageCtx<'_, '_> {
     /// Op metadata: progress name `[stage n/m] what`, cache policy and YAML location.
     pub(crate) fn meta(&self, what: &str, span: Span) -> OpMeta {
         OpMeta::default()
-            .with_name(format!(
-                "[{} {}/{}] {}",
-                self.stage.name.value, self.step_no, self.step_count, what
+            .with_name(crate::progress::step(
+                &self.stage.name.value,
+                self.step_no,
+                self.step_count,
+                what,
             ))
             .with_ignore_cache(self.input.opts.no_cache_for(&self.stage.name.value))
             .with_location(Some(self.location(span)))
@@ -141,7 +143,7 @@ impl StageCtx<'_, '_> {
                 Ok(source::image(
                     &reference,
                     self.constraints(),
-                    OpMeta::default().with_name(format!("[internal] image {reference}")),
+                    OpMeta::default().with_name(crate::progress::image(&reference.to_string())),
                 ))
             }
         }
@@ -183,10 +185,11 @@ impl<'a> Compiler<'a, '_> {
                             stage.from.span,
                         )
                     })?;
-                    let meta = OpMeta::default().with_name(format!(
-                        "[{} 1/{}] FROM {reference}",
-                        stage.name.value,
-                        step_total(stage)
+                    let meta = OpMeta::default().with_name(crate::progress::step(
+                        &stage.name.value,
+                        1,
+                        step_total(stage),
+                        &format!("FROM {reference}"),
                     ));
                     // Pin the resolved digest, as the Dockerfile frontend does: the
                     // definition then names exactly what was resolved, and the engine

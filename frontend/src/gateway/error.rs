@@ -175,7 +175,7 @@ fn failed_op_name(status: &Status) -> Option<String> {
 fn explain(status: &mut Status) {
     let name = failed_op_name(status).unwrap_or_default();
     if let (Some(url), Some(rest)) = (
-        name.strip_prefix("[internal] download "),
+        crate::progress::downloaded_url(&name),
         status.message.strip_prefix("digest mismatch "),
     ) {
         let (actual, expected) = rest.split_once(": ").unwrap_or((rest, "?"));

@@ -1,0 +1,60 @@
+//! The progress names Stagecraft gives its ops (what buildx prints for each
+//! vertex), in one place: `compile` and `build` write them, and
+//! `gateway::error` reads a failing op's name back to explain its error in
+//! spec terms. Nothing else parses them.
+
+/// The prefix of an `add: {url}` download's name.
+const DOWNLOAD: &str = "[internal] download ";
+
+/// `[internal] download URL`: an `add: {url}` source.
+pub fn download(url: &str) -> String {
+    format!("{DOWNLOAD}{url}")
+}
+
+/// The URL of a [`download`] name.
+pub fn downloaded_url(name: &str) -> Option<&str> {
+    name.strip_prefix(DOWNLOAD)
+}
+
+/// `[internal] git URL`: an `add: {git}` source.
+pub fn git(url: &str) -> String {
+    format!("[internal] git {url}")
+}
+
+/// `[internal] image REF`: an image a copy or mount reads from.
+pub fn image(reference: &str) -> String {
+    format!("[internal] image {reference}")
+}
+
+/// The main build context's source.
+pub const BUILD_CONTEXT: &str = "[internal] load build context";
+
+/// A named context's source (`--build-context NAME=…`).
+pub fn named_context(name: &str) -> String {
+    format!("[context {name}] load")
+}
+
+/// The spec's own source (the spec and its ignore file).
+pub fn build_definition(filename: &str) -> String {
+    format!("[internal] load build definition from {filename}")
+}
+
+/// The context's `.dockerignore`.
+pub const DOCKERIGNORE: &str = "[internal] load .dockerignore";
+
+/// `[STAGE N/TOTAL] WHAT`: a step of a stage (`FROM`, `WORKDIR`, `RUN`, …).
+pub fn step(stage: &str, n: usize, total: usize, what: &str) -> String {
+    format!("[{stage} {n}/{total}] {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_name_gives_back_its_url() {
+        let name = download("https://example.com/a.tgz");
+        assert_eq!(downloaded_url(&name), Some("https://example.com/a.tgz"));
+        assert_eq!(downloaded_url(&git("https://example.com/r.git")), None);
+    }
+}
