@@ -3,8 +3,8 @@
 //! The pipeline, one module per stage:
 //! - [`raw`]: YAML text → a tree of spanned nodes (serde-saphyr, with limits);
 //! - `convert`: nodes → model, reporting unknown keys, missing keys and wrong types;
-//! - [`validate`]: the rules (value checks, and the cross-stage checks: `target`,
-//!   `needs`, `from` references, cycles);
+//! - [`validate`]: the value rules (also used by `compile` after expansion);
+//! - `graph`: the cross-stage checks (`target`, `needs`, `from` references, cycles);
 //! - `lint`: rules that warn about a valid spec (one file each);
 //! - [`vars`]: `${...}` expansion, which `compile` applies to the model's values.
 //!
@@ -12,6 +12,7 @@
 //! the model it returns is the input of `compile`.
 
 mod braces;
+mod graph;
 mod lint;
 pub mod model;
 pub mod raw;
@@ -76,7 +77,7 @@ pub fn parse(src: SourceFile) -> Result<Spec, Vec<Diagnostic>> {
         diags: Vec::new(),
     };
     let draft = convert::convert(&root, &mut cx);
-    validate::validate(&draft, &mut cx);
+    graph::check(&draft, &mut cx);
     lint::lint(&draft, &mut cx);
     let mut diags = cx.diags;
     diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
