@@ -16,13 +16,12 @@ command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&
 # The docker26 lane (Docker 26.1 with the classic image store: no MergeOp)
 # checks the plain-copy fallback of `link: true`; likewise always private,
 # left out only with STAGECRAFT_SKIP_DOCKER26=1.
-skip=()
-# lane, its skip knob, and the prefix of its test names
-for spec in "legacy STAGECRAFT_SKIP_LEGACY legacy_engine" "docker26 STAGECRAFT_SKIP_DOCKER26 docker26_"; do
-  read -r lane knob prefix <<<"$spec"
+# A lane left out reports its end-to-end tests as ignored (see
+# tests/e2e/src/matrix.rs): they are counted as skipped, never as passed.
+for spec in "legacy STAGECRAFT_SKIP_LEGACY" "docker26 STAGECRAFT_SKIP_DOCKER26"; do
+  read -r lane knob <<<"$spec"
   if [ "${!knob:-0}" = 1 ]; then
-    echo "NOTE: $knob=1: the $lane-engine tests are NOT run" >&2
-    skip+=(--skip "$prefix")
+    echo "NOTE: $knob=1: the $lane-lane tests are NOT run (reported as ignored)" >&2
   else
     lane_env=$(scripts/engine.sh up "$lane")
     (
@@ -32,9 +31,6 @@ for spec in "legacy STAGECRAFT_SKIP_LEGACY legacy_engine" "docker26 STAGECRAFT_S
     )
   fi
 done
-if [ ${#skip[@]} -gt 0 ]; then
-  skip=(-- "${skip[@]}")
-fi
 
 env_file=$(scripts/engine.sh up main)
 # shellcheck disable=SC1090
@@ -46,8 +42,9 @@ STAGECRAFT_IMAGE=$(scripts/frontend-image.sh stagecraft:dev)
 # Snapshots are compared, never written, here.
 export INSTA_UPDATE=no
 cargo fmt --all --check
+scripts/lint-shell.sh
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked "${skip[@]}" 2>&1 | tee target/test-output.txt
+cargo test --workspace --locked 2>&1 | tee target/test-output.txt
 # Every fuzz target for a few seconds on the committed corpus (≤ 60 s in all).
 scripts/fuzz.sh ci 10
 # One line that counts every test binary's results.

@@ -15,10 +15,17 @@
     clippy::indexing_slicing
 )]
 
+pub mod lanes;
+pub mod matrix;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+pub use lanes::{Feature, Lane};
+pub use matrix::{case, Case};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -31,6 +38,7 @@ pub fn repo() -> PathBuf {
 /// A provisioned engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
+    pub lane: Lane,
     pub env: BTreeMap<String, String>,
     pub image: String,
 }
@@ -93,31 +101,34 @@ fn parse_env_file(path: &Path) -> BTreeMap<String, String> {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 impl Engine {
-    /// The engine of `lane` (`main` or `legacy`).
-    pub fn lane(lane: &str) -> Self {
+    /// The engine of `lane`, loaded once per test process.
+    pub fn for_lane(lane: Lane) -> &'static Engine {
+        static ENGINES: [OnceLock<Engine>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let slot = Lane::ALL.iter().position(|l| *l == lane).unwrap_or(0);
+        ENGINES[slot].get_or_init(|| Engine::load(lane))
+    }
+
+    /// Reads the lane's env file and checks that the frontend image is there.
+    fn load(lane: Lane) -> Self {
         let path = std::env::var("STAGECRAFT_ENGINE_ENV")
             .ok()
-            .filter(|_| lane == "main")
+            .filter(|_| lane == Lane::Main)
             .map(PathBuf::from)
-            .unwrap_or_else(|| repo().join(".engine").join(format!("{lane}.env")));
+            .unwrap_or_else(|| repo().join(".engine").join(format!("{}.env", lane.name())));
         let env = parse_env_file(&path);
         let image =
             std::env::var("STAGECRAFT_IMAGE").unwrap_or_else(|_| "stagecraft:dev".to_owned());
-        let engine = Self { env, image };
+        let engine = Self { lane, env, image };
         let out = engine.docker(&["image", "inspect", "--format", "{{.Id}}", &engine.image]);
         assert!(
             out.status.success(),
-            "the frontend image `{}` is not on the engine ({}): run `scripts/frontend-image.sh` with the engine env sourced.\n{}",
+            "the frontend image `{}` is not on the {} engine ({}): run `scripts/frontend-image.sh` with the engine env sourced.\n{}",
             engine.image,
+            lane.name(),
             engine.env.get("DOCKER_HOST").cloned().unwrap_or_default(),
             String::from_utf8_lossy(&out.stderr)
         );
         engine
-    }
-
-    /// The main engine.
-    pub fn main() -> Self {
-        Self::lane("main")
     }
 
     pub fn is_legacy(&self) -> bool {
@@ -187,6 +198,27 @@ impl Engine {
             success: out.status.success(),
             log,
         }
+    }
+
+    /// Builds `ARGS` into the engine's image store as `tag`: `--load -t tag`
+    /// with buildx, `-t tag` with the legacy client (which always loads).
+    pub fn build_image(&self, dir: &Path, args: &[&str], tag: &str) -> Build {
+        let mut full: Vec<&str> = if self.is_legacy() {
+            vec!["-t", tag]
+        } else {
+            vec!["--load", "-t", tag]
+        };
+        full.extend_from_slice(args);
+        self.build(dir, &full)
+    }
+
+    /// Builds `stagecraft.yaml` in `dir` with `extra` options to the output
+    /// `dest` (`-o DEST`, e.g. `type=oci,dest=…`).
+    pub fn build_to(&self, dir: &Path, dest: &str, extra: &[&str]) -> Build {
+        let mut args = vec!["-f", "stagecraft.yaml"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", dest, "."]);
+        self.build(dir, &args)
     }
 
     /// Builds `stagecraft.yaml` in `dir` with `extra` options and exports the

@@ -1,18 +1,11 @@
 //! Bad specs fail with one clear message naming the spec's file, line and
 //! column, shown to the user by buildx; a failing `run` shows its YAML line.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use e2e::{workdir, write_files, Engine};
+use e2e::{case, workdir, write_files, Case, Engine, Feature};
 
-fn fails_with(name: &str, spec: &str, expected: &[&str]) {
-    let engine = Engine::main();
+fn fails_with(engine: &Engine, name: &str, spec: &str, expected: &[&str]) {
     let dir = workdir(name);
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
     let build = engine.build(&dir, &["-f", "stagecraft.yaml", "."]);
     build.assert_failed();
     for e in expected {
@@ -20,18 +13,18 @@ fn fails_with(name: &str, spec: &str, expected: &[&str]) {
     }
 }
 
-#[test]
-fn yaml_syntax_error() {
+pub fn yaml_syntax_error(engine: &Engine) {
     fails_with(
+        engine,
         "yaml-syntax",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps: [\n",
         &["stagecraft.yaml:6:12", "unclosed bracket"],
     );
 }
 
-#[test]
-fn unknown_key_with_suggestion_and_source_excerpt() {
+pub fn unknown_key_with_suggestion_and_source_excerpt(engine: &Engine) {
     fails_with(
+        engine,
         "unknown-key",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    form: busybox\n",
         &[
@@ -41,31 +34,29 @@ fn unknown_key_with_suggestion_and_source_excerpt() {
     );
 }
 
-#[test]
-fn wrong_type() {
+pub fn wrong_type(engine: &Engine) {
     fails_with(
+        engine,
         "wrong-type",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps: hello\n",
         &["stagecraft.yaml:6:12: wrong type for `steps`: expected a list"],
     );
 }
 
-#[test]
-fn unknown_stage_with_suggestion() {
+pub fn unknown_stage_with_suggestion(engine: &Engine) {
     fails_with(
+        engine,
         "unknown-stage",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    from: busybox\n  b:\n    from: biuld\n",
         &["stagecraft.yaml:7:11: unknown stage `biuld` in `from` (did you mean `build`?)"],
     );
 }
 
-#[test]
-fn unknown_target_stage() {
-    let engine = Engine::main();
+pub fn unknown_target_stage(engine: &Engine) {
     let dir = workdir("unknown-target");
     write_files(
         &dir,
-        &engine,
+        engine,
         &[(
             "stagecraft.yaml",
             "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    from: busybox\n",
@@ -78,47 +69,112 @@ fn unknown_target_stage() {
         .assert_log_contains("did you mean `build`?");
 }
 
-#[test]
-fn cycle_names_its_stages() {
+pub fn cycle_names_its_stages(engine: &Engine) {
     fails_with(
+        engine,
         "stage-cycle",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: b\n  b:\n    from: a\n",
         &["stagecraft.yaml:5:11", "`a -> b -> a`"],
     );
 }
 
-#[test]
-fn step_with_no_kind() {
+pub fn step_with_no_kind(engine: &Engine) {
     fails_with(
+        engine,
         "step-kind-missing",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - description: x\n",
         &["stagecraft.yaml:7:9: step has no kind"],
     );
 }
 
-#[test]
-fn step_with_two_kinds() {
+pub fn step_with_two_kinds(engine: &Engine) {
     fails_with(
+        engine,
         "step-kind-ambiguous",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo\n        copy: x\n",
         &["stagecraft.yaml:8:9: step has two kinds, `run` and `copy`"],
     );
 }
 
-#[test]
-fn undeclared_variable_with_closest_name() {
+pub fn undeclared_variable_with_closest_name(engine: &Engine) {
     fails_with(
+        engine,
         "undeclared-variable",
         "# syntax=stagecraft:dev\nversion: 1\nargs:\n  VERSION: \"1\"\nstages:\n  a:\n    from: busybox\n    workdir: /app/${VERSON}\n",
         &["stagecraft.yaml:8:19", "`VERSON`", "`VERSION`"],
     );
 }
 
-#[test]
-fn failing_run_shows_its_yaml_line() {
+pub fn failing_run_shows_its_yaml_line(engine: &Engine) {
     fails_with(
+        engine,
         "failing-run",
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo fine\n      - run: exit 3\n      - run: echo never\n",
         &["exit code: 3", "stagecraft.yaml:8", ">>>       - run: exit 3"],
     );
+}
+
+/// The same message on every lane, the legacy client included.
+pub fn spec_errors_name_file_line_and_column(engine: &Engine) {
+    let dir = workdir("spec-error");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    form: busybox\n",
+        )],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:5:5: unknown key `form` (did you mean `from`?)");
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "spec_errors_name_file_line_and_column",
+            &[],
+            spec_errors_name_file_line_and_column,
+        ),
+        case("yaml_syntax_error", &[Feature::Buildx], yaml_syntax_error),
+        case(
+            "unknown_key_with_suggestion_and_source_excerpt",
+            &[Feature::Buildx],
+            unknown_key_with_suggestion_and_source_excerpt,
+        ),
+        case("wrong_type", &[Feature::Buildx], wrong_type),
+        case(
+            "unknown_stage_with_suggestion",
+            &[Feature::Buildx],
+            unknown_stage_with_suggestion,
+        ),
+        case(
+            "unknown_target_stage",
+            &[Feature::Buildx],
+            unknown_target_stage,
+        ),
+        case(
+            "cycle_names_its_stages",
+            &[Feature::Buildx],
+            cycle_names_its_stages,
+        ),
+        case("step_with_no_kind", &[Feature::Buildx], step_with_no_kind),
+        case(
+            "step_with_two_kinds",
+            &[Feature::Buildx],
+            step_with_two_kinds,
+        ),
+        case(
+            "undeclared_variable_with_closest_name",
+            &[Feature::Buildx],
+            undeclared_variable_with_closest_name,
+        ),
+        case(
+            "failing_run_shows_its_yaml_line",
+            &[Feature::Buildx],
+            failing_run_shows_its_yaml_line,
+        ),
+    ]
 }

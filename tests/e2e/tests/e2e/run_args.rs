@@ -1,14 +1,8 @@
 //! Which arguments reach a `run` step (language 1.1): those its command
 //! names and those its stage declares, nothing else. Checked through the
 //! engine's cache: a step whose inputs did not change is `CACHED`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use e2e::{unique, workdir, write_files, Build, Engine};
+use e2e::{case, unique, workdir, write_files, Build, Case, Engine, Feature};
 
 /// The progress ids (`#7`) of the vertices whose name contains `needle`.
 fn vertex_ids(b: &Build, needle: &str) -> Vec<String> {
@@ -27,15 +21,13 @@ fn is_cached(b: &Build, id: &str) -> bool {
     b.log.lines().any(|l| l == format!("{id} CACHED"))
 }
 
-#[test]
-fn a_build_arg_used_only_by_a_label_leaves_every_run_step_cached() {
-    let engine = Engine::main();
+pub fn a_build_arg_used_only_by_a_label_leaves_every_run_step_cached(engine: &Engine) {
     let dir = workdir("run-args-label");
     let marker = unique("label-only");
     let spec = format!(
         "# syntax=stagecraft:dev\nversion: 1\nargs:\n  VERSION: \"1\"\n  MARKER: {marker}\nstages:\n  deps:\n    from: busybox\n    steps:\n      - run: echo \"$MARKER\" > /deps\n  app:\n    from: deps\n    steps:\n      - run: echo app-{marker} > /app\n    image:\n      labels:\n        version: ${{VERSION}}\n"
     );
-    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
     let (b, out) = engine.export(&dir, &["--build-arg", "VERSION=1"]);
     b.assert_ok();
     assert_eq!(
@@ -63,21 +55,19 @@ fn a_build_arg_used_only_by_a_label_leaves_every_run_step_cached() {
         "> /app",
         "> /app && echo \"v=$(env | grep -c ^VERSION=)\" > /seen",
     );
-    write_files(&dir, &engine, &[("stagecraft.yaml", &declared)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &declared)]);
     let (b, out) = engine.export(&dir, &["--build-arg", "VERSION=3"]);
     b.assert_ok();
     assert_eq!(std::fs::read_to_string(out.join("seen")).unwrap(), "v=1\n");
 }
 
-#[test]
-fn a_build_platform_stage_naming_no_target_argument_is_solved_once() {
-    let engine = Engine::main();
+pub fn a_build_platform_stage_naming_no_target_argument_is_solved_once(engine: &Engine) {
     let dir = workdir("run-args-platform");
     let marker = unique("once");
     let spec = format!(
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  tool:\n    from: busybox\n    platform: ${{BUILDPLATFORM}}\n    steps:\n      - run: mkdir -p /out && echo {marker} > /out/tool\n  arch:\n    from: busybox\n    platform: ${{BUILDPLATFORM}}\n    steps:\n      - run: mkdir -p /out && echo \"$TARGETARCH {marker}\" > /out/arch\n  dist:\n    from: scratch\n    artifacts:\n      - {{ from: tool, path: /out/tool, to: /tool }}\n      - {{ from: arch, path: /out/arch, to: /arch }}\n"
     );
-    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
     let (b, out) = engine.export(&dir, &["--platform", "linux/amd64,linux/arm64"]);
     b.assert_ok();
     assert_eq!(
@@ -104,4 +94,19 @@ fn a_build_platform_stage_naming_no_target_argument_is_solved_once() {
             "$TARGETARCH reaches the command without a declaration"
         );
     }
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "a_build_arg_used_only_by_a_label_leaves_every_run_step_cached",
+            &[Feature::Buildx],
+            a_build_arg_used_only_by_a_label_leaves_every_run_step_cached,
+        ),
+        case(
+            "a_build_platform_stage_naming_no_target_argument_is_solved_once",
+            &[Feature::Buildx, Feature::MultiPlatform],
+            a_build_platform_stage_naming_no_target_argument_is_solved_once,
+        ),
+    ]
 }

@@ -1,20 +1,12 @@
 //! The examples in `examples/`, built through `docker buildx build` on the real engine.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use e2e::{example, files_below, Engine};
+use e2e::{case, example, files_below, Case, Engine, Feature};
 
-#[test]
-fn multistage_example_builds_runs_and_has_its_config() {
-    let engine = Engine::main();
-    let dir = example("multistage", &engine);
+pub fn multistage_example_builds_runs_and_has_its_config(engine: &Engine) {
+    let dir = example("multistage", engine);
     let tag = engine.tag("multistage");
     engine
-        .build(&dir, &["-f", "stagecraft.yaml", "--load", "-t", &tag, "."])
+        .build_image(&dir, &["-f", "stagecraft.yaml", "."], &tag)
         .assert_ok();
 
     let (ok, out) = engine.run(&[&tag]);
@@ -58,10 +50,8 @@ fn multistage_example_builds_runs_and_has_its_config() {
     assert_eq!(img["Os"], "linux");
 }
 
-#[test]
-fn multistage_runtime_holds_only_the_selected_artifact() {
-    let engine = Engine::main();
-    let dir = example("multistage", &engine);
+pub fn multistage_runtime_holds_only_the_selected_artifact(engine: &Engine) {
+    let dir = example("multistage", engine);
     let out = dir.join("out");
     engine
         .build(
@@ -90,10 +80,8 @@ fn multistage_runtime_holds_only_the_selected_artifact() {
     assert!(server.contains("resolved busybox-sh 1.36"), "{server}");
 }
 
-#[test]
-fn target_builder_exports_the_builder_filesystem() {
-    let engine = Engine::main();
-    let dir = example("multistage", &engine);
+pub fn target_builder_exports_the_builder_filesystem(engine: &Engine) {
+    let dir = example("multistage", engine);
     let out = dir.join("out");
     engine
         .build(
@@ -118,10 +106,8 @@ fn target_builder_exports_the_builder_filesystem() {
     }
 }
 
-#[test]
-fn build_arg_changes_what_is_built() {
-    let engine = Engine::main();
-    let dir = example("multistage", &engine);
+pub fn build_arg_changes_what_is_built(engine: &Engine) {
+    let dir = example("multistage", engine);
     let out = dir.join("out");
     engine
         .build(
@@ -146,10 +132,8 @@ fn build_arg_changes_what_is_built() {
     assert!(!out.join("out/server").exists());
 }
 
-#[test]
-fn scratch_stage_exports_exactly_the_artifacts_of_two_stages() {
-    let engine = Engine::main();
-    let dir = example("scratch-artifacts", &engine);
+pub fn scratch_stage_exports_exactly_the_artifacts_of_two_stages(engine: &Engine) {
+    let dir = example("scratch-artifacts", engine);
     let out = dir.join("out");
     engine
         .build(
@@ -177,10 +161,8 @@ fn scratch_stage_exports_exactly_the_artifacts_of_two_stages() {
     );
 }
 
-#[test]
-fn caches_and_secrets_example() {
-    let engine = Engine::main();
-    let dir = example("caches-and-secrets", &engine);
+pub fn caches_and_secrets_example(engine: &Engine) {
+    let dir = example("caches-and-secrets", engine);
     std::fs::write(dir.join("token.txt"), "example-token-123").unwrap();
     let out = dir.join("out");
     let secret = format!("id=api_token,src={}", dir.join("token.txt").display());
@@ -223,25 +205,12 @@ fn caches_and_secrets_example() {
         .assert_failed();
 }
 
-#[test]
-fn cross_compile_example() {
-    let engine = Engine::main();
-    let dir = example("cross-compile", &engine);
+pub fn cross_compile_example(engine: &Engine) {
+    let dir = example("cross-compile", engine);
     let out = dir.join("out");
     let dest = format!("type=local,dest={}", out.display());
     engine
-        .build(
-            &dir,
-            &[
-                "-f",
-                "stagecraft.yaml",
-                "--platform",
-                "linux/amd64,linux/arm64",
-                "-o",
-                &dest,
-                ".",
-            ],
-        )
+        .build_to(&dir, &dest, &["--platform", "linux/amd64,linux/arm64"])
         .assert_ok();
     let arm = std::fs::read_to_string(out.join("linux_arm64/app")).unwrap();
     assert!(
@@ -259,10 +228,8 @@ fn cross_compile_example() {
     );
 }
 
-#[test]
-fn needs_tests_example() {
-    let engine = Engine::main();
-    let dir = example("needs-tests", &engine);
+pub fn needs_tests_example(engine: &Engine) {
+    let dir = example("needs-tests", engine);
     let out = dir.join("out");
     let dest = format!("type=local,dest={}", out.display());
     engine
@@ -284,4 +251,49 @@ fn needs_tests_example() {
         )
         .assert_failed()
         .assert_log_contains("tests broken on purpose");
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "multistage_example_builds_runs_and_has_its_config",
+            &[],
+            multistage_example_builds_runs_and_has_its_config,
+        ),
+        case(
+            "multistage_runtime_holds_only_the_selected_artifact",
+            &[Feature::Buildx],
+            multistage_runtime_holds_only_the_selected_artifact,
+        ),
+        case(
+            "target_builder_exports_the_builder_filesystem",
+            &[Feature::Buildx],
+            target_builder_exports_the_builder_filesystem,
+        ),
+        case(
+            "build_arg_changes_what_is_built",
+            &[Feature::Buildx],
+            build_arg_changes_what_is_built,
+        ),
+        case(
+            "scratch_stage_exports_exactly_the_artifacts_of_two_stages",
+            &[Feature::Buildx],
+            scratch_stage_exports_exactly_the_artifacts_of_two_stages,
+        ),
+        case(
+            "caches_and_secrets_example",
+            &[Feature::Buildx, Feature::Call],
+            caches_and_secrets_example,
+        ),
+        case(
+            "cross_compile_example",
+            &[Feature::Buildx, Feature::MultiPlatform],
+            cross_compile_example,
+        ),
+        case(
+            "needs_tests_example",
+            &[Feature::Buildx],
+            needs_tests_example,
+        ),
+    ]
 }

@@ -2,14 +2,8 @@
 //! follow paths for what the steps copy from it (as the Dockerfile frontend
 //! does), so an unused 20 MB file is not transferred. Measured from the
 //! sizes buildx prints (`transferring context: 30B`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use e2e::{unique, workdir, write_files, Build, Engine};
+use e2e::{case, unique, workdir, write_files, Build, Case, Engine, Feature};
 
 /// The largest `transferring context: <size>` in the log, in bytes.
 fn transferred(b: &Build) -> f64 {
@@ -32,15 +26,13 @@ fn transferred(b: &Build) -> f64 {
         .fold(0.0, f64::max)
 }
 
-#[test]
-fn an_unused_large_file_in_the_context_is_not_transferred() {
-    let engine = Engine::main();
+pub fn an_unused_large_file_in_the_context_is_not_transferred(engine: &Engine) {
     let dir = workdir("context-transfer");
     let marker = unique("small");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  app:\n    from: busybox\n    steps:\n      - copy: small.txt\n        to: /small.txt\n      - copy: conf\n        to: /conf/\n";
     write_files(
         &dir,
-        &engine,
+        engine,
         &[
             ("stagecraft.yaml", spec),
             ("small.txt", &marker),
@@ -75,7 +67,7 @@ fn an_unused_large_file_in_the_context_is_not_transferred() {
         "      - copy: conf\n        to: /conf/\n",
         "      - copy: .\n        to: /all/\n",
     );
-    write_files(&dir, &engine, &[("stagecraft.yaml", &all)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &all)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert!(out.join("all/big.bin").exists());
@@ -84,4 +76,12 @@ fn an_unused_large_file_in_the_context_is_not_transferred() {
         "the whole context is sent for `copy: .`:\n{}",
         b.log
     );
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![case(
+        "an_unused_large_file_in_the_context_is_not_transferred",
+        &[Feature::Buildx],
+        an_unused_large_file_in_the_context_is_not_transferred,
+    )]
 }

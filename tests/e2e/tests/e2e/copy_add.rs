@@ -1,14 +1,8 @@
 //! `copy`, `add` and `mkdir` on the real engine.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::process::{Child, Command, Stdio};
 
-use e2e::{files_below, workdir, write_files, Engine};
+use e2e::{case, files_below, workdir, write_files, Case, Engine, Feature};
 
 /// A child process killed when dropped.
 struct Server(Child);
@@ -38,9 +32,7 @@ fn wait_for_port(port: u16) {
     panic!("nothing listens on 127.0.0.1:{port}");
 }
 
-#[test]
-fn copy_globs_chmod_chown_include_exclude_parents_and_from_image() {
-    let engine = Engine::main();
+pub fn copy_globs_chmod_chown_include_exclude_parents_and_from_image(engine: &Engine) {
     let dir = workdir("copy-features");
     let spec = r#"# syntax=stagecraft:dev
 version: 1
@@ -88,7 +80,7 @@ stages:
 "#;
     write_files(
         &dir,
-        &engine,
+        engine,
         &[
             ("stagecraft.yaml", spec),
             ("src/a.txt", "a\n"),
@@ -116,12 +108,10 @@ stages:
     assert_eq!(read("linked"), "a\n");
 }
 
-#[test]
-fn copy_chown_by_name_uses_the_stage_users() {
-    let engine = Engine::main();
+pub fn copy_chown_by_name_uses_the_stage_users(engine: &Engine) {
     let dir = workdir("copy-chown-name");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo 'app:x:4321:4321::/:/bin/sh' >> /etc/passwd && echo 'grp:x:8765:' >> /etc/group\n      - copy: f.txt\n        to: /f.txt\n        chown: app:grp\n      - run: mkdir -p /out && stat -c '%u %g' /f.txt > /out/stat\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec), ("f.txt", "f")]);
+    write_files(&dir, engine, &[("stagecraft.yaml", spec), ("f.txt", "f")]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
@@ -130,9 +120,7 @@ fn copy_chown_by_name_uses_the_stage_users() {
     );
 }
 
-#[test]
-fn add_http_checks_the_checksum() {
-    let engine = Engine::main();
+pub fn add_http_checks_the_checksum(engine: &Engine) {
     let served = workdir("http-served");
     std::fs::write(served.join("tool.txt"), "downloaded tool\n").unwrap();
     let port = free_port();
@@ -174,7 +162,7 @@ fn add_http_checks_the_checksum() {
         )
     };
     let dir = workdir("add-http");
-    write_files(&dir, &engine, &[("stagecraft.yaml", &spec(&actual))]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec(&actual))]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
@@ -183,7 +171,7 @@ fn add_http_checks_the_checksum() {
     );
 
     let bad = workdir("add-http-bad");
-    write_files(&bad, &engine, &[("stagecraft.yaml", &spec(good))]);
+    write_files(&bad, engine, &[("stagecraft.yaml", &spec(good))]);
     engine
         .export(&bad, &[])
         .0
@@ -192,9 +180,7 @@ fn add_http_checks_the_checksum() {
         .assert_log_contains(">>>       - add:");
 }
 
-#[test]
-fn add_git_with_ref_and_keep_git_dir() {
-    let engine = Engine::main();
+pub fn add_git_with_ref_and_keep_git_dir(engine: &Engine) {
     let root = workdir("git-served");
     let repo = root.join("repo.git");
     let work = root.join("work");
@@ -274,7 +260,7 @@ fn add_git_with_ref_and_keep_git_dir() {
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - add: {{ git: \"git://127.0.0.1:{port}/repo.git\", ref: v1, to: /v1 }}\n      - add: {{ git: \"git://127.0.0.1:{port}/repo.git\", ref: main, to: /main, keep_git_dir: true }}\n"
     );
     let dir = workdir("add-git");
-    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
@@ -295,7 +281,7 @@ fn add_git_with_ref_and_keep_git_dir() {
         )
     };
     let ok = workdir("add-git-checksum");
-    write_files(&ok, &engine, &[("stagecraft.yaml", &pinned(&v1_commit))]);
+    write_files(&ok, engine, &[("stagecraft.yaml", &pinned(&v1_commit))]);
     let (b, out) = engine.export(&ok, &[]);
     b.assert_ok();
     assert_eq!(
@@ -305,7 +291,7 @@ fn add_git_with_ref_and_keep_git_dir() {
     let bad = workdir("add-git-checksum-bad");
     write_files(
         &bad,
-        &engine,
+        engine,
         &[("stagecraft.yaml", &pinned(&"0".repeat(40)))],
     );
     engine
@@ -313,4 +299,29 @@ fn add_git_with_ref_and_keep_git_dir() {
         .0
         .assert_failed()
         .assert_log_contains(&"0".repeat(40));
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "copy_globs_chmod_chown_include_exclude_parents_and_from_image",
+            &[Feature::Buildx],
+            copy_globs_chmod_chown_include_exclude_parents_and_from_image,
+        ),
+        case(
+            "copy_chown_by_name_uses_the_stage_users",
+            &[Feature::Buildx],
+            copy_chown_by_name_uses_the_stage_users,
+        ),
+        case(
+            "add_http_checks_the_checksum",
+            &[Feature::Buildx, Feature::FailedOpDetails],
+            add_http_checks_the_checksum,
+        ),
+        case(
+            "add_git_with_ref_and_keep_git_dir",
+            &[Feature::Buildx, Feature::GitChecksum],
+            add_git_with_ref_and_keep_git_dir,
+        ),
+    ]
 }

@@ -5,17 +5,11 @@
 //! exports both as OCI tarballs and compares the image configs and, layer by
 //! layer, every entry: path, type and mode, numeric owner, link target and
 //! content. `tests/e2e/parity-notes.md` records what each case showed.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{workdir, write_files, Engine};
+use e2e::{case, workdir, write_files, Case, Engine, Feature};
 
 /// An image exported with `-o type=oci`, unpacked under `root`.
 #[derive(Debug)]
@@ -259,13 +253,11 @@ stages:
 /// creates for one, is removed after the step when it is still empty
 /// (`removeMountStubsRecursive`, set by BuildKit's own LLB client on every
 /// exec). Directories the command wrote into stay.
-#[test]
-fn mount_stubs_are_removed_recursively_as_by_the_dockerfile_frontend() {
-    let engine = Engine::main();
+pub fn mount_stubs_are_removed_recursively_as_by_the_dockerfile_frontend(engine: &Engine) {
     let dir = workdir("parity-mount-stubs");
     write_files(
         &dir,
-        &engine,
+        engine,
         &[
             ("Dockerfile", MOUNTS_DOCKERFILE),
             ("stagecraft.yaml", MOUNTS_SPEC),
@@ -273,8 +265,8 @@ fn mount_stubs_are_removed_recursively_as_by_the_dockerfile_frontend() {
         ],
     );
     let secret = format!("id=x,src={}", dir.join("x.txt").display());
-    let oracle = export_oci(&engine, &dir, "Dockerfile", &["--secret", &secret]);
-    let ours = export_oci(&engine, &dir, "stagecraft.yaml", &["--secret", &secret]);
+    let oracle = export_oci(engine, &dir, "Dockerfile", &["--secret", &secret]);
+    let ours = export_oci(engine, &dir, "stagecraft.yaml", &["--secret", &secret]);
     // Say what is wrong before comparing whole listings.
     for layer in ours.layers.iter().skip(1) {
         let paths = layer.paths();
@@ -362,39 +354,35 @@ stages:
 /// twin. The rule that matters: the Dockerfile frontend builds `COPY --link`
 /// as a MergeOp only without `--chmod`, so a linked copy with `chmod` leaves
 /// an existing parent such as `/srv` (or `/tmp`, 1777) as it is.
-#[test]
-fn directories_created_by_copies_match_the_dockerfile_frontend() {
-    let engine = Engine::main();
+pub fn directories_created_by_copies_match_the_dockerfile_frontend(engine: &Engine) {
     let dir = workdir("parity-copy-dirs");
     write_files(
         &dir,
-        &engine,
+        engine,
         &[
             ("Dockerfile", COPIES_DOCKERFILE),
             ("stagecraft.yaml", COPIES_SPEC),
             ("f", "file\n"),
         ],
     );
-    let oracle = export_oci(&engine, &dir, "Dockerfile", &[]);
-    let ours = export_oci(&engine, &dir, "stagecraft.yaml", &[]);
+    let oracle = export_oci(engine, &dir, "Dockerfile", &[]);
+    let ours = export_oci(engine, &dir, "stagecraft.yaml", &[]);
     assert_same_image(&ours, &oracle);
 }
 
 /// `EXPOSE 9000-9002` writes one `ExposedPorts` key per port.
-#[test]
-fn exposed_port_ranges_expand_as_in_a_dockerfile() {
-    let engine = Engine::main();
+pub fn exposed_port_ranges_expand_as_in_a_dockerfile(engine: &Engine) {
     let dir = workdir("parity-expose");
     let dockerfile =
         "FROM busybox\nEXPOSE 9000-9002 53/udp 7000-7001/udp 8080 6000-6001/sctp 80/TCP\n";
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    image:\n      expose: [\"9000-9002\", \"53/udp\", \"7000-7001/udp\", 8080, \"6000-6001/sctp\", \"80/TCP\"]\n";
     write_files(
         &dir,
-        &engine,
+        engine,
         &[("Dockerfile", dockerfile), ("stagecraft.yaml", spec)],
     );
-    let oracle = export_oci(&engine, &dir, "Dockerfile", &[]);
-    let ours = export_oci(&engine, &dir, "stagecraft.yaml", &[]);
+    let oracle = export_oci(engine, &dir, "Dockerfile", &[]);
+    let ours = export_oci(engine, &dir, "stagecraft.yaml", &[]);
     let keys = |e: &Exported| -> Vec<String> {
         let mut keys: Vec<String> = e.config["config"]["ExposedPorts"]
             .as_object()
@@ -410,15 +398,13 @@ fn exposed_port_ranges_expand_as_in_a_dockerfile() {
 /// A result on `scratch`, or on a local-directory named context, has the
 /// Dockerfile frontend's empty-image config: `WorkingDir` `/` and the default
 /// `PATH`.
-#[test]
-fn scratch_and_local_context_results_have_workdir_root_as_in_a_dockerfile() {
-    let engine = Engine::main();
+pub fn scratch_and_local_context_results_have_workdir_root_as_in_a_dockerfile(engine: &Engine) {
     let dir = workdir("parity-scratch");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - copy: a.txt\n        to: /a.txt\n";
     let ctx_spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: example.com/base:1\n    steps:\n      - copy: a.txt\n        to: /a.txt\n";
     write_files(
         &dir,
-        &engine,
+        engine,
         &[
             ("Dockerfile", "FROM scratch\nCOPY a.txt /a.txt\n"),
             ("stagecraft.yaml", spec),
@@ -431,8 +417,8 @@ fn scratch_and_local_context_results_have_workdir_root_as_in_a_dockerfile() {
             ("base/from-base.txt", "base\n"),
         ],
     );
-    let oracle = export_oci(&engine, &dir, "Dockerfile", &[]);
-    let ours = export_oci(&engine, &dir, "stagecraft.yaml", &[]);
+    let oracle = export_oci(engine, &dir, "Dockerfile", &[]);
+    let ours = export_oci(engine, &dir, "stagecraft.yaml", &[]);
     assert_eq!(
         ours.config["config"]["WorkingDir"], oracle.config["config"]["WorkingDir"],
         "WorkingDir of a scratch result"
@@ -440,7 +426,32 @@ fn scratch_and_local_context_results_have_workdir_root_as_in_a_dockerfile() {
     assert_same_image(&ours, &oracle);
 
     let ctx = format!("example.com/base:1={}", dir.join("base").display());
-    let oracle = export_oci(&engine, &dir, "ctx.Dockerfile", &["--build-context", &ctx]);
-    let ours = export_oci(&engine, &dir, "ctx.yaml", &["--build-context", &ctx]);
+    let oracle = export_oci(engine, &dir, "ctx.Dockerfile", &["--build-context", &ctx]);
+    let ours = export_oci(engine, &dir, "ctx.yaml", &["--build-context", &ctx]);
     assert_same_image(&ours, &oracle);
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "mount_stubs_are_removed_recursively_as_by_the_dockerfile_frontend",
+            &[Feature::Buildx, Feature::MergeOp],
+            mount_stubs_are_removed_recursively_as_by_the_dockerfile_frontend,
+        ),
+        case(
+            "directories_created_by_copies_match_the_dockerfile_frontend",
+            &[Feature::Buildx, Feature::MergeOp],
+            directories_created_by_copies_match_the_dockerfile_frontend,
+        ),
+        case(
+            "exposed_port_ranges_expand_as_in_a_dockerfile",
+            &[Feature::Buildx, Feature::MergeOp],
+            exposed_port_ranges_expand_as_in_a_dockerfile,
+        ),
+        case(
+            "scratch_and_local_context_results_have_workdir_root_as_in_a_dockerfile",
+            &[Feature::Buildx, Feature::BuildContexts, Feature::MergeOp],
+            scratch_and_local_context_results_have_workdir_root_as_in_a_dockerfile,
+        ),
+    ]
 }

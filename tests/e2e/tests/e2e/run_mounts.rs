@@ -1,23 +1,15 @@
 //! `run` steps with mounts and options, on the real engine: caches persist,
 //! secrets are readable but never in the image, tmpfs, bind mounts, network.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use e2e::{files_below, workdir, write_files, Engine};
+use e2e::{case, files_below, workdir, write_files, Case, Engine, Feature};
 
-#[test]
-fn cache_mount_keeps_its_content_across_builds() {
-    let engine = Engine::main();
+pub fn cache_mount_keeps_its_content_across_builds(engine: &Engine) {
     let dir = workdir("cache-mount");
     let id = e2e::unique("e2e-cache");
     let spec = format!(
         "# syntax=stagecraft:dev\nversion: 1\nargs:\n  RUN_NO: \"1\"\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo \"run $RUN_NO\" >> /cache/log && mkdir -p /out && cp /cache/log /out/log\n        cache: [{{ target: /cache, id: {id} }}]\n  result:\n    from: scratch\n    artifacts:\n      - {{ from: a, path: /out/log, to: /log }}\n"
     );
-    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
     let (b, out) = engine.export(&dir, &["--build-arg", "RUN_NO=1"]);
     b.assert_ok();
     assert_eq!(std::fs::read_to_string(out.join("log")).unwrap(), "run 1\n");
@@ -29,14 +21,12 @@ fn cache_mount_keeps_its_content_across_builds() {
     );
 }
 
-#[test]
-fn secrets_are_readable_as_file_and_env_and_never_in_the_image() {
-    let engine = Engine::main();
+pub fn secrets_are_readable_as_file_and_env_and_never_in_the_image(engine: &Engine) {
     let dir = workdir("secrets");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && cat /run/secrets/token > /out/from-file && echo \"$API_TOKEN\" > /out/from-env && cat /etc/custom-token > /out/from-target\n        secrets:\n          - { id: token }\n          - { id: token, env: API_TOKEN }\n          - { id: token, target: /etc/custom-token }\n";
     write_files(
         &dir,
-        &engine,
+        engine,
         &[("stagecraft.yaml", spec), ("token.txt", "s3cr3t-value")],
     );
     let secret = format!("id=token,src={}", dir.join("token.txt").display());
@@ -78,12 +68,10 @@ fn secrets_are_readable_as_file_and_env_and_never_in_the_image() {
     }
 }
 
-#[test]
-fn missing_required_secret_fails_the_build() {
-    let engine = Engine::main();
+pub fn missing_required_secret_fails_the_build(engine: &Engine) {
     let dir = workdir("secret-required");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: cat /run/secrets/absent\n        secrets: [{ id: absent, required: true }]\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
     engine
         .export(&dir, &[])
         .0
@@ -91,14 +79,12 @@ fn missing_required_secret_fails_the_build() {
         .assert_log_contains("absent");
 }
 
-#[test]
-fn tmpfs_and_bind_mounts() {
-    let engine = Engine::main();
+pub fn tmpfs_and_bind_mounts(engine: &Engine) {
     let dir = workdir("tmpfs-bind");
     // Bind mounts are read-only unless `readwrite`; writes to a readwrite bind and to a
     // tmpfs do not reach the next step.
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  data:\n    from: busybox\n    steps:\n      - run: mkdir -p /data && echo from-stage > /data/file\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && echo t > /scratch/x && grep -q ' /scratch tmpfs' /proc/mounts && cat /mnt/stage/file > /out/stage && ! touch /mnt/stage/y 2>/dev/null && ls /mnt/img/bin/busybox > /out/img && echo rw > /mnt/rw/new\n        tmpfs: [/scratch]\n        mounts:\n          - { from: data, source: /data, target: /mnt/stage }\n          - { from: busybox, target: /mnt/img }\n          - { from: data, source: /data, target: /mnt/rw, readwrite: true }\n      - run: test ! -e /scratch/x && test ! -e /mnt/rw/new\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(
@@ -111,14 +97,12 @@ fn tmpfs_and_bind_mounts() {
     );
 }
 
-#[test]
-fn bind_mount_from_a_named_context() {
-    let engine = Engine::main();
+pub fn bind_mount_from_a_named_context(engine: &Engine) {
     let dir = workdir("bind-named-context");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && cat /mnt/extra/hello.txt > /out/hello\n        mounts:\n          - { from: extra, target: /mnt/extra }\n";
     write_files(
         &dir,
-        &engine,
+        engine,
         &[
             ("stagecraft.yaml", spec),
             ("extra/hello.txt", "named context\n"),
@@ -133,12 +117,10 @@ fn bind_mount_from_a_named_context() {
     );
 }
 
-#[test]
-fn network_none_has_no_network_and_host_needs_the_entitlement() {
-    let engine = Engine::main();
+pub fn network_none_has_no_network_and_host_needs_the_entitlement(engine: &Engine) {
     let dir = workdir("network");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: |\n          mkdir -p /out && tail -n +3 /proc/net/dev | wc -l > /out/links\n        network: none\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     // Only the loopback interface exists without a network.
@@ -151,7 +133,7 @@ fn network_none_has_no_network_and_host_needs_the_entitlement() {
 
     let host = workdir("network-host");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo host\n        network: host\n";
-    write_files(&host, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&host, engine, &[("stagecraft.yaml", spec)]);
     engine
         .export(&host, &[])
         .0
@@ -159,12 +141,10 @@ fn network_none_has_no_network_and_host_needs_the_entitlement() {
         .assert_log_contains("network.host");
 }
 
-#[test]
-fn ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it() {
-    let engine = Engine::main();
+pub fn ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it(engine: &Engine) {
     let dir = workdir("ssh");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && test -S \"$SSH_AUTH_SOCK\" && echo \"$SSH_AUTH_SOCK\" > /out/sock && test -S /run/custom.sock && echo yes > /out/custom\n        ssh:\n          - { id: default, required: true }\n          - { id: default, target: /run/custom.sock }\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
     let sock = dir.join("agent.sock");
     let mut agent = std::process::Command::new("ssh-agent")
         .args(["-D", "-a", sock.to_str().unwrap()])
@@ -193,12 +173,10 @@ fn ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it() {
     engine.export(&dir, &["--no-cache"]).0.assert_failed();
 }
 
-#[test]
-fn insecure_needs_the_entitlement_and_network_option_applies() {
-    let engine = Engine::main();
+pub fn insecure_needs_the_entitlement_and_network_option_applies(engine: &Engine) {
     let dir = workdir("insecure");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo insecure\n        security: insecure\n";
-    write_files(&dir, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
     engine
         .export(&dir, &[])
         .0
@@ -207,7 +185,7 @@ fn insecure_needs_the_entitlement_and_network_option_applies() {
 
     let net = workdir("network-option");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: |\n          mkdir -p /out && tail -n +3 /proc/net/dev | wc -l > /out/links\n";
-    write_files(&net, &engine, &[("stagecraft.yaml", spec)]);
+    write_files(&net, engine, &[("stagecraft.yaml", spec)]);
     let (b, out) = engine.export(&net, &["--network", "none"]);
     b.assert_ok();
     assert_eq!(
@@ -218,9 +196,7 @@ fn insecure_needs_the_entitlement_and_network_option_applies() {
     );
 }
 
-#[test]
-fn step_options_and_full_cache_and_tmpfs_forms() {
-    let engine = Engine::main();
+pub fn step_options_and_full_cache_and_tmpfs_forms(engine: &Engine) {
     let dir = workdir("step-options");
     let id = e2e::unique("e2e-owned-cache");
     let spec = format!(
@@ -250,7 +226,7 @@ stages:
           - {{ target: /ro, id: "${{CACHE_ID}}-ro", readonly: true }}
 "#
     );
-    write_files(&dir, &engine, &[("stagecraft.yaml", &spec)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok()
         .assert_log_contains("step with its own env, workdir and user");
@@ -266,4 +242,54 @@ stages:
     assert_eq!(read("cache-stat"), "700 2000 2000\n");
     assert_eq!(read("tmpfs-kb"), "2048\n");
     assert_eq!(read("ro"), "readonly\n");
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "cache_mount_keeps_its_content_across_builds",
+            &[Feature::Buildx],
+            cache_mount_keeps_its_content_across_builds,
+        ),
+        case(
+            "secrets_are_readable_as_file_and_env_and_never_in_the_image",
+            &[Feature::Buildx],
+            secrets_are_readable_as_file_and_env_and_never_in_the_image,
+        ),
+        case(
+            "missing_required_secret_fails_the_build",
+            &[Feature::Buildx],
+            missing_required_secret_fails_the_build,
+        ),
+        case(
+            "tmpfs_and_bind_mounts",
+            &[Feature::Buildx],
+            tmpfs_and_bind_mounts,
+        ),
+        case(
+            "bind_mount_from_a_named_context",
+            &[Feature::Buildx, Feature::BuildContexts],
+            bind_mount_from_a_named_context,
+        ),
+        case(
+            "network_none_has_no_network_and_host_needs_the_entitlement",
+            &[Feature::Buildx],
+            network_none_has_no_network_and_host_needs_the_entitlement,
+        ),
+        case(
+            "ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it",
+            &[Feature::Buildx],
+            ssh_mount_forwards_the_agent_and_required_ssh_fails_without_it,
+        ),
+        case(
+            "insecure_needs_the_entitlement_and_network_option_applies",
+            &[Feature::Buildx],
+            insecure_needs_the_entitlement_and_network_option_applies,
+        ),
+        case(
+            "step_options_and_full_cache_and_tmpfs_forms",
+            &[Feature::Buildx],
+            step_options_and_full_cache_and_tmpfs_forms,
+        ),
+    ]
 }

@@ -1,26 +1,13 @@
-//! Docker 26 (Debian trixie's dockerd 26.1 + buildx 0.13) with the CLASSIC
-//! image store: its BuildKit announces the LLB cap `mergeop` as disabled, so
-//! `link: true` copies and artifacts must fall back to plain copies.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+//! `link: true` on an engine without MergeOp (Docker 26.1 with the classic
+//! image store announces the LLB cap `mergeop` as disabled; Docker 20.10 has
+//! none): linked copies and artifacts fall back to plain copies. Also checks
+//! that the docker26 lane is what it claims.
 
 use std::collections::BTreeMap;
 
-use e2e::{example, files_below, workdir, write_files, Build, Engine};
+use e2e::{case, files_below, workdir, write_files, Build, Case, Engine, Feature};
 
-fn engine() -> Engine {
-    let engine = Engine::lane("docker26");
-    assert!(!engine.is_legacy());
-    engine
-}
-
-#[test]
-fn docker26_lane_is_docker_26_with_the_classic_image_store() {
-    let engine = engine();
+pub fn docker26_lane_is_docker_26_with_the_classic_image_store(engine: &Engine) {
     let out = engine.docker(&["version", "--format", "{{.Server.Version}}"]);
     assert!(out.status.success(), "{out:?}");
     let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
@@ -32,26 +19,6 @@ fn docker26_lane_is_docker_26_with_the_classic_image_store() {
     let info = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     assert!(info.starts_with("overlay2 "), "{info}");
     assert!(!info.contains("io.containerd.snapshotter"), "{info}");
-}
-
-#[test]
-fn docker26_builds_loads_and_runs_the_multistage_example() {
-    let engine = engine();
-    let dir = example("multistage", &engine);
-    let tag = engine.tag("docker26-multistage");
-    engine
-        .build(&dir, &["-f", "stagecraft.yaml", "--load", "-t", &tag, "."])
-        .assert_ok();
-    let (ok, out) = engine.run(&[&tag]);
-    assert!(ok, "{out}");
-    assert!(
-        out.contains("hello from stagecraft (user app, home /app)"),
-        "{out}"
-    );
-    let cfg = &engine.inspect(&tag)["Config"];
-    assert_eq!(cfg["User"], "app");
-    assert_eq!(cfg["Entrypoint"], serde_json::json!(["/app/server"]));
-    let _ = engine.docker(&["rmi", &tag]);
 }
 
 /// A scratch stage made only of linked artifacts (`link: true` is the
@@ -74,11 +41,9 @@ stages:
       - { from: version, path: /meta/VERSION, to: /VERSION, link: true }
 "#;
 
-#[test]
-fn docker26_linked_artifacts_from_two_stages_export_exactly_those_files() {
-    let engine = engine();
+pub fn docker26_linked_artifacts_from_two_stages_export_exactly_those_files(engine: &Engine) {
     let dir = workdir("docker26-artifacts");
-    write_files(&dir, &engine, &[("stagecraft.yaml", TWO_ARTIFACTS)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", TWO_ARTIFACTS)]);
     let (b, out) = engine.export(&dir, &[]);
     b.assert_ok();
     assert_eq!(files_below(&out), ["README.txt", "VERSION"]);
@@ -133,11 +98,9 @@ fn raw_vertices(b: &Build) -> BTreeMap<String, Vertex> {
 /// merge vertex of the same name on top of the stage (two vertices per
 /// artifact, as on the main lane). Here each artifact must be ONE vertex:
 /// a plain copy whose inputs are the stage so far and the source stage.
-#[test]
-fn docker26_engine_has_no_mergeop_so_linked_artifacts_are_plain_copies() {
-    let engine = engine();
+pub fn docker26_engine_has_no_mergeop_so_linked_artifacts_are_plain_copies(engine: &Engine) {
     let dir = workdir("docker26-no-mergeop");
-    write_files(&dir, &engine, &[("stagecraft.yaml", TWO_ARTIFACTS)]);
+    write_files(&dir, engine, &[("stagecraft.yaml", TWO_ARTIFACTS)]);
     let (b, out) = engine.export(&dir, &["--progress=rawjson"]);
     b.assert_ok();
     assert_eq!(files_below(&out), ["README.txt", "VERSION"]);
@@ -163,4 +126,24 @@ fn docker26_engine_has_no_mergeop_so_linked_artifacts_are_plain_copies() {
     let mut expected = vec![docs[0].0.clone(), version_run[0].0.clone()];
     expected.sort();
     assert_eq!(inputs, expected, "{vertices:#?}");
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "lane_is_docker_26_with_the_classic_image_store",
+            &[Feature::Docker26],
+            docker26_lane_is_docker_26_with_the_classic_image_store,
+        ),
+        case(
+            "linked_artifacts_from_two_stages_export_exactly_those_files",
+            &[Feature::Buildx, Feature::NoMergeOp],
+            docker26_linked_artifacts_from_two_stages_export_exactly_those_files,
+        ),
+        case(
+            "engine_has_no_mergeop_so_linked_artifacts_are_plain_copies",
+            &[Feature::Buildx, Feature::NoMergeOp],
+            docker26_engine_has_no_mergeop_so_linked_artifacts_are_plain_copies,
+        ),
+    ]
 }

@@ -1,0 +1,41 @@
+//! The end-to-end suite: builds through a real engine, one module per
+//! feature, each case run on every engine lane that has the features it
+//! needs (`e2e::matrix`, `e2e::lanes`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod build_options;
+mod context_transfer;
+mod contexts;
+mod copy_add;
+mod errors;
+mod examples;
+mod link_fallback;
+mod parity;
+mod platforms;
+mod run_args;
+mod run_mounts;
+mod stages;
+mod warnings;
+
+fn main() {
+    e2e::matrix::main(vec![
+        ("examples", examples::cases()),
+        ("errors", errors::cases()),
+        ("copy_add", copy_add::cases()),
+        ("run_mounts", run_mounts::cases()),
+        ("run_args", run_args::cases()),
+        ("stages", stages::cases()),
+        ("platforms", platforms::cases()),
+        ("contexts", contexts::cases()),
+        ("build_options", build_options::cases()),
+        ("warnings", warnings::cases()),
+        ("context_transfer", context_transfer::cases()),
+        ("parity", parity::cases()),
+        ("link_fallback", link_fallback::cases()),
+    ])
+}

@@ -1,0 +1,44 @@
+//! Spec warnings (lint rules) reach the user through buildx: the build goes
+//! on, buildx prints "N warning found" with each message, and the warning
+//! carries the spec and the YAML range (shown as an excerpt).
+
+use e2e::{case, workdir, write_files, Case, Engine, Feature};
+
+const SPEC: &str = "# syntax=stagecraft:dev\nversion: 1\nargs:\n  NPM_TOKEN: \"\"\nstages:\n  app:\n    from: busybox\n    steps:\n      - run: echo ok\n";
+
+pub fn a_spec_warning_is_shown_and_the_build_goes_on(engine: &Engine) {
+    let dir = workdir("warning");
+    write_files(&dir, engine, &[("stagecraft.yaml", SPEC)]);
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_ok()
+        .assert_log_contains("1 warning found")
+        .assert_log_contains(
+            "secrets-used-in-arg-or-env: `NPM_TOKEN` looks like a secret, and argument values are kept in the image's history",
+        );
+    // The warning's source and range, as buildx receives them.
+    let raw = engine.build(&dir, &["-f", "stagecraft.yaml", "--progress=rawjson", "."]);
+    raw.assert_ok();
+    // A stream of `SolveStatus` objects (one a line, or pretty-printed by
+    // older buildx), after buildx's own lines.
+    let start = raw.log.find('{').unwrap_or(raw.log.len());
+    let warning = serde_json::Deserializer::from_str(&raw.log[start..])
+        .into_iter::<serde_json::Value>()
+        .map_while(Result::ok)
+        .find_map(|v| v["warnings"].get(0).cloned())
+        .unwrap_or_else(|| panic!("no warning in the rawjson progress:\n{}", raw.log));
+    assert_eq!(
+        warning["sourceInfo"]["filename"], "stagecraft.yaml",
+        "{warning}"
+    );
+    assert_eq!(warning["range"][0]["start"]["line"], 4, "{warning}");
+    assert_eq!(warning["range"][0]["start"]["character"], 3, "{warning}");
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![case(
+        "a_spec_warning_is_shown_and_the_build_goes_on",
+        &[Feature::Buildx, Feature::Warnings],
+        a_spec_warning_is_shown_and_the_build_goes_on,
+    )]
+}
