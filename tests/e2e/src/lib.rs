@@ -1,8 +1,8 @@
 //! End-to-end harness: builds specs through `docker buildx build` on a real
 //! engine and reads back exported files, image configs and error output.
 //!
-//! The engine is the one `scripts/engine.sh up` describes in `.engine/<lane>.env`
-//! (or the file named by `STAGECRAFT_ENGINE_ENV`), and the frontend image is
+//! The engine is the one `scripts/engine.sh up` describes in `.engine/<lane>.json`
+//! (typed: [`provision::state::Instance`]), and the frontend image is
 //! `stagecraft:dev` (or `STAGECRAFT_IMAGE`), built by `scripts/frontend-image.sh`.
 //! `scripts/test.sh` prepares both. If either is missing the tests FAIL with
 //! a message saying how to prepare them: an end-to-end test never skips.
@@ -17,6 +17,7 @@
 
 pub mod lanes;
 pub mod matrix;
+pub mod provision;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -77,24 +78,20 @@ impl Build {
     }
 }
 
-fn parse_env_file(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+/// The facts `scripts/engine.sh up` wrote about a lane's engine, as the
+/// environment its clients need.
+fn engine_env(path: &Path) -> BTreeMap<String, String> {
+    let instance = provision::state::Instance::read(path).unwrap_or_else(|| {
         panic!(
-            "no engine env file at {} ({e}).\nRun `scripts/test.sh` (it provisions the engine and the frontend image), \
+            "no engine facts at {}.\nRun `scripts/test.sh` (it provisions the engines and the frontend image), \
              or `scripts/engine.sh up main && scripts/frontend-image.sh` first.",
             path.display()
         )
     });
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.to_owned(),
-                v.trim_matches('"').trim_matches('\'').to_owned(),
-            )
-        })
+    instance
+        .env_vars()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
         .collect()
 }
 
@@ -110,12 +107,14 @@ impl Engine {
 
     /// Reads the lane's env file and checks that the frontend image is there.
     fn load(lane: Lane) -> Self {
+        // `STAGECRAFT_ENGINE_ENV` (main only) names the env file; the facts
+        // are beside it.
         let path = std::env::var("STAGECRAFT_ENGINE_ENV")
             .ok()
             .filter(|_| lane == Lane::Main)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo().join(".engine").join(format!("{}.env", lane.name())));
-        let env = parse_env_file(&path);
+            .map(|p| PathBuf::from(p).with_extension("json"))
+            .unwrap_or_else(|| repo().join(".engine").join(format!("{}.json", lane.name())));
+        let env = engine_env(&path);
         let image =
             std::env::var("STAGECRAFT_IMAGE").unwrap_or_else(|_| "stagecraft:dev".to_owned());
         let engine = Self { lane, env, image };
