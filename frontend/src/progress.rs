@@ -21,6 +21,11 @@ pub fn git(url: &str) -> String {
     format!("[internal] git {url}")
 }
 
+/// `[internal] load metadata for REF`: resolving a base image's config.
+pub fn load_metadata(reference: &str) -> String {
+    format!("[internal] load metadata for {reference}")
+}
+
 /// `[internal] image REF`: an image a copy or mount reads from.
 pub fn image(reference: &str) -> String {
     format!("[internal] image {reference}")

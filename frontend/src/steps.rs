@@ -11,7 +11,7 @@
 use crate::compile::{self, Compiler, StageCtx};
 use crate::diag::{Diagnostic, Span, Spanned};
 use crate::spec::convert::{self as read, Cx, Fields};
-use crate::spec::model::StepKind;
+use crate::spec::model::{CacheMount, SecretMount, SshMount, StepKind};
 use crate::spec::raw::Node;
 
 /// One step kind, as the reader sees it.
@@ -94,6 +94,14 @@ impl StepKind {
             StepKind::Run(r) => r.mounts.iter().map(|m| &m.from).collect(),
             StepKind::Copy(c) => c.from.iter().collect(),
             StepKind::Add(_) | StepKind::Mkdir(_) => Vec::new(),
+        }
+    }
+
+    /// The secrets, ssh agents and caches the step mounts (for the outline).
+    pub fn mounts(&self) -> (&[SecretMount], &[SshMount], &[CacheMount]) {
+        match self {
+            StepKind::Run(r) => (&r.secrets, &r.ssh, &r.cache),
+            StepKind::Copy(_) | StepKind::Add(_) | StepKind::Mkdir(_) => (&[], &[], &[]),
         }
     }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::diag::Span;
 use crate::options::BuildOptions;
-use crate::spec::model::{Spec, StepKind};
+use crate::spec::model::Spec;
 
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const OUTLINE: &str = "frontend.outline";
@@ -122,20 +122,18 @@ pub fn answer(
                 .filter(|s| needed.contains(&s.name.value))
             {
                 for step in &s.steps {
-                    let StepKind::Run(r) = &step.kind else {
-                        continue;
-                    };
-                    for m in &r.secrets {
+                    let (step_secrets, step_ssh, step_cache) = step.kind.mounts();
+                    for m in step_secrets {
                         if seen.insert(("secret", m.id.value.clone())) {
                             secrets.push(json!({ "Name": m.id.value, "Required": m.required, "Location": location(m.span) }));
                         }
                     }
-                    for m in &r.ssh {
+                    for m in step_ssh {
                         if seen.insert(("ssh", m.id.value.clone())) {
                             ssh.push(json!({ "Name": m.id.value, "Required": m.required, "Location": location(m.span) }));
                         }
                     }
-                    for m in &r.cache {
+                    for m in step_cache {
                         let id =
                             m.id.as_ref()
                                 .map_or(m.target.value.clone(), |i| i.value.clone());

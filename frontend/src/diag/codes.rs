@@ -4,7 +4,9 @@
 //! is generated from it (`markdown`); `frontend/tests/diagnostics_doc.rs`
 //! fails when the file is stale.
 //!
-//! Adding a code: a variant, a row in [`CODES`], a page in `docs/`. This
+//! Adding a code: a variant, its `CodeInfo` constant, its row in [`CODES`]
+//! and its arm in [`Code::info`] (the compiler names a missing arm), and a
+//! page in `docs/`. This
 //! module does not decide when a code is reported.
 
 use super::Severity;

@@ -198,7 +198,7 @@ impl Gateway {
             r#ref: reference.to_owned(),
             platform: Some(platform.to_pb()),
             resolve_mode: "default".to_owned(),
-            log_name: format!("[internal] load metadata for {reference}"),
+            log_name: crate::progress::load_metadata(reference),
             session_id: self.session_id.clone(),
             ..Default::default()
         };

@@ -15,9 +15,9 @@
 //! `copy`, `add`, `mkdir`), `artifact` and `image`.
 //!
 //! This module is NOT where cross-references are checked (stage names in
-//! `from`/`needs`/`target`, cycles): `validate` does that on the converted
+//! `from`/`needs`/`target`, cycles): `graph` does that on the converted
 //! stages. The value rules it applies (network names, checksums, modes...)
-//! live in `validate` too, so that every rule is in one place.
+//! live in `validate`, so that every rule is in one place.
 
 mod add;
 mod artifact;
