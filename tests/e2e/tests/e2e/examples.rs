@@ -52,19 +52,8 @@ pub fn multistage_example_builds_runs_and_has_its_config(engine: &Engine) {
 
 pub fn multistage_runtime_holds_only_the_selected_artifact(engine: &Engine) {
     let dir = example("multistage", engine);
-    let out = dir.join("out");
-    engine
-        .build(
-            &dir,
-            &[
-                "-f",
-                "stagecraft.yaml",
-                "-o",
-                &format!("type=local,dest={}", out.display()),
-                ".",
-            ],
-        )
-        .assert_ok();
+    let (build, out) = engine.export(&dir, &[]);
+    build.assert_ok();
     let files = files_below(&out);
     assert!(files.contains(&"app/server".to_owned()), "{files:?}");
     for builder_only in ["src/deps.txt", "src/src/main.sh", "deps/lock", "out/server"] {
@@ -134,19 +123,8 @@ pub fn build_arg_changes_what_is_built(engine: &Engine) {
 
 pub fn scratch_stage_exports_exactly_the_artifacts_of_two_stages(engine: &Engine) {
     let dir = example("scratch-artifacts", engine);
-    let out = dir.join("out");
-    engine
-        .build(
-            &dir,
-            &[
-                "-f",
-                "stagecraft.yaml",
-                "-o",
-                &format!("type=local,dest={}", out.display()),
-                ".",
-            ],
-        )
-        .assert_ok();
+    let (build, out) = engine.export(&dir, &[]);
+    build.assert_ok();
     assert_eq!(
         files_below(&out),
         vec!["README.txt".to_owned(), "VERSION".to_owned()]
