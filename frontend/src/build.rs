@@ -297,6 +297,18 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             eprintln!("stagecraft: cannot send a warning: {e}");
         }
     }
+    // Options this frontend does not honour, each by name (options::keys).
+    for message in &opts.ignored {
+        if let Err(e) = gw.warn(message, None).await {
+            eprintln!("stagecraft: cannot send a warning: {e}");
+        }
+    }
+    if opts.multi_platform == Some(false) && platforms.len() > 1 {
+        return Err(BuildFailure::plain(format!(
+            "--platform names {} platforms, but multi-platform results are turned off (multi-platform=false or BUILDKIT_MULTI_PLATFORM=0)",
+            platforms.len()
+        )));
+    }
     for name in undeclared_build_args(&spec, opts) {
         let message = format!(
             "--build-arg {name} is not declared in any `args` of {}; it is ignored",
@@ -376,7 +388,8 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     gw.timings.mark("compile");
     let results = futures::future::try_join_all(solves).await?;
     gw.timings.mark("solve");
-    gw.return_result(results, BTreeMap::new()).await?;
+    let as_map = opts.multi_platform == Some(true) || results.len() > 1;
+    gw.return_result(results, BTreeMap::new(), as_map).await?;
     Ok(())
 }
 
@@ -392,6 +405,7 @@ pub async fn serve(
         Ok(opts) => {
             gw.session_id = opts.session_id.clone();
             gw.cache_imports = opts.cache_imports.clone();
+            gw.resolve_mode = opts.resolve_mode.as_str();
             run(gw, &opts).await
         }
         Err(e) => Err(BuildFailure::plain(e.to_string())),
@@ -480,6 +494,11 @@ fn cap_feature(cap: &str) -> &str {
         caps::SOURCE_HTTP_CHECKSUM => "http sources with a checksum",
         caps::SOURCE_GIT_CHECKSUM => "git sources pinned to a commit (`add: {git, checksum}`)",
         caps::MERGE_OP => "merged layers (MergeOp)",
+        caps::SOURCE_IMAGE_RESOLVE_MODE => {
+            "`--pull` (base images always resolved from the registry)"
+        }
+        caps::EXEC_META_ULIMIT => "`--ulimit` for `run` steps",
+        caps::EXEC_META_CGROUP_PARENT => "`--cgroup-parent` for `run` steps",
         // Any other cap is named as BuildKit names it.
         other => other,
     }

@@ -499,3 +499,104 @@ async fn without_the_warnings_cap_no_warning_is_sent_and_the_build_goes_on() {
     assert!(rec.warns().is_empty());
     assert!(rec.returned().error.is_none());
 }
+
+#[tokio::test]
+async fn pull_resolves_and_pins_base_images_in_pull_mode() {
+    let (outcome, rec) = build_with(Engine::new(APP_SPEC), &[("image-resolve-mode", "pull")]).await;
+    outcome.unwrap();
+    let resolves = rec.log.lock().unwrap().resolves.clone();
+    assert!(!resolves.is_empty());
+    assert!(
+        resolves.iter().all(|r| r.resolve_mode == "pull"),
+        "{resolves:?}"
+    );
+    let last = rec.solves().last().unwrap().definition.clone().unwrap();
+    let images: Vec<_> = sources(&last)
+        .into_iter()
+        .filter(|s| s.identifier.starts_with("docker-image://"))
+        .collect();
+    assert!(!images.is_empty());
+    for s in images {
+        assert_eq!(
+            s.attrs.get("image.resolvemode").map(String::as_str),
+            Some("pull"),
+            "{s:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn options_not_honoured_are_warned_about_by_name() {
+    let (outcome, rec) = build_with(
+        Engine::new(APP_SPEC),
+        &[
+            ("build-arg:BUILDKIT_NOT_A_THING", "1"),
+            ("contextsubdir", "sub"),
+        ],
+    )
+    .await;
+    outcome.unwrap();
+    let warns: Vec<String> = rec
+        .warns()
+        .iter()
+        .map(|w| String::from_utf8_lossy(&w.short).into_owned())
+        .collect();
+    assert!(
+        warns
+            .iter()
+            .any(|w| w.starts_with("--build-arg BUILDKIT_NOT_A_THING is ignored")),
+        "{warns:?}"
+    );
+    assert!(
+        warns
+            .iter()
+            .any(|w| w.contains("`contextsubdir`") && w.contains("is ignored")),
+        "{warns:?}"
+    );
+}
+
+#[tokio::test]
+async fn multi_platform_true_returns_one_platform_as_a_map() {
+    let (outcome, rec) = build_with(
+        Engine::new(APP_SPEC),
+        &[("build-arg:BUILDKIT_MULTI_PLATFORM", "1")],
+    )
+    .await;
+    outcome.unwrap();
+    let result = rec.returned().result.unwrap();
+    match result.result {
+        Some(ResultKind::Refs(map)) => {
+            assert_eq!(map.refs.keys().collect::<Vec<_>>(), ["linux/amd64"]);
+        }
+        other => panic!("expected a map of refs, got {other:?}"),
+    }
+    assert!(result
+        .metadata
+        .contains_key("containerimage.config/linux/amd64"));
+}
+
+#[tokio::test]
+async fn multi_platform_false_refuses_two_platforms_naming_the_option() {
+    let (outcome, _) = build_with(
+        Engine::new(APP_SPEC),
+        &[
+            ("platform", "linux/amd64,linux/arm64"),
+            ("multi-platform", "false"),
+        ],
+    )
+    .await;
+    let e = outcome.unwrap_err();
+    assert!(e.message.contains("multi-platform"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn ulimit_on_an_engine_without_the_cap_fails_naming_the_option() {
+    let engine = Engine {
+        missing_llb_caps: vec!["exec.meta.ulimit"],
+        ..Engine::new(APP_SPEC)
+    };
+    let (outcome, _) = build_with(engine, &[("ulimit", "nofile=1024")]).await;
+    let e = outcome.unwrap_err();
+    assert!(e.message.contains("`--ulimit`"), "{}", e.message);
+    assert!(e.message.contains("exec.meta.ulimit"), "{}", e.message);
+}

@@ -81,6 +81,11 @@ pub enum Mount {
 }
 
 impl Mount {
+    /// Where the mount is, in the container.
+    pub fn target(&self) -> &str {
+        self.dest()
+    }
+
     fn dest(&self) -> &str {
         match self {
             Mount::Bind { dest, .. }
@@ -113,6 +118,20 @@ pub struct Exec {
     pub extra_hosts: Vec<(String, String)>,
     pub mounts: Vec<Mount>,
     pub secret_env: Vec<SecretEnv>,
+    /// The container's hostname (empty: the engine's default).
+    pub hostname: String,
+    /// Resource limits (`RLIMIT_*` by lower-case name: `nofile`, `nproc`...).
+    pub ulimits: Vec<Ulimit>,
+    /// The parent cgroup of the process (empty: the engine's default).
+    pub cgroup_parent: String,
+}
+
+/// One resource limit of an exec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: i64,
+    pub hard: i64,
 }
 
 /// The outputs of a placed exec: the root filesystem and each writable bind mount, by target.
@@ -301,6 +320,12 @@ impl Exec {
         if !self.secret_env.is_empty() {
             meta.add_cap(caps::EXEC_SECRET_ENV);
         }
+        if !self.ulimits.is_empty() {
+            meta.add_cap(caps::EXEC_META_ULIMIT);
+        }
+        if !self.cgroup_parent.is_empty() {
+            meta.add_cap(caps::EXEC_META_CGROUP_PARENT);
+        }
         let plan = ExecPlan {
             mounts: planned
                 .into_iter()
@@ -308,7 +333,7 @@ impl Exec {
                 .collect(),
         };
         let node = Node::new(
-            OpKind::Exec(ExecWithPlan { exec: self, plan }),
+            OpKind::Exec(Box::new(ExecWithPlan { exec: self, plan })),
             inputs.into_vec(),
             constraints,
             meta,
@@ -337,6 +362,17 @@ impl Exec {
                         ip: ip.clone(),
                     })
                     .collect(),
+                hostname: self.hostname.clone(),
+                ulimit: self
+                    .ulimits
+                    .iter()
+                    .map(|u| pb::Ulimit {
+                        name: u.name.clone(),
+                        soft: u.soft,
+                        hard: u.hard,
+                    })
+                    .collect(),
+                cgroup_parent: self.cgroup_parent.clone(),
                 // Remove every stub directory a mount target needed, not only
                 // the innermost, as BuildKit's own client does on every exec
                 // (engines before BuildKit 0.11 skip the unknown field).

@@ -20,7 +20,8 @@ use crate::source::Source;
 #[derive(Debug, Clone)]
 pub enum OpKind {
     Source(Source),
-    Exec(ExecWithPlan),
+    /// Boxed: an exec is much larger than the other kinds.
+    Exec(Box<ExecWithPlan>),
     File(FileOp),
     Merge(Merge),
 }

@@ -54,11 +54,31 @@ impl Source {
 
 /// An image from a registry or the engine's image store.
 pub fn image(reference: &Reference, constraints: Constraints, meta: OpMeta) -> State {
+    image_resolved(reference, "default", constraints, meta)
+}
+
+/// An image resolved with `mode` (`default`, `pull` or `local`): as BuildKit's
+/// client, the attribute is written only for a mode other than `default`, and
+/// `pull` (which the engine must enforce) needs its cap.
+pub fn image_resolved(
+    reference: &Reference,
+    mode: &str,
+    constraints: Constraints,
+    meta: OpMeta,
+) -> State {
+    let mut attrs = BTreeMap::new();
+    let mut needs = vec![caps::SOURCE_IMAGE];
+    if mode != "default" {
+        attrs.insert(ATTR_IMAGE_RESOLVE_MODE.to_owned(), mode.to_owned());
+        if mode == "pull" {
+            needs.push(caps::SOURCE_IMAGE_RESOLVE_MODE);
+        }
+    }
     let source = Source {
         identifier: format!("docker-image://{reference}"),
-        attrs: BTreeMap::new(),
+        attrs,
     };
-    source.state(constraints, meta, &[caps::SOURCE_IMAGE])
+    source.state(constraints, meta, &needs)
 }
 
 /// Options of a local directory source (the build context, named contexts).

@@ -43,8 +43,9 @@ impl Compiler<'_, '_> {
         match &ctx.kind {
             ContextKind::Image(image) => {
                 let reference = parse_reference(image, span)?;
-                Ok(source::image(
+                Ok(source::image_resolved(
                     &reference,
+                    self.input.opts.resolve_mode.as_str(),
                     Constraints::for_platform(&self.input.platform),
                     OpMeta::default(),
                 ))

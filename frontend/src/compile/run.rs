@@ -96,12 +96,30 @@ pub(crate) fn compile_run(
         Some(Security::Insecure) => SecurityMode::Insecure,
         _ => SecurityMode::Sandbox,
     };
-    exec.extra_hosts = ctx.input.opts.extra_hosts.clone();
+    let opts = ctx.input.opts;
+    exec.extra_hosts = opts.extra_hosts.clone();
+    exec.hostname = opts.hostname.clone();
+    exec.cgroup_parent = opts.cgroup_parent.clone();
+    exec.ulimits = opts
+        .ulimits
+        .iter()
+        .map(|u| llb::exec::Ulimit {
+            name: u.name.clone(),
+            soft: u.soft,
+            hard: u.hard,
+        })
+        .collect();
     for m in &r.cache {
         let dest = resolve_path(&ctx.workdir, &ctx.expand_path(&m.target)?);
         let id = match &m.id {
             Some(id) => ctx.expand(id)?,
             None => dest.clone(),
+        };
+        // `--build-arg BUILDKIT_CACHE_MOUNT_NS`: caches of other namespaces are not shared.
+        let id = if ctx.input.opts.cache_mount_ns.is_empty() {
+            id
+        } else {
+            format!("{}/{id}", ctx.input.opts.cache_mount_ns)
         };
         let base = if m.mode.is_some() || m.uid.is_some() || m.gid.is_some() {
             let mode = m.mode.as_ref().map_or(0o755, |m| m.value.bits);
@@ -207,6 +225,17 @@ pub(crate) fn compile_run(
         Some(d) => ctx.expand(d)?,
         None => format!("RUN {text}"),
     };
+    // `--shm-size`: a `/dev/shm` of that size, as the Dockerfile frontend
+    // mounts one, unless the step mounts something there itself.
+    if let Some(size) = opts.shm_size {
+        let taken = exec.mounts.iter().any(|m| m.target() == "/dev/shm");
+        if !taken {
+            exec.mounts.push(Mount::Tmpfs {
+                dest: "/dev/shm".to_owned(),
+                size: Some(size),
+            });
+        }
+    }
     let meta = ctx.meta(&name, span);
     let out = exec.run(&ctx.state, ctx.constraints(), meta);
     ctx.commit_layer(out.root, format!("RUN {text}"));

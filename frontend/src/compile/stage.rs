@@ -140,8 +140,9 @@ impl StageCtx<'_, '_> {
                     return compiler.named_context(r, ctx, from.span);
                 }
                 let reference = parse_reference(r, from.span)?;
-                Ok(source::image(
+                Ok(source::image_resolved(
                     &reference,
+                    self.input.opts.resolve_mode.as_str(),
                     self.constraints(),
                     OpMeta::default().with_name(crate::progress::image(&reference.to_string())),
                 ))
@@ -199,7 +200,12 @@ impl<'a> Compiler<'a, '_> {
                         pinned.digest = Some(base.digest.clone());
                     }
                     (
-                        source::image(&pinned, Constraints::for_platform(&platform), meta),
+                        source::image_resolved(
+                            &pinned,
+                            input.opts.resolve_mode.as_str(),
+                            Constraints::for_platform(&platform),
+                            meta,
+                        ),
                         base.config,
                     )
                 }

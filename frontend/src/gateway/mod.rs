@@ -78,6 +78,8 @@ pub struct Gateway {
     pub caps: EngineCaps,
     pub session_id: String,
     pub cache_imports: Vec<CacheImport>,
+    /// How base images are resolved (`default`, `pull`, `local`: `--pull`).
+    pub resolve_mode: &'static str,
     /// This session's phase timings (written to the daemon log at its end).
     pub timings: std::sync::Arc<crate::timings::Timings>,
 }
@@ -114,6 +116,7 @@ impl Gateway {
             caps,
             session_id: String::new(),
             cache_imports: Vec::new(),
+            resolve_mode: "default",
             timings,
         })
     }
@@ -197,7 +200,7 @@ impl Gateway {
         let req = fpb::ResolveImageConfigRequest {
             r#ref: reference.to_owned(),
             platform: Some(platform.to_pb()),
-            resolve_mode: "default".to_owned(),
+            resolve_mode: self.resolve_mode.to_owned(),
             log_name: crate::progress::load_metadata(reference),
             session_id: self.session_id.clone(),
             ..Default::default()
@@ -255,10 +258,13 @@ impl Gateway {
     }
 
     /// Returns the build result: one ref, or one per platform.
+    /// `as_map` returns one platform as a map too (`multi-platform`), as a
+    /// multi-platform build does.
     pub async fn return_result(
         &self,
         results: Vec<PlatformResult>,
         metadata: BTreeMap<String, Vec<u8>>,
+        as_map: bool,
     ) -> Result<(), GatewayError> {
         let ref_array = self.caps.gateway(caps::PROTO_REF_ARRAY);
         let mut meta: HashMap<String, Vec<u8>> = metadata.into_iter().collect();
@@ -281,7 +287,7 @@ impl Gateway {
             serde_json::to_vec(&serde_json::json!({ "platforms": platforms })).unwrap_or_default();
         meta.insert("refs.platforms".into(), platforms_json);
         let result = match results.as_slice() {
-            [single] => {
+            [single] if !as_map => {
                 meta.insert("containerimage.config".into(), single.config.clone());
                 if ref_array {
                     ResultKind::Ref(fpb::Ref {

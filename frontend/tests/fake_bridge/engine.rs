@@ -48,6 +48,9 @@ pub const ENGINE_LLB_CAPS: &[&str] = &[
     "exec.mount.secret",
     "exec.mount.ssh",
     "exec.secretenv",
+    "exec.meta.ulimit",
+    "exec.meta.cgroup.parent",
+    "source.image.resolvemode",
 ];
 
 impl Engine {

@@ -11,6 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use llb::Platform;
 use serde::Deserialize;
 
+mod context;
+pub mod keys;
+
+pub use context::{ContextKind, NamedContext};
+
 /// The environment variables the gateway protocol uses.
 pub const ENV_FRONTEND_OPT_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
 pub const ENV_SESSION_ID: &str = "BUILDKIT_SESSION_ID";
@@ -44,72 +49,6 @@ pub struct CacheImport {
 }
 
 /// What the user asked for, as typed values.
-/// A `--build-context NAME=…` value as BuildKit passes it (the frontend
-/// option `context:NAME`), by kind: the one switch over context kinds, as
-/// BuildKit's `dockerui/namedcontext.go` has. `compile::context` compiles
-/// each kind in one place.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamedContext {
-    /// The value as passed, for messages.
-    pub raw: String,
-    pub kind: ContextKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContextKind {
-    /// `docker-image://REF`: an image (its reference).
-    Image(String),
-    /// `local:NAME`: a directory the client sends as the local source `NAME`.
-    Local(String),
-    /// `git://…`: a git repository.
-    Git,
-    /// `http://…` or `https://…`: a file or tarball.
-    Http,
-    /// `oci-layout://…`: an OCI layout the client sends.
-    OciLayout,
-    /// `input:NAME`: another frontend's result.
-    Input,
-    /// A value of no kind BuildKit defines.
-    Unknown,
-}
-
-impl NamedContext {
-    pub fn parse(value: &str) -> Self {
-        let kind = if let Some(r) = value.strip_prefix("docker-image://") {
-            ContextKind::Image(r.to_owned())
-        } else if let Some(name) = value.strip_prefix("local:") {
-            ContextKind::Local(name.to_owned())
-        } else if value.starts_with("git://") {
-            ContextKind::Git
-        } else if value.starts_with("http://") || value.starts_with("https://") {
-            ContextKind::Http
-        } else if value.starts_with("oci-layout://") {
-            ContextKind::OciLayout
-        } else if value.starts_with("input:") {
-            ContextKind::Input
-        } else {
-            ContextKind::Unknown
-        };
-        Self {
-            raw: value.to_owned(),
-            kind,
-        }
-    }
-
-    /// The image a `docker-image://` context names.
-    pub fn image(&self) -> Option<&str> {
-        match &self.kind {
-            ContextKind::Image(r) => Some(r),
-            ContextKind::Local(_)
-            | ContextKind::Git
-            | ContextKind::Http
-            | ContextKind::OciLayout
-            | ContextKind::Input
-            | ContextKind::Unknown => None,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildOptions {
     /// The spec's file name inside the `dockerfile` local source.
@@ -127,7 +66,9 @@ pub struct BuildOptions {
     pub cache_imports: Vec<CacheImport>,
     /// A subrequest (`--call`/`--print`): `frontend.outline`, `frontend.targets`, `frontend.lint`, `frontend.subrequests.describe`.
     pub request_id: Option<String>,
-    pub multi_platform: bool,
+    /// `multi-platform` / `BUILDKIT_MULTI_PLATFORM`: a map result even for
+    /// one platform (`true`), or refuse several (`false`); unset: by count.
+    pub multi_platform: Option<bool>,
     pub session_id: String,
     /// Name of the local source that holds the spec (`dockerfile` unless overridden).
     pub spec_local: String,
@@ -138,6 +79,113 @@ pub struct BuildOptions {
     /// Exclude patterns for the build context, from `<file>.dockerignore` or
     /// the context's `.dockerignore` (filled in by `build`, not an option).
     pub context_excludes: Vec<String>,
+    /// `--ulimit`, for every `run` step.
+    pub ulimits: Vec<Ulimit>,
+    /// `--shm-size` in bytes: a `/dev/shm` tmpfs of that size in every `run` step.
+    pub shm_size: Option<i64>,
+    /// `--cgroup-parent`, for every `run` step.
+    pub cgroup_parent: String,
+    /// `--build-arg BUILDKIT_SANDBOX_HOSTNAME` (or the `hostname` option), for every `run` step.
+    pub hostname: String,
+    /// `--pull` (`pull`) and the `image-resolve-mode` option.
+    pub resolve_mode: ResolveMode,
+    /// `--build-arg BUILDKIT_CACHE_MOUNT_NS`: a prefix for every cache mount id.
+    pub cache_mount_ns: String,
+    /// One message per option that is not honoured, naming it ([`keys`]).
+    pub ignored: Vec<String>,
+}
+
+/// One `--ulimit NAME=SOFT[:HARD]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// How base images are resolved (`image-resolve-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResolveMode {
+    /// The local image store first, else the registry.
+    #[default]
+    Default,
+    /// Always the registry (`--pull`).
+    Pull,
+    /// Only the local image store.
+    Local,
+}
+
+impl ResolveMode {
+    /// The value BuildKit takes (`ResolveImageConfig` and the image source's `image.resolvemode`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolveMode::Default => "default",
+            ResolveMode::Pull => "pull",
+            ResolveMode::Local => "local",
+        }
+    }
+}
+
+/// The resource names `--ulimit` takes (Docker's list).
+const ULIMIT_NAMES: &[&str] = &[
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+/// `name=soft[:hard]`, as Docker parses `--ulimit`.
+fn parse_ulimit(text: &str) -> Result<Ulimit, String> {
+    let (name, limits) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not `name=soft[:hard]`"))?;
+    if !ULIMIT_NAMES.contains(&name) {
+        return Err(format!(
+            "`{name}` is not a ulimit (one of {})",
+            ULIMIT_NAMES.join(", ")
+        ));
+    }
+    let num = |v: &str| {
+        v.parse::<i64>()
+            .map_err(|_| format!("`{v}` in `{text}` is not an integer"))
+    };
+    let (soft, hard) = match limits.split_once(':') {
+        Some((s, h)) => (num(s)?, num(h)?),
+        None => {
+            let v = num(limits)?;
+            (v, v)
+        }
+    };
+    if soft > hard {
+        return Err(format!(
+            "the soft limit of `{text}` is above its hard limit"
+        ));
+    }
+    Ok(Ulimit {
+        name: name.to_owned(),
+        soft,
+        hard,
+    })
+}
+
+/// Go's `strconv.ParseBool`, as BuildKit reads boolean options.
+fn go_bool(key: &str, v: &str) -> Result<bool, OptionError> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        other => Err(invalid(key, format!("`{other}` is not a boolean"))),
+    }
 }
 
 /// An option with a value we cannot use.
@@ -192,7 +240,6 @@ impl BuildOptions {
                 .cloned()
                 .unwrap_or_else(|| "context".to_owned()),
             request_id: opts.get("requestid").filter(|r| !r.is_empty()).cloned(),
-            multi_platform: opts.get("multi-platform").is_some_and(|v| v == "true"),
             ..Default::default()
         };
         for (key, value) in opts {
@@ -253,6 +300,65 @@ impl BuildOptions {
             o.cache_imports =
                 serde_json::from_str(v).map_err(|e| invalid("cache-imports", e.to_string()))?;
         }
+        // The old API: registry references, comma separated.
+        for r in opts
+            .get("cache-from")
+            .into_iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            o.cache_imports.push(CacheImport {
+                kind: "registry".to_owned(),
+                attrs: BTreeMap::from([("ref".to_owned(), r.to_owned())]),
+            });
+        }
+        if let Some(v) = opts.get("ulimit").filter(|v| !v.is_empty()) {
+            for field in v.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                o.ulimits
+                    .push(parse_ulimit(field).map_err(|m| invalid("ulimit", m))?);
+            }
+        }
+        if let Some(v) = opts.get("shm-size").filter(|v| !v.is_empty()) {
+            let bytes: i64 = v
+                .parse()
+                .map_err(|_| invalid("shm-size", format!("`{v}` is not a number of bytes")))?;
+            if bytes < 0 {
+                return Err(invalid("shm-size", format!("`{v}` is negative")));
+            }
+            o.shm_size = (bytes > 0).then_some(bytes);
+        }
+        o.cgroup_parent = opts.get("cgroup-parent").cloned().unwrap_or_default();
+        // As BuildKit: the build argument wins over the option.
+        o.hostname = opts
+            .get("build-arg:BUILDKIT_SANDBOX_HOSTNAME")
+            .filter(|h| !h.is_empty())
+            .or(opts.get("hostname"))
+            .cloned()
+            .unwrap_or_default();
+        o.resolve_mode = match opts.get("image-resolve-mode").map(String::as_str) {
+            None | Some("" | "default") => ResolveMode::Default,
+            Some("pull") => ResolveMode::Pull,
+            Some("local") => ResolveMode::Local,
+            Some(other) => {
+                return Err(invalid(
+                    "image-resolve-mode",
+                    format!("`{other}` is not one of default, pull, local"),
+                ))
+            }
+        };
+        if let Some(v) = opts
+            .get("build-arg:BUILDKIT_MULTI_PLATFORM")
+            .filter(|v| !v.is_empty())
+            .or(opts.get("multi-platform").filter(|v| !v.is_empty()))
+        {
+            o.multi_platform = Some(go_bool("multi-platform", v)?);
+        }
+        o.cache_mount_ns = opts
+            .get("build-arg:BUILDKIT_CACHE_MOUNT_NS")
+            .cloned()
+            .unwrap_or_default();
+        o.ignored = keys::warnings(opts.keys());
         Ok(o)
     }
 
@@ -372,5 +478,91 @@ mod tests {
         let stages = env(&[("BUILDKIT_FRONTEND_OPT_0", "no-cache=build, test")]);
         let o = BuildOptions::from_env(&stages).unwrap();
         assert!(o.no_cache_for("test") && !o.no_cache_for("runtime"));
+    }
+
+    fn opts(pairs: &[(&str, &str)]) -> Result<BuildOptions, OptionError> {
+        let m: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        BuildOptions::from_opts(&m)
+    }
+
+    #[test]
+    fn run_step_options_parse_as_buildkit_does() {
+        let o = opts(&[
+            ("ulimit", "nofile=1024:2048,nproc=64"),
+            ("shm-size", "134217728"),
+            ("cgroup-parent", "x.slice"),
+            ("hostname", "from-option"),
+            ("build-arg:BUILDKIT_SANDBOX_HOSTNAME", "from-arg"),
+            ("image-resolve-mode", "pull"),
+            ("build-arg:BUILDKIT_CACHE_MOUNT_NS", "ns1"),
+            ("cache-from", "r/a, r/b"),
+        ])
+        .unwrap();
+        assert_eq!(
+            o.ulimits,
+            vec![
+                Ulimit {
+                    name: "nofile".into(),
+                    soft: 1024,
+                    hard: 2048
+                },
+                Ulimit {
+                    name: "nproc".into(),
+                    soft: 64,
+                    hard: 64
+                },
+            ]
+        );
+        assert_eq!(o.shm_size, Some(134_217_728));
+        assert_eq!(o.cgroup_parent, "x.slice");
+        assert_eq!(o.hostname, "from-arg", "the build argument wins");
+        assert_eq!(o.resolve_mode, ResolveMode::Pull);
+        assert_eq!(o.cache_mount_ns, "ns1");
+        assert_eq!(o.cache_imports.len(), 2);
+        assert_eq!(
+            o.cache_imports[1].attrs.get("ref").map(String::as_str),
+            Some("r/b")
+        );
+        assert!(o.ignored.is_empty(), "{:?}", o.ignored);
+    }
+
+    #[test]
+    fn bad_run_step_options_name_the_option() {
+        for (key, value) in [
+            ("ulimit", "nofiles=1"),
+            ("ulimit", "nofile=2:1"),
+            ("ulimit", "nofile=x"),
+            ("shm-size", "128m"),
+            ("shm-size", "-1"),
+            ("image-resolve-mode", "always"),
+            ("multi-platform", "yes"),
+        ] {
+            let e = opts(&[(key, value)]).unwrap_err().to_string();
+            assert!(e.contains(&format!("`{key}`")), "{key}={value}: {e}");
+        }
+    }
+
+    #[test]
+    fn multi_platform_is_tri_state_and_the_argument_wins() {
+        assert_eq!(opts(&[]).unwrap().multi_platform, None);
+        assert_eq!(
+            opts(&[("multi-platform", "true")]).unwrap().multi_platform,
+            Some(true)
+        );
+        let o = opts(&[
+            ("multi-platform", "true"),
+            ("build-arg:BUILDKIT_MULTI_PLATFORM", "0"),
+        ])
+        .unwrap();
+        assert_eq!(o.multi_platform, Some(false));
+    }
+
+    #[test]
+    fn options_not_honoured_are_listed_by_name() {
+        let o = opts(&[("build-arg:BUILDKIT_NEW", "1"), ("contextsubdir", "sub")]).unwrap();
+        assert_eq!(o.ignored.len(), 2, "{:?}", o.ignored);
     }
 }
