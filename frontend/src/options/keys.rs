@@ -55,6 +55,9 @@ pub const PREFIXES: &[(&str, Use)] = &[
         Use::NotSupported("frontend inputs (bake `target:` contexts) are not supported yet"),
     ),
     ("attest:", Use::Honoured),
+    // buildx's version-control facts (`vcs:source`, `vcs:revision`,
+    // `vcs:localdir:…`), which BuildKit puts in the provenance.
+    ("vcs:", Use::Engine),
 ];
 
 /// Attestation kinds (`attest:KIND`).
@@ -156,6 +159,8 @@ mod tests {
             "context:base",
             "attest:provenance",
             "attest:sbom",
+            "vcs:revision",
+            "vcs:localdir:context",
             "cmdline",
         ])
         .is_empty());

@@ -19,6 +19,7 @@ mod parity;
 mod platforms;
 mod run_args;
 mod run_mounts;
+mod run_options;
 mod stages;
 mod warnings;
 
@@ -29,6 +30,7 @@ fn main() {
         ("copy_add", copy_add::cases()),
         ("run_mounts", run_mounts::cases()),
         ("run_args", run_args::cases()),
+        ("run_options", run_options::cases()),
         ("stages", stages::cases()),
         ("platforms", platforms::cases()),
         ("contexts", contexts::cases()),
