@@ -91,7 +91,7 @@ impl StepKind {
     /// reads (a copy's source, a run's bind mounts), in spec order.
     pub fn sources(&self) -> Vec<&Spanned<String>> {
         match self {
-            StepKind::Run(r) => r.mounts.iter().map(|m| &m.from).collect(),
+            StepKind::Run(r) => r.mounts.iter().filter_map(|m| m.from.as_ref()).collect(),
             StepKind::Copy(c) => c.from.iter().collect(),
             StepKind::Add(_) | StepKind::Mkdir(_) => Vec::new(),
         }

@@ -37,6 +37,21 @@ pub(super) fn command_text(cmd: &Command) -> String {
     }
 }
 
+/// A command as its progress line shows it: its first line, and ` …` when
+/// more follow (buildx prints one line per step; the history keeps it all).
+fn progress_text(text: &str) -> String {
+    let mut lines = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or_default();
+    if lines.next().is_some() {
+        format!("{first} …")
+    } else {
+        first.to_owned()
+    }
+}
+
 pub(crate) fn compile_run(
     c: &mut Compiler<'_, '_>,
     ctx: &mut StageCtx<'_, '_>,
@@ -210,8 +225,20 @@ pub(crate) fn compile_run(
         });
     }
     for b in &r.mounts {
-        let state = ctx.source_state(c, &b.from)?;
         let selector = resolve_path("/", &ctx.expand_path(&b.source)?);
+        let state = match &b.from {
+            Some(from) => ctx.source_state(c, from)?,
+            None => {
+                // The build context: only the mounted directory is sent.
+                c.context_paths.insert(
+                    selector
+                        .trim_start_matches('/')
+                        .trim_end_matches('/')
+                        .to_owned(),
+                );
+                c.context()
+            }
+        };
         let dest = resolve_path(&ctx.workdir, &ctx.expand_path(&b.target)?);
         exec.mounts.push(Mount::Bind {
             dest,
@@ -223,7 +250,7 @@ pub(crate) fn compile_run(
     let text = command_text(&r.command.value);
     let name = match &r.description {
         Some(d) => ctx.expand(d)?,
-        None => format!("RUN {text}"),
+        None => format!("RUN {}", progress_text(&text)),
     };
     // `--shm-size`: a `/dev/shm` of that size, as the Dockerfile frontend
     // mounts one, unless the step mounts something there itself.
@@ -240,4 +267,17 @@ pub(crate) fn compile_run(
     let out = exec.run(&ctx.state, ctx.constraints(), meta);
     ctx.commit_layer(out.root, format!("RUN {text}"));
     Ok(())
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::progress_text;
+
+    #[test]
+    fn a_multi_line_command_shows_its_first_line() {
+        assert_eq!(progress_text("make"), "make");
+        assert_eq!(progress_text("make\n"), "make");
+        assert_eq!(progress_text("\nset -e\nmake test\n"), "set -e …");
+        assert_eq!(progress_text("a \\\n  b"), "a \\ …");
+    }
 }

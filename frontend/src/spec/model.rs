@@ -292,8 +292,9 @@ pub struct TmpfsMount {
 /// `mounts: [{from, source, target, readwrite}]`: a bind mount.
 #[derive(Clone, Debug)]
 pub struct BindMount {
-    /// A stage, an image reference or a named context (unexpanded).
-    pub from: Spanned<String>,
+    /// A stage, an image reference or a named context (unexpanded); `None`:
+    /// the build context.
+    pub from: Option<Spanned<String>>,
     /// Default `/` (spanned at the list item).
     pub source: Spanned<String>,
     pub target: Spanned<String>,

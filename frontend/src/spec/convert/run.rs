@@ -219,14 +219,15 @@ fn tmpfs_mount(cx: &mut Cx<'_>, node: &Node) -> Option<TmpfsMount> {
 fn bind_mount(cx: &mut Cx<'_>, node: &Node) -> Option<BindMount> {
     let what = "a bind mount";
     let f = cx.fields(node, "mounts", what, MOUNT_KEYS, &|_| None)?;
-    let from = cx.req(&f, "from", what, Cx::path);
+    // No `from`: the build context, as for a copy.
+    let from = cx.opt(&f, "from", Cx::path);
     let source = cx
         .opt(&f, "source", Cx::path)
         .unwrap_or_else(|| Spanned::new("/".to_string(), node.span));
     let target = cx.req(&f, "target", what, Cx::path);
     let readwrite = cx.flag(&f, "readwrite", false);
     Some(BindMount {
-        from: from?,
+        from,
         source,
         target: target?,
         readwrite,

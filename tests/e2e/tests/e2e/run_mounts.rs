@@ -247,8 +247,44 @@ stages:
     assert_eq!(read("ro"), "readonly\n");
 }
 
+/// A bind mount without `from` is the build context; only its `source`
+/// is sent (and `.dockerignore` applies).
+pub fn a_mount_without_from_binds_the_build_context(engine: &Engine) {
+    let dir = workdir("context-bind");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && cat /mnt/ctx/a.txt > /out/a && ls -a /mnt/ctx > /out/ls && ! touch /mnt/ctx/new 2>/dev/null\n        mounts: [{ source: /data, target: /mnt/ctx }]\n  result:\n    from: scratch\n    artifacts:\n      - { from: a, path: /out, to: / }\n";
+    write_files(
+        &dir,
+        engine,
+        &[
+            ("stagecraft.yaml", spec),
+            ("data/a.txt", "from the context\n"),
+            ("data/ignored.txt", "ignored\n"),
+            ("other/b.txt", "not mounted\n"),
+            (".dockerignore", "data/ignored.txt\n"),
+        ],
+    );
+    let (b, out) = engine.export(&dir, &[]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("a")).unwrap(),
+        "from the context\n"
+    );
+    let listing = std::fs::read_to_string(out.join("ls")).unwrap();
+    let names: Vec<&str> = listing.lines().filter(|l| !l.starts_with('.')).collect();
+    assert_eq!(
+        names,
+        ["a.txt"],
+        "only the mounted directory, less .dockerignore"
+    );
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "a_mount_without_from_binds_the_build_context",
+            &[],
+            a_mount_without_from_binds_the_build_context,
+        ),
         case(
             "cache_mount_keeps_its_content_across_builds",
             &[Feature::Buildx],
