@@ -401,23 +401,34 @@ pub async fn serve(
     gw: &mut Gateway,
     env: &BTreeMap<String, String>,
 ) -> Result<Result<(), BuildFailure>, GatewayError> {
-    let outcome = match BuildOptions::from_env(env) {
+    let (outcome, lint) = match BuildOptions::from_env(env) {
         Ok(opts) => {
             gw.session_id = opts.session_id.clone();
             gw.cache_imports = opts.cache_imports.clone();
             gw.resolve_mode = opts.resolve_mode.as_str();
-            run(gw, &opts).await
+            let lint = opts.request_id.as_deref() == Some(crate::subrequests::LINT);
+            (run(gw, &opts).await, lint)
         }
-        Err(e) => Err(BuildFailure::plain(e.to_string())),
+        Err(e) => (Err(BuildFailure::plain(e.to_string())), false),
     };
     gw.timings.mark("build");
     if let Err(f) = &outcome {
         // stderr reaches the daemon log only; the user sees the returned status.
         eprintln!("stagecraft: {}", f.message);
-        let status = f.engine_status.as_deref().cloned().unwrap_or_else(|| {
-            crate::gateway::error::status(f.code, &f.message, f.source.as_ref())
-        });
-        gw.return_error(status).await?;
+        if lint && f.engine_status.is_none() {
+            // `--call=check` answers a failing spec with BuildKit's lint
+            // result (its `buildError`), as the Dockerfile frontend does.
+            gw.return_metadata(crate::subrequests::lint_error(
+                &f.message,
+                f.source.as_ref(),
+            ))
+            .await?;
+        } else {
+            let status = f.engine_status.as_deref().cloned().unwrap_or_else(|| {
+                crate::gateway::error::status(f.code, &f.message, f.source.as_ref())
+            });
+            gw.return_error(status).await?;
+        }
     }
     gw.timings.mark("return");
     eprintln!("{}", gw.timings.line());

@@ -23,11 +23,37 @@ pub const LINT: &str = "frontend.lint";
 #[error("unsupported subrequest `{0}`: this frontend answers {DESCRIBE}, {OUTLINE}, {TARGETS} and {LINT}")]
 pub struct Unsupported(pub String);
 
+/// A location as BuildKit's `pb.Location` marshals to JSON: zero fields are
+/// left out (`sourceIndex` 0, `character` 0), as Go's `omitempty` does.
 fn location(span: Span) -> Value {
-    json!({
-        "sourceIndex": 0,
-        "ranges": [{ "start": { "line": span.line, "character": span.col }, "end": { "line": span.line, "character": span.col } }]
-    })
+    range_location(span.line, span.col)
+}
+
+fn range_location(line: u32, col: u32) -> Value {
+    let position = || {
+        let mut p = Map::new();
+        if line > 0 {
+            p.insert("line".into(), json!(line));
+        }
+        if col > 0 {
+            p.insert("character".into(), json!(col));
+        }
+        Value::Object(p)
+    };
+    json!({ "ranges": [{ "start": position(), "end": position() }] })
+}
+
+/// Source bytes as Go's `encoding/json` marshals `[]byte`: base64.
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Inserts `key: value` unless `value` is empty (Go's `omitempty`).
+fn put_str(m: &mut Map<String, Value>, key: &str, value: &str) {
+    if !value.is_empty() {
+        m.insert(key.into(), json!(value));
+    }
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -68,30 +94,34 @@ pub fn answer(
             meta.insert("version".into(), b"1.0.0".to_vec());
         }
         TARGETS => {
+            let mut text = String::from("TARGET\tDESCRIPTION\n");
             let targets: Vec<Value> = spec
                 .stages
                 .iter()
                 .map(|s| {
                     let mut t = Map::new();
                     t.insert("name".into(), json!(s.name.value));
+                    let description = s.description.as_ref().map_or("", |d| d.value.as_str());
                     if s.name.value == target {
                         t.insert("default".into(), json!(true));
+                        text.push_str(&format!("{} (default)\t{description}\n", s.name.value));
+                    } else {
+                        text.push_str(&format!("{}\t{description}\n", s.name.value));
                     }
-                    if let Some(d) = &s.description {
-                        t.insert("description".into(), json!(d.value));
-                    }
-                    t.insert("base".into(), json!(s.from.value));
+                    put_str(&mut t, "description", description);
+                    put_str(&mut t, "base", &s.from.value);
                     if let Some(p) = &s.platform {
-                        t.insert("platform".into(), json!(p.value));
+                        put_str(&mut t, "platform", &p.value);
                     }
-                    t.insert("Location".into(), location(s.name.span));
+                    t.insert("location".into(), location(s.name.span));
                     Value::Object(t)
                 })
                 .collect();
             meta.insert(
                 "result.json".into(),
-                pretty(&json!({ "Targets": targets, "Sources": [source] })),
+                pretty(&json!({ "targets": targets, "sources": [base64(source)] })),
             );
+            meta.insert("result.txt".into(), text.into_bytes());
             meta.insert("version".into(), b"1.0.0".to_vec());
         }
         OUTLINE => {
@@ -107,12 +137,16 @@ pub fn answer(
                     .get(&a.name.value)
                     .cloned()
                     .or_else(|| a.default.as_ref().map(|d| d.value.clone()));
-                args.push(json!({
-                    "Name": a.name.value,
-                    "Description": a.description.as_ref().map(|d| d.value.clone()).unwrap_or_default(),
-                    "Value": value.unwrap_or_default(),
-                    "Location": location(a.name.span),
-                }));
+                let mut arg = Map::new();
+                arg.insert("name".into(), json!(a.name.value));
+                put_str(
+                    &mut arg,
+                    "description",
+                    a.description.as_ref().map_or("", |d| d.value.as_str()),
+                );
+                put_str(&mut arg, "value", value.as_deref().unwrap_or_default());
+                arg.insert("location".into(), location(a.name.span));
+                args.push(Value::Object(arg));
             }
             let (mut secrets, mut ssh, mut cache) = (Vec::new(), Vec::new(), Vec::new());
             let mut seen = BTreeSet::new();
@@ -125,12 +159,12 @@ pub fn answer(
                     let (step_secrets, step_ssh, step_cache) = step.kind.mounts();
                     for m in step_secrets {
                         if seen.insert(("secret", m.id.value.clone())) {
-                            secrets.push(json!({ "Name": m.id.value, "Required": m.required, "Location": location(m.span) }));
+                            secrets.push(named(&m.id.value, m.required, m.span));
                         }
                     }
                     for m in step_ssh {
                         if seen.insert(("ssh", m.id.value.clone())) {
-                            ssh.push(json!({ "Name": m.id.value, "Required": m.required, "Location": location(m.span) }));
+                            ssh.push(named(&m.id.value, m.required, m.span));
                         }
                     }
                     for m in step_cache {
@@ -138,7 +172,7 @@ pub fn answer(
                             m.id.as_ref()
                                 .map_or(m.target.value.clone(), |i| i.value.clone());
                         if seen.insert(("cache", id.clone())) {
-                            cache.push(json!({ "ID": id, "Location": location(m.span) }));
+                            cache.push(json!({ "ID": id, "location": location(m.span) }));
                         }
                     }
                 }
@@ -148,24 +182,63 @@ pub fn answer(
             if let Some(d) = stage.and_then(|s| s.description.as_ref()) {
                 outline.insert("description".into(), json!(d.value));
             }
+            let mut text = format!("TARGET: {target}\n");
+            if !args.is_empty() {
+                text.push_str("\nBUILD ARG\tVALUE\tDESCRIPTION\n");
+                for a in &args {
+                    let f = |k: &str| {
+                        a.get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    text.push_str(&format!(
+                        "{}\t{}\t{}\n",
+                        f("name"),
+                        f("value"),
+                        f("description")
+                    ));
+                }
+            }
+            for (title, list) in [("SECRET", &secrets), ("SSH", &ssh)] {
+                if !list.is_empty() {
+                    text.push_str(&format!("\n{title}\tREQUIRED\n"));
+                    for m in list {
+                        let name = m.get("name").and_then(Value::as_str).unwrap_or_default();
+                        let required = m.get("required").is_some();
+                        text.push_str(&format!("{name}\t{}\n", if required { "true" } else { "" }));
+                    }
+                }
+            }
+            // Empty lists are left out, as BuildKit's `omitempty` does.
             for (k, v) in [
                 ("args", args),
                 ("secrets", secrets),
                 ("ssh", ssh),
                 ("cache", cache),
             ] {
-                outline.insert(k.into(), Value::Array(v));
+                if !v.is_empty() {
+                    outline.insert(k.into(), Value::Array(v));
+                }
             }
-            outline.insert("sources".into(), json!([source]));
+            outline.insert("sources".into(), json!([base64(source)]));
             let outline = Value::Object(outline);
             meta.insert("result.json".into(), pretty(&outline));
+            meta.insert("result.txt".into(), text.into_bytes());
             meta.insert("version".into(), b"1.0.0".to_vec());
         }
         LINT => {
             let warnings: Vec<Value> = spec
                 .warnings
                 .iter()
-                .map(|w| json!({ "ruleName": w.code.name(), "description": w.message, "detail": w.message, "location": location(w.span) }))
+                .map(|w| {
+                    json!({
+                        "ruleName": w.code.name(),
+                        "description": w.code.info().summary,
+                        "detail": w.message,
+                        "location": location(w.span),
+                    })
+                })
                 .collect();
             let status = if warnings.is_empty() { 0 } else { 1 };
             let text: String = spec
@@ -175,7 +248,7 @@ pub fn answer(
                 .collect();
             let results = json!({
                 "warnings": warnings,
-                "sources": [{ "fileName": spec.source.name, "language": "YAML", "data": source }],
+                "sources": [{ "filename": spec.source.name, "data": base64(source), "language": "YAML" }],
             });
             meta.insert("result.json".into(), pretty(&results));
             meta.insert("result.txt".into(), text.into_bytes());
@@ -185,4 +258,40 @@ pub fn answer(
         other => return Err(Unsupported(other.to_owned())),
     }
     Ok(meta)
+}
+
+/// A secret or ssh entry of the outline.
+fn named(name: &str, required: bool, span: Span) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(name));
+    if required {
+        m.insert("required".into(), json!(true));
+    }
+    m.insert("location".into(), location(span));
+    Value::Object(m)
+}
+
+/// The answer to `--call=check` when the spec fails: BuildKit's lint result
+/// with its `buildError` (the first error and where it is), and status 1.
+pub fn lint_error(
+    message: &str,
+    source: Option<&crate::gateway::SourceRange>,
+) -> BTreeMap<String, Vec<u8>> {
+    let first = message.lines().next().unwrap_or(message);
+    let mut error = Map::new();
+    error.insert("message".into(), json!(first));
+    let mut sources = Vec::new();
+    if let Some(s) = source {
+        error.insert("location".into(), range_location(s.start_line, s.start_col));
+        sources
+            .push(json!({ "filename": s.filename, "data": base64(&s.data), "language": "YAML" }));
+    }
+    let results =
+        json!({ "warnings": null, "sources": sources, "buildError": Value::Object(error) });
+    let mut meta = BTreeMap::new();
+    meta.insert("result.json".into(), pretty(&results));
+    meta.insert("result.txt".into(), format!("{message}\n").into_bytes());
+    meta.insert("result.statuscode".into(), b"1".to_vec());
+    meta.insert("version".into(), b"1.0.0".to_vec());
+    meta
 }

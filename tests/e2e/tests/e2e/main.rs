@@ -21,6 +21,7 @@ mod run_args;
 mod run_mounts;
 mod run_options;
 mod stages;
+mod subrequests;
 mod warnings;
 
 fn main() {
@@ -36,6 +37,7 @@ fn main() {
         ("contexts", contexts::cases()),
         ("build_options", build_options::cases()),
         ("warnings", warnings::cases()),
+        ("subrequests", subrequests::cases()),
         ("context_transfer", context_transfer::cases()),
         ("parity", parity::cases()),
         ("link_fallback", link_fallback::cases()),

@@ -1,0 +1,123 @@
+//! `--call=targets|outline|check,format=json` in BuildKit's own shapes: the
+//! Dockerfile frontend answers the same question for an equivalent
+//! Dockerfile on the same engine, and every JSON path of its answer (with
+//! the type of its value) must exist in ours, so that a `jq` expression
+//! written against the Dockerfile frontend's output works on ours.
+
+use std::collections::BTreeMap;
+
+use e2e::{case, workdir, write_files, Case, Engine, Feature};
+
+const SPEC: &str = "# syntax=stagecraft:dev\nversion: 1\nargs:\n  APP: { default: server, description: \"the app\" }\n  GITHUB_TOKEN: \"\"\nstages:\n  build:\n    description: compiles it\n    from: busybox\n    steps:\n      - run: echo $APP\n        secrets: [{ id: tok, required: true }]\n        ssh: [{ id: default }]\n  runtime:\n    from: busybox\n    artifacts:\n      - { from: build, path: /etc/hostname, to: /x }\n";
+
+const DOCKERFILE: &str = "# compiles it\nFROM busybox AS build\n# the app\nARG APP=server\nARG GITHUB_TOKEN\nRUN --mount=type=secret,id=tok,required=true --mount=type=ssh echo $APP\nFROM busybox AS runtime\nCOPY --from=build /etc/hostname /x\n";
+
+/// Every JSON path of `v` (`.targets[].name`) with the type of its value.
+fn paths(v: &serde_json::Value, at: &str, out: &mut BTreeMap<String, &'static str>) {
+    use serde_json::Value;
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    out.insert(at.to_owned(), kind);
+    match v {
+        Value::Array(items) => {
+            for i in items {
+                paths(i, &format!("{at}[]"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                paths(x, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The JSON answer of `--call=CALL,format=json` for `file`.
+fn call(engine: &Engine, dir: &std::path::Path, call: &str, file: &str) -> serde_json::Value {
+    let b = engine.build(
+        dir,
+        &[&format!("--call={call},format=json"), "-f", file, "."],
+    );
+    let start = b
+        .log
+        .find('{')
+        .unwrap_or_else(|| panic!("no JSON from --call={call} -f {file}:\n{}", b.log));
+    serde_json::Deserializer::from_str(&b.log[start..])
+        .into_iter::<serde_json::Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("bad JSON from --call={call} -f {file}:\n{}", b.log))
+}
+
+/// Every path of the Dockerfile frontend's answer is in ours, with its type.
+fn assert_covers(ours: &serde_json::Value, theirs: &serde_json::Value, what: &str) {
+    let (mut o, mut t) = (BTreeMap::new(), BTreeMap::new());
+    paths(ours, "", &mut o);
+    paths(theirs, "", &mut t);
+    // Not compared: the LLB definition that loaded the Dockerfile, which the
+    // Dockerfile frontend adds to each source of a check (its keys are
+    // digests; Stagecraft does not send it yet), and a warning's `url` (a
+    // page on docs.docker.com; Stagecraft's rules have no published page,
+    // and BuildKit leaves an empty URL out).
+    let missing: Vec<String> = t
+        .iter()
+        .filter(|(p, _)| !p.starts_with(".sources[].definition") && *p != ".warnings[].url")
+        .filter(|(p, kind)| o.get(*p) != Some(kind) && !(**kind == "null" && o.contains_key(*p)))
+        .map(|(p, kind)| format!("{p} ({kind}; ours: {:?})", o.get(p)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{what}: paths of the Dockerfile frontend's answer missing from ours:\n{}\nours: {ours:#}",
+        missing.join("\n")
+    );
+}
+
+pub fn targets_outline_and_check_answer_in_buildkit_shapes(engine: &Engine) {
+    let dir = workdir("subrequest-shapes");
+    write_files(
+        &dir,
+        engine,
+        &[
+            ("stagecraft.yaml", SPEC),
+            ("Dockerfile", DOCKERFILE),
+            (
+                "bad.yaml",
+                "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    form: busybox\n",
+            ),
+            ("Dockerfile.bad", "FROM busybox\nFOO bar\n"),
+        ],
+    );
+    for c in ["targets", "outline", "check"] {
+        let ours = call(engine, &dir, c, "stagecraft.yaml");
+        let theirs = call(engine, &dir, c, "Dockerfile");
+        assert_covers(&ours, &theirs, c);
+    }
+    let ours = call(engine, &dir, "check", "bad.yaml");
+    let theirs = call(engine, &dir, "check", "Dockerfile.bad");
+    assert_covers(&ours, &theirs, "check of a bad spec");
+    assert_eq!(
+        ours["buildError"]["location"]["ranges"][0]["start"]["line"], 5,
+        "{ours:#}"
+    );
+    // The exit codes agree too: 1 for an error.
+    assert!(
+        !engine
+            .build(&dir, &["--call=check", "-f", "bad.yaml", "."])
+            .success
+    );
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![case(
+        "targets_outline_and_check_answer_in_buildkit_shapes",
+        &[Feature::Buildx, Feature::Call],
+        targets_outline_and_check_answer_in_buildkit_shapes,
+    )]
+}
