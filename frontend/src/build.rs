@@ -258,7 +258,8 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     gw.timings.mark("read");
     let (src, spec_ignore) = spec_read?;
     let spec: Spec =
-        spec::parse(src.clone()).map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
+        spec::parse_with_contexts(src.clone(), &opts.contexts.keys().cloned().collect())
+            .map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
@@ -442,7 +443,9 @@ pub fn compile_offline(
     opts: &BuildOptions,
     features: EngineFeatures,
 ) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
-    let spec = spec::parse(src.clone()).map_err(|d| diag::render(&d, &src))?;
+    let contexts = opts.contexts.keys().cloned().collect();
+    let spec =
+        spec::parse_with_contexts(src.clone(), &contexts).map_err(|d| diag::render(&d, &src))?;
     let build = opts
         .worker_platforms
         .first()

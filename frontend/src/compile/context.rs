@@ -2,8 +2,8 @@
 //! the one place each context kind of [`ContextKind`] becomes LLB.
 
 use llb::op::{Constraints, OpMeta, State};
-use llb::source;
 use llb::source::LocalOptions;
+use llb::{source, FileOp};
 
 use crate::diag::{Code, Diagnostic, Span};
 use crate::options::{ContextKind, NamedContext};
@@ -63,14 +63,44 @@ impl Compiler<'_, '_> {
                     OpMeta::default().with_name(crate::progress::named_context(name)),
                 ))
             }
-            ContextKind::Git
-            | ContextKind::Http
-            | ContextKind::OciLayout
+            ContextKind::Git(g) => {
+                let repo = source::git(
+                    &g.url,
+                    &g.reference,
+                    self.input.opts.context_keep_git_dir,
+                    "",
+                    Constraints::default(),
+                    OpMeta::default().with_name(crate::progress::named_context(name)),
+                );
+                if g.subdir.is_empty() {
+                    return Ok(repo);
+                }
+                // `#REF:SUBDIR`: that directory is the context's root, as
+                // BuildKit scopes a git context to its subdirectory.
+                Ok(FileOp::new()
+                    .copy(&repo, &format!("/{}", g.subdir), "/", Default::default())
+                    .apply(
+                        &State::scratch(),
+                        Constraints::default(),
+                        OpMeta::default().with_name(format!(
+                            "{} {}",
+                            crate::progress::named_context(name),
+                            g.subdir
+                        )),
+                    ))
+            }
+            ContextKind::Http(url) => Ok(source::http(
+                url,
+                &Default::default(),
+                Constraints::default(),
+                OpMeta::default().with_name(crate::progress::named_context(name)),
+            )),
+            ContextKind::OciLayout
             | ContextKind::Input
             | ContextKind::Unknown => Err(Diagnostic::new(
                 Code::UnsupportedContext,
                 format!(
-                    "build context `{name}={}` is not supported yet (use a local directory or docker-image://)",
+                    "build context `{name}={}` is not supported yet (use a local directory, docker-image://, a git URL or an http(s) URL)",
                     ctx.raw
                 ),
                 span,

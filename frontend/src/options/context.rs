@@ -17,10 +17,12 @@ pub enum ContextKind {
     Image(String),
     /// `local:NAME`: a directory the client sends as the local source `NAME`.
     Local(String),
-    /// `git://…`: a git repository.
-    Git,
-    /// `http://…` or `https://…`: a file or tarball.
-    Http,
+    /// A git repository: `git://…`, `ssh://…`, `git@host:…`, or an
+    /// `http(s)://` URL whose path ends in `.git`; `#REF:SUBDIR` picks a
+    /// branch, tag or commit and a directory in it.
+    Git(GitContext),
+    /// `http://…` or `https://…` (not a git URL): one downloaded file.
+    Http(String),
     /// `oci-layout://…`: an OCI layout the client sends.
     OciLayout,
     /// `input:NAME`: another frontend's result.
@@ -29,16 +31,51 @@ pub enum ContextKind {
     Unknown,
 }
 
+/// A git context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitContext {
+    /// The remote, without the fragment.
+    pub url: String,
+    /// Branch, tag or commit; empty for the default branch.
+    pub reference: String,
+    /// A directory of the repository to use as the context's root; empty for all of it.
+    pub subdir: String,
+}
+
+/// Whether `url` (without its fragment) names a git repository, as BuildKit
+/// recognises one.
+fn is_git(url: &str) -> bool {
+    if url.starts_with("git://") || url.starts_with("ssh://") || url.starts_with("git@") {
+        return true;
+    }
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    rest.split(['?', '#'])
+        .next()
+        .unwrap_or(rest)
+        .ends_with(".git")
+}
+
 impl NamedContext {
     pub fn parse(value: &str) -> Self {
+        let (url, fragment) = value.split_once('#').unwrap_or((value, ""));
         let kind = if let Some(r) = value.strip_prefix("docker-image://") {
             ContextKind::Image(r.to_owned())
         } else if let Some(name) = value.strip_prefix("local:") {
             ContextKind::Local(name.to_owned())
-        } else if value.starts_with("git://") {
-            ContextKind::Git
+        } else if is_git(url) {
+            let (reference, subdir) = fragment.split_once(':').unwrap_or((fragment, ""));
+            ContextKind::Git(GitContext {
+                url: url.to_owned(),
+                reference: reference.to_owned(),
+                subdir: subdir.trim_matches('/').to_owned(),
+            })
         } else if value.starts_with("http://") || value.starts_with("https://") {
-            ContextKind::Http
+            ContextKind::Http(value.to_owned())
         } else if value.starts_with("oci-layout://") {
             ContextKind::OciLayout
         } else if value.starts_with("input:") {
@@ -57,11 +94,45 @@ impl NamedContext {
         match &self.kind {
             ContextKind::Image(r) => Some(r),
             ContextKind::Local(_)
-            | ContextKind::Git
-            | ContextKind::Http
+            | ContextKind::Git(_)
+            | ContextKind::Http(_)
             | ContextKind::OciLayout
             | ContextKind::Input
             | ContextKind::Unknown => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(v: &str) -> Option<GitContext> {
+        match NamedContext::parse(v).kind {
+            ContextKind::Git(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn git_urls_in_the_forms_buildkit_recognises() {
+        let g = git("git://h:9418/repo.git#v1:sub/dir/").unwrap();
+        assert_eq!(
+            (g.url.as_str(), g.reference.as_str(), g.subdir.as_str()),
+            ("git://h:9418/repo.git", "v1", "sub/dir")
+        );
+        assert_eq!(
+            git("https://github.com/moby/buildkit.git")
+                .unwrap()
+                .reference,
+            ""
+        );
+        assert!(git("git@github.com:moby/buildkit.git#main").is_some());
+        assert!(git("ssh://git@h/r").is_some());
+        assert!(git("https://example.com/tool.tar.gz").is_none());
+        assert_eq!(
+            NamedContext::parse("https://example.com/tool.tar.gz").kind,
+            ContextKind::Http("https://example.com/tool.tar.gz".to_owned())
+        );
     }
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 mod context;
 pub mod keys;
 
-pub use context::{ContextKind, NamedContext};
+pub use context::{ContextKind, GitContext, NamedContext};
 
 /// The environment variables the gateway protocol uses.
 pub const ENV_FRONTEND_OPT_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
@@ -91,6 +91,8 @@ pub struct BuildOptions {
     pub resolve_mode: ResolveMode,
     /// `--build-arg BUILDKIT_CACHE_MOUNT_NS`: a prefix for every cache mount id.
     pub cache_mount_ns: String,
+    /// `--build-arg BUILDKIT_CONTEXT_KEEP_GIT_DIR=1`: git contexts keep `.git`.
+    pub context_keep_git_dir: bool,
     /// One message per option that is not honoured, naming it ([`keys`]).
     pub ignored: Vec<String>,
 }
@@ -358,6 +360,12 @@ impl BuildOptions {
             .get("build-arg:BUILDKIT_CACHE_MOUNT_NS")
             .cloned()
             .unwrap_or_default();
+        if let Some(v) = opts
+            .get("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR")
+            .filter(|v| !v.is_empty())
+        {
+            o.context_keep_git_dir = go_bool("BUILDKIT_CONTEXT_KEEP_GIT_DIR", v)?;
+        }
         o.ignored = keys::warnings(opts.keys());
         Ok(o)
     }

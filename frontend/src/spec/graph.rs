@@ -13,7 +13,7 @@ use crate::diag::{did_you_mean, Code, Diagnostic};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// Cross-stage checks on the converted stages.
-pub(crate) fn check(draft: &Draft, cx: &mut Cx<'_>) {
+pub(crate) fn check(draft: &Draft, contexts: &BTreeSet<String>, cx: &mut Cx<'_>) {
     let names: Vec<&str> = draft.stage_names.iter().map(|n| n.value.as_str()).collect();
     let known: BTreeSet<&str> = names.iter().copied().collect();
     if let Some(t) = &draft.target {
@@ -41,9 +41,10 @@ pub(crate) fn check(draft: &Draft, cx: &mut Cx<'_>) {
             let (v, span) = (r.value.value.as_str(), r.value.span);
             if known.contains(v) {
                 edges.push((me, v, span));
-            } else if *typo
-                .entry(v)
-                .or_insert_with(|| looks_like_stage_typo(v, &by_len))
+            } else if !contexts.contains(v)
+                && *typo
+                    .entry(v)
+                    .or_insert_with(|| looks_like_stage_typo(v, &by_len))
             {
                 cx.diags.push(unknown_stage(v, span, "from", &names, true));
             }

@@ -68,6 +68,15 @@ pub fn decode(name: String, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) 
 /// Parse and validate a spec. On failure, returns every error found (sorted
 /// by position; warnings included), never just the first.
 pub fn parse(src: SourceFile) -> Result<Spec, Vec<Diagnostic>> {
+    parse_with_contexts(src, &std::collections::BTreeSet::new())
+}
+
+/// [`parse`] for a build with these named contexts (`--build-context
+/// NAME=…`): a `from` naming one of them is no typo of a stage name.
+pub fn parse_with_contexts(
+    src: SourceFile,
+    contexts: &std::collections::BTreeSet<String>,
+) -> Result<Spec, Vec<Diagnostic>> {
     let root = match raw::parse_yaml(&src) {
         Ok(root) => root,
         Err(d) => return Err(vec![d]),
@@ -77,7 +86,7 @@ pub fn parse(src: SourceFile) -> Result<Spec, Vec<Diagnostic>> {
         diags: Vec::new(),
     };
     let draft = convert::convert(&root, &mut cx);
-    graph::check(&draft, &mut cx);
+    graph::check(&draft, contexts, &mut cx);
     lint::lint(&draft, &mut cx);
     let mut diags = cx.diags;
     diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
@@ -102,4 +111,19 @@ pub fn parse(src: SourceFile) -> Result<Spec, Vec<Diagnostic>> {
         target: draft.target,
         warnings: diags,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_context_is_no_typo_of_a_stage_name() {
+        let text = "version: 1\nstages:\n  out:\n    from: scratch\n    steps:\n      - copy: /a\n        from: sub\n";
+        let src = || SourceFile::new("s.yaml".to_owned(), text.to_owned());
+        let typo = parse(src()).map(|_| ()).unwrap_err();
+        assert!(typo.iter().any(|d| d.code == "unknown-stage"), "{typo:?}");
+        let contexts = std::collections::BTreeSet::from(["sub".to_owned()]);
+        assert!(parse_with_contexts(src(), &contexts).is_ok());
+    }
 }

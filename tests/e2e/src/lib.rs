@@ -18,6 +18,7 @@
 pub mod lanes;
 pub mod matrix;
 pub mod provision;
+pub mod serve;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

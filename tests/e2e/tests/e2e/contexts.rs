@@ -1,5 +1,6 @@
 //! The build context and named contexts: `.dockerignore`, `--build-context` in place of an image or as files.
 
+use e2e::serve::{self, commit, git};
 use e2e::{case, files_below, workdir, write_files, Case, Engine, Feature};
 
 pub fn a_named_context_replaces_an_image_in_from(engine: &Engine) {
@@ -99,8 +100,83 @@ pub fn a_docker_image_context_in_from_brings_its_config(engine: &Engine) {
     );
 }
 
+/// `--build-context NAME=git://…#REF:SUBDIR` and `NAME=http://…/FILE`:
+/// a repository (at a ref, scoped to a directory, `.git` kept only with
+/// `BUILDKIT_CONTEXT_KEEP_GIT_DIR=1`) and a downloaded file, each usable as
+/// a `copy` source.
+pub fn git_and_http_contexts_are_named_contexts(engine: &Engine) {
+    let root = workdir("git-context");
+    let work = root.join("work");
+    std::fs::create_dir_all(work.join("sub")).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("sub/in-sub.txt"), "v1 in sub\n").unwrap();
+    std::fs::write(work.join("top.txt"), "v1 top\n").unwrap();
+    commit(&work, "v1");
+    git(&work, &["tag", "v1"]);
+    std::fs::write(work.join("top.txt"), "v2 top\n").unwrap();
+    commit(&work, "v2");
+    let (_daemon, port) = serve::git_daemon(&root, &work);
+    let served = root.join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    std::fs::write(served.join("tool.txt"), "downloaded\n").unwrap();
+    let (_http, http_port) = serve::http(&served);
+
+    let dir = workdir("git-context-build");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  out:\n    from: scratch\n    steps:\n      - copy: /top.txt\n        from: repo\n        to: /main/\n      - copy: /in-sub.txt\n        from: sub\n        to: /sub/\n      - copy: /tool.txt\n        from: file\n        to: /file/\n";
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
+    let repo = format!("repo=git://127.0.0.1:{port}/repo.git");
+    let sub = format!("sub=git://127.0.0.1:{port}/repo.git#v1:sub");
+    let file = format!("file=http://127.0.0.1:{http_port}/tool.txt");
+    let (b, out) = engine.export(
+        &dir,
+        &[
+            "--build-context",
+            &repo,
+            "--build-context",
+            &sub,
+            "--build-context",
+            &file,
+        ],
+    );
+    b.assert_ok();
+    let read = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+    assert_eq!(read("main/top.txt"), "v2 top\n", "the default branch");
+    assert_eq!(read("sub/in-sub.txt"), "v1 in sub\n", "v1, scoped to sub/");
+    assert_eq!(read("file/tool.txt"), "downloaded\n");
+
+    // `.git` only with BUILDKIT_CONTEXT_KEEP_GIT_DIR=1.
+    let keep = workdir("git-context-keep");
+    write_files(
+        &keep,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  out:\n    from: scratch\n    steps:\n      - copy: /\n        from: repo\n        to: /r/\n",
+        )],
+    );
+    let (b, out) = engine.export(&keep, &["--build-context", &repo]);
+    b.assert_ok();
+    assert!(!out.join("r/.git").exists(), "{:?}", files_below(&out));
+    let (b, out) = engine.export(
+        &keep,
+        &[
+            "--build-context",
+            &repo,
+            "--build-arg",
+            "BUILDKIT_CONTEXT_KEEP_GIT_DIR=1",
+        ],
+    );
+    b.assert_ok();
+    assert!(out.join("r/.git").exists(), "{:?}", files_below(&out));
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "git_and_http_contexts_are_named_contexts",
+            &[Feature::Buildx, Feature::BuildContexts],
+            git_and_http_contexts_are_named_contexts,
+        ),
         case(
             "a_named_context_replaces_an_image_in_from",
             &[Feature::Buildx, Feature::BuildContexts],

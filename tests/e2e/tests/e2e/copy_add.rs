@@ -1,36 +1,10 @@
 //! `copy`, `add` and `mkdir` on the real engine.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+use e2e::serve::{self, commit, git};
 
 use e2e::{case, files_below, workdir, write_files, Case, Engine, Feature};
-
-/// A child process killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("nothing listens on 127.0.0.1:{port}");
-}
 
 pub fn copy_globs_chmod_chown_include_exclude_parents_and_from_image(engine: &Engine) {
     let dir = workdir("copy-features");
@@ -123,23 +97,7 @@ pub fn copy_chown_by_name_uses_the_stage_users(engine: &Engine) {
 pub fn add_http_checks_the_checksum(engine: &Engine) {
     let served = workdir("http-served");
     std::fs::write(served.join("tool.txt"), "downloaded tool\n").unwrap();
-    let port = free_port();
-    let _server = Server(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .current_dir(&served)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port);
+    let (_server, port) = serve::http(&served);
     let good = "sha256:6c3f0ad4e9e84b3b5a8f5b5d3f4bd8b1c9b5f1b6b0f0b0c5f4d5b3b9c2b7a6f1";
     let actual = {
         let out = Command::new("sha256sum")
@@ -182,80 +140,16 @@ pub fn add_http_checks_the_checksum(engine: &Engine) {
 
 pub fn add_git_with_ref_and_keep_git_dir(engine: &Engine) {
     let root = workdir("git-served");
-    let repo = root.join("repo.git");
     let work = root.join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let git = |dir: &std::path::Path, args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
     git(&work, &["init", "-q", "-b", "main"]);
     std::fs::write(work.join("hello.txt"), "v1\n").unwrap();
-    git(&work, &["add", "."]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.email=t@e",
-            "-c",
-            "user.name=t",
-            "commit",
-            "-qm",
-            "v1",
-        ],
-    );
+    commit(&work, "v1");
     git(&work, &["tag", "v1"]);
     let v1_commit = git(&work, &["rev-parse", "HEAD"]);
     std::fs::write(work.join("hello.txt"), "v2\n").unwrap();
-    git(
-        &work,
-        &[
-            "-c",
-            "user.email=t@e",
-            "-c",
-            "user.name=t",
-            "commit",
-            "-qam",
-            "v2",
-        ],
-    );
-    git(
-        &root,
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            work.to_str().unwrap(),
-            repo.to_str().unwrap(),
-        ],
-    );
-    let port = free_port();
-    let _daemon = Server(
-        Command::new("git")
-            .args([
-                "daemon",
-                "--reuseaddr",
-                "--export-all",
-                "--listen=127.0.0.1",
-                &format!("--port={port}"),
-                &format!("--base-path={}", root.display()),
-            ])
-            .arg(root.to_str().unwrap())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port);
+    commit(&work, "v2");
+    let (_daemon, port) = serve::git_daemon(&root, &work);
     let spec = format!(
         "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - add: {{ git: \"git://127.0.0.1:{port}/repo.git\", ref: v1, to: /v1 }}\n      - add: {{ git: \"git://127.0.0.1:{port}/repo.git\", ref: main, to: /main, keep_git_dir: true }}\n"
     );
