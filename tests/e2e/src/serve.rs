@@ -35,26 +35,31 @@ pub fn wait_for_port(port: u16) {
     panic!("nothing listens on 127.0.0.1:{port}");
 }
 
-/// Serves `dir` over HTTP on 127.0.0.1; returns the server and its port.
-pub fn http(dir: &Path) -> (Server, u16) {
-    let port = free_port();
+/// Starts `cmd` (quiet) and waits until it listens on `port`.
+fn listening(cmd: &mut Command, port: u16) -> Server {
     let server = Server(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .current_dir(dir)
-            .stdout(Stdio::null())
+        cmd.stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     wait_for_port(port);
-    (server, port)
+    server
+}
+
+/// Serves `dir` over HTTP on 127.0.0.1; returns the server and its port.
+pub fn http(dir: &Path) -> (Server, u16) {
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.args([
+        "-m",
+        "http.server",
+        &port.to_string(),
+        "--bind",
+        "127.0.0.1",
+    ])
+    .current_dir(dir);
+    (listening(&mut cmd, port), port)
 }
 
 /// Runs git in `dir`; returns its trimmed stdout.
@@ -105,22 +110,15 @@ pub fn git_daemon(root: &Path, work: &Path) -> (Server, u16) {
         ],
     );
     let port = free_port();
-    let server = Server(
-        Command::new("git")
-            .args([
-                "daemon",
-                "--reuseaddr",
-                "--export-all",
-                "--listen=127.0.0.1",
-                &format!("--port={port}"),
-                &format!("--base-path={}", root.display()),
-            ])
-            .arg(root.to_str().unwrap())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port);
-    (server, port)
+    let mut cmd = Command::new("git");
+    cmd.args([
+        "daemon",
+        "--reuseaddr",
+        "--export-all",
+        "--listen=127.0.0.1",
+        &format!("--port={port}"),
+        &format!("--base-path={}", root.display()),
+    ])
+    .arg(root);
+    (listening(&mut cmd, port), port)
 }
