@@ -9,6 +9,7 @@
 )]
 
 mod build_options;
+mod ci;
 mod context_transfer;
 mod contexts;
 mod copy_add;
@@ -36,6 +37,7 @@ fn main() {
         ("platforms", platforms::cases()),
         ("contexts", contexts::cases()),
         ("build_options", build_options::cases()),
+        ("ci", ci::cases()),
         ("warnings", warnings::cases()),
         ("subrequests", subrequests::cases()),
         ("context_transfer", context_transfer::cases()),
