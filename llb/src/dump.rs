@@ -192,6 +192,13 @@ pub fn dump(def: &pb::Definition) -> String {
             if md.ignore_cache {
                 parts.push("ignore-cache".to_owned());
             }
+            if let Some(g) = &md.progress_group {
+                parts.push(format!(
+                    "group={:?}{}",
+                    g.id,
+                    if g.weak { "(weak)" } else { "" }
+                ));
+            }
             let caps: Vec<&str> = md.caps.keys().map(String::as_str).collect();
             if !caps.is_empty() {
                 parts.push(format!("caps={}", caps.join(",")));

@@ -179,10 +179,10 @@ impl Marshaller {
                 .meta
                 .progress_group
                 .as_ref()
-                .map(|(id, name)| pb::ProgressGroup {
-                    id: id.clone(),
-                    name: name.clone(),
-                    weak: false,
+                .map(|g| pb::ProgressGroup {
+                    id: g.id.clone(),
+                    name: g.name.clone(),
+                    weak: g.weak,
                 }),
             export_cache: None,
         }

@@ -211,6 +211,14 @@ impl SourceMap {
     }
 }
 
+/// A progress group (BuildKit's `pb.ProgressGroup`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgressGroup {
+    pub id: String,
+    pub name: String,
+    pub weak: bool,
+}
+
 /// Metadata of an op; part of the definition but not of the op digest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpMeta {
@@ -218,7 +226,8 @@ pub struct OpMeta {
     pub description: BTreeMap<String, String>,
     pub ignore_cache: bool,
     pub caps: BTreeMap<String, bool>,
-    pub progress_group: Option<(String, String)>,
+    /// Vertices of one group show as one line in the progress output.
+    pub progress_group: Option<ProgressGroup>,
     pub location: Option<SourceLocation>,
 }
 
@@ -227,6 +236,22 @@ impl OpMeta {
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.description
             .insert("llb.customname".to_owned(), name.into());
+        self
+    }
+
+    /// Puts the op in progress group `id` named `name`; a `weak` member
+    /// shows its progress under the group's other (strong) member.
+    pub fn with_progress_group(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        weak: bool,
+    ) -> Self {
+        self.progress_group = Some(ProgressGroup {
+            id: id.into(),
+            name: name.into(),
+            weak,
+        });
         self
     }
 

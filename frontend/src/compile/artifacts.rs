@@ -18,9 +18,16 @@ pub(super) fn compile_artifacts(
         let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
         let from_name = ctx.expand(&a.from)?;
         let text = format!("ARTIFACT {from_name}:{path} {dest}");
-        let meta = ctx.meta(&text, a.span);
         let files = llb::FileOp::new().copy(&from, &path, &dest, opts.clone());
-        let state = apply_layer(ctx, files, &opts, a.link, c.input.features.merge_op, meta);
+        let state = apply_layer(
+            ctx,
+            files,
+            &opts,
+            a.link,
+            c.input.features.merge_op,
+            &text,
+            a.span,
+        );
         ctx.commit_layer(state, text);
     }
     Ok(())

@@ -2,7 +2,6 @@
 //! a named context, with `link` layers merged when the engine can.
 
 use llb::file::CopyOptions;
-use llb::op::OpMeta;
 use llb::{merge, FileOp, State};
 
 use super::{resolve_path, Compiler, StageCtx};
@@ -41,14 +40,19 @@ pub(super) fn destination(
 /// The stage with `files` applied: on top of it, or as an independent layer
 /// merged on top. A layer built on scratch has no `/etc/passwd`, so copies
 /// that chown by name are applied on top of the stage instead.
+///
+/// As the Dockerfile frontend shows a linked copy: the copy onto scratch and
+/// the merge (named `LINK …`) are one progress group, shown as one line.
 pub(super) fn apply_layer(
     ctx: &StageCtx<'_, '_>,
     files: FileOp,
     opts: &CopyOptions,
     link: bool,
     merge_op: bool,
-    meta: OpMeta,
+    text: &str,
+    span: Span,
 ) -> State {
+    let meta = ctx.meta(text, span);
     let by_name = opts.owner.as_ref().is_some_and(|o| {
         matches!(o.user, Some(llb::UserOpt::Name(_)))
             || matches!(o.group, Some(llb::UserOpt::Name(_)))
@@ -57,8 +61,23 @@ pub(super) fn apply_layer(
     // when linked, so that existing parent directories keep their mode and
     // owner (a merged layer's parents would replace them).
     if link && merge_op && !by_name && opts.mode.is_none() {
-        let layer = files.apply(&State::scratch(), ctx.constraints(), meta.clone());
-        merge::merge(&[ctx.state.clone(), layer], ctx.constraints(), meta)
+        // Deterministic, and distinct per platform (each platform's
+        // definition is solved on its own).
+        let group = format!("{} {} {}", ctx.stage.name.value, ctx.step_no, ctx.platform);
+        let name = meta
+            .description
+            .get("llb.customname")
+            .cloned()
+            .unwrap_or_default();
+        let layer = files.apply(
+            &State::scratch(),
+            ctx.constraints(),
+            meta.with_progress_group(&group, &name, true),
+        );
+        let merge_meta = ctx
+            .meta(&format!("LINK {text}"), span)
+            .with_progress_group(group, name, false);
+        merge::merge(&[ctx.state.clone(), layer], ctx.constraints(), merge_meta)
     } else {
         files.apply(&ctx.state, ctx.constraints(), meta)
     }
@@ -106,8 +125,15 @@ pub(crate) fn compile_copy(
         }
     }
     let text = format!("COPY {} {dest}", shown.join(" "));
-    let meta = ctx.meta(&text, span);
-    let state = apply_layer(ctx, files, &opts, cp.link, c.input.features.merge_op, meta);
+    let state = apply_layer(
+        ctx,
+        files,
+        &opts,
+        cp.link,
+        c.input.features.merge_op,
+        &text,
+        span,
+    );
     ctx.commit_layer(state, text);
     Ok(())
 }
