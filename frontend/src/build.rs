@@ -248,6 +248,14 @@ async fn resolve_images(
         .map(|v| v.into_iter().collect())
 }
 
+/// Sends a warning. One that cannot be delivered is logged (stderr: the
+/// daemon log) and never fails the build.
+async fn send_warning(gw: &Gateway, message: &str, detail: &[&str], source: Option<&SourceRange>) {
+    if let Err(e) = gw.warn(message, detail, source).await {
+        eprintln!("stagecraft: cannot send a warning: {e}");
+    }
+}
+
 /// The whole build, from options to `Return`.
 pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> {
     // The context's ignore file is read alongside the spec (as the Dockerfile
@@ -287,22 +295,17 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     // The spec's warnings, each at its YAML range (buildx prints the excerpt).
     for d in &spec.warnings {
         let detail: Vec<&str> = d.help.iter().map(String::as_str).collect();
-        if let Err(e) = gw
-            .warn_detailed(
-                &format!("{}: {}", d.code, d.message),
-                &detail,
-                source_range(d, &src).as_ref(),
-            )
-            .await
-        {
-            eprintln!("stagecraft: cannot send a warning: {e}");
-        }
+        send_warning(
+            gw,
+            &format!("{}: {}", d.code, d.message),
+            &detail,
+            source_range(d, &src).as_ref(),
+        )
+        .await;
     }
     // Options this frontend does not honour, each by name (options::keys).
     for message in &opts.ignored {
-        if let Err(e) = gw.warn(message, None).await {
-            eprintln!("stagecraft: cannot send a warning: {e}");
-        }
+        send_warning(gw, message, &[], None).await;
     }
     if opts.multi_platform == Some(false) && platforms.len() > 1 {
         return Err(BuildFailure::plain(format!(
@@ -315,10 +318,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             "--build-arg {name} is not declared in any `args` of {}; it is ignored",
             src.name
         );
-        // A warning that cannot be delivered must not fail the build.
-        if let Err(e) = gw.warn(&message, None).await {
-            eprintln!("stagecraft: cannot send a warning: {e}");
-        }
+        send_warning(gw, &message, &[], None).await;
     }
     let ignore = match spec_ignore {
         Some(i) => Some(i),

@@ -83,10 +83,6 @@ pub enum Mount {
 impl Mount {
     /// Where the mount is, in the container.
     pub fn target(&self) -> &str {
-        self.dest()
-    }
-
-    fn dest(&self) -> &str {
         match self {
             Mount::Bind { dest, .. }
             | Mount::Cache { dest, .. }
@@ -174,7 +170,7 @@ impl Exec {
             ..Default::default()
         }];
         let mut sorted = self.mounts.clone();
-        sorted.sort_by(|a, b| a.dest().cmp(b.dest()));
+        sorted.sort_by(|a, b| a.target().cmp(b.target()));
         let mut next_output = 1;
         let mut writable = Vec::new();
         for mount in &sorted {

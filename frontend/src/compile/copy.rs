@@ -64,11 +64,7 @@ pub(super) fn apply_layer(
         // Deterministic, and distinct per platform (each platform's
         // definition is solved on its own).
         let group = format!("{} {} {}", ctx.stage.name.value, ctx.step_no, ctx.platform);
-        let name = meta
-            .description
-            .get("llb.customname")
-            .cloned()
-            .unwrap_or_default();
+        let name = crate::progress::step(&ctx.stage.name.value, ctx.step_no, ctx.step_count, text);
         let layer = files.apply(
             &State::scratch(),
             ctx.constraints(),

@@ -221,17 +221,9 @@ impl Gateway {
         })
     }
 
-    /// Sends a warning shown in buildx's output (when the engine supports it).
+    /// Sends a warning shown in buildx's output (when the engine supports
+    /// it), with lines of detail buildx prints under it.
     pub async fn warn(
-        &self,
-        message: &str,
-        source: Option<&SourceRange>,
-    ) -> Result<(), GatewayError> {
-        self.warn_detailed(message, &[], source).await
-    }
-
-    /// A warning with lines of detail (buildx prints them under it).
-    pub async fn warn_detailed(
         &self,
         message: &str,
         detail: &[&str],

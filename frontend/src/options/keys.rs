@@ -45,7 +45,8 @@ pub const KEYS: &[(&str, Use)] = &[
     ),
 ];
 
-/// Option key prefixes (`build-arg:NAME`, `label:NAME`, …).
+/// Option key prefixes (`build-arg:NAME`, `label:NAME`, …); `attest:KIND`
+/// keys go by [`ATTESTATIONS`].
 pub const PREFIXES: &[(&str, Use)] = &[
     ("build-arg:", Use::Honoured),
     ("label:", Use::Honoured),
@@ -54,7 +55,6 @@ pub const PREFIXES: &[(&str, Use)] = &[
         "input-metadata:",
         Use::NotSupported("frontend inputs (bake `target:` contexts) are not supported yet"),
     ),
-    ("attest:", Use::Honoured),
     // buildx's version-control facts (`vcs:source`, `vcs:revision`,
     // `vcs:localdir:…`), which BuildKit puts in the provenance.
     ("vcs:", Use::Engine),

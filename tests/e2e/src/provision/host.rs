@@ -114,26 +114,21 @@ pub fn pid_matches(pid: u32, needle: &str) -> bool {
     })
 }
 
+/// Whether `pid` is a zombie; `None` when there is no such process.
+fn zombie_state(pid: u32) -> Option<bool> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')
+        .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+}
+
 /// Whether `pid` exists and is not a zombie.
 pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .is_some_and(|zombie| !zombie)
+    zombie_state(pid) == Some(false)
 }
 
 /// Whether `pid` is a zombie.
 pub fn zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
+    zombie_state(pid) == Some(true)
 }
 
 /// Sends `signal` (`TERM`, `KILL`) to `pid`.

@@ -71,21 +71,8 @@ pub fn multistage_runtime_holds_only_the_selected_artifact(engine: &Engine) {
 
 pub fn target_builder_exports_the_builder_filesystem(engine: &Engine) {
     let dir = example("multistage", engine);
-    let out = dir.join("out");
-    engine
-        .build(
-            &dir,
-            &[
-                "-f",
-                "stagecraft.yaml",
-                "--target",
-                "builder",
-                "-o",
-                &format!("type=local,dest={}", out.display()),
-                ".",
-            ],
-        )
-        .assert_ok();
+    let (build, out) = engine.export(&dir, &["--target", "builder"]);
+    build.assert_ok();
     for f in ["src/deps.txt", "src/src/main.sh", "deps/lock", "out/server"] {
         assert!(
             out.join(f).is_file(),
@@ -97,25 +84,18 @@ pub fn target_builder_exports_the_builder_filesystem(engine: &Engine) {
 
 pub fn build_arg_changes_what_is_built(engine: &Engine) {
     let dir = example("multistage", engine);
-    let out = dir.join("out");
-    engine
-        .build(
-            &dir,
-            &[
-                "-f",
-                "stagecraft.yaml",
-                "--build-arg",
-                "GREETING=bonjour",
-                "--build-arg",
-                "APP_NAME=other",
-                "--target",
-                "builder",
-                "-o",
-                &format!("type=local,dest={}", out.display()),
-                ".",
-            ],
-        )
-        .assert_ok();
+    let (build, out) = engine.export(
+        &dir,
+        &[
+            "--build-arg",
+            "GREETING=bonjour",
+            "--build-arg",
+            "APP_NAME=other",
+            "--target",
+            "builder",
+        ],
+    );
+    build.assert_ok();
     let built = std::fs::read_to_string(out.join("out/other")).unwrap();
     assert!(built.contains("GREETING='bonjour'"), "{built}");
     assert!(!out.join("out/server").exists());
