@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use llb::{marshal, Platform};
 
-use crate::compile::{self, BaseImage, EngineFeatures, Input};
+use crate::compile::{self, BaseImage, BaseRef, EngineFeatures, FrontendInput, Input};
 use crate::diag::{self, Diagnostic, SourceFile};
 use crate::gateway::{error::code, Gateway, GatewayError, PlatformResult, SourceRange};
 use crate::image::Image;
-use crate::options::BuildOptions;
+use crate::options::{BuildOptions, ContextKind, OciLayout};
 use crate::spec::{self, model::Spec};
 
 /// Largest spec file we read (the parser's own limit).
@@ -110,7 +110,7 @@ async fn solve_local_files(
     let local = llb::source::local(
         name,
         &llb::source::LocalOptions {
-            session_id: opts.session_id.clone(),
+            session_id: opts.local_session(name).to_owned(),
             shared_key_hint: key_hint.to_owned(),
             include_patterns: files.clone(),
             follow_paths: files,
@@ -226,16 +226,29 @@ pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a
 /// Resolves every base image of every platform concurrently.
 async fn resolve_images(
     gw: &Gateway,
-    wanted: Vec<(String, Platform)>,
-) -> Result<BTreeMap<(String, Platform), BaseImage>, BuildFailure> {
-    let calls = wanted.into_iter().map(|(reference, platform)| {
+    wanted: Vec<(BaseRef, Platform)>,
+) -> Result<BTreeMap<(BaseRef, Platform), BaseImage>, BuildFailure> {
+    let calls = wanted.into_iter().map(|(base, platform)| {
         let gw = gw.clone();
         async move {
-            let resolved = gw.resolve_image_config(&reference, &platform).await?;
-            let config = Image::from_base(&reference, &resolved.config, &platform)
+            let (name, resolved) = match &base {
+                BaseRef::Image(reference) => (
+                    reference.clone(),
+                    gw.resolve_image_config(reference, &platform).await?,
+                ),
+                BaseRef::Layout(context, layout) => {
+                    let reference = layout_reference(context, layout)?;
+                    let log = crate::progress::oci_layout_metadata(context, &reference);
+                    let resolved = gw
+                        .resolve_layout_config(&reference, &layout.store, log, &platform)
+                        .await?;
+                    (reference, resolved)
+                }
+            };
+            let config = Image::from_base(&name, &resolved.config, &platform)
                 .map_err(|e| BuildFailure::plain(e.to_string()))?;
             Ok::<_, BuildFailure>((
-                (reference, platform),
+                (base, platform),
                 BaseImage {
                     config,
                     digest: resolved.digest,
@@ -246,6 +259,88 @@ async fn resolve_images(
     futures::future::try_join_all(calls)
         .await
         .map(|v| v.into_iter().collect())
+}
+
+/// The reference an `oci-layout://` context's image goes by: the context's
+/// name, pinned to the layout's digest (as the Dockerfile frontend names it).
+fn layout_reference(context: &str, layout: &OciLayout) -> Result<String, BuildFailure> {
+    let mut reference = llb::reference::Reference::parse(context).map_err(|e| {
+        BuildFailure::plain(format!(
+            "--build-context {context}=oci-layout://…: the context name is no image name: {e}"
+        ))
+    })?;
+    reference.tag = None;
+    reference.digest = Some(layout.digest.clone());
+    Ok(reference.to_string())
+}
+
+/// The frontend inputs that `input:NAME` contexts name (bake's `target:`
+/// contexts), each with the image config the client gave in
+/// `input-metadata:NAME`; none are asked for when no context names one.
+async fn frontend_inputs(
+    gw: &Gateway,
+    opts: &BuildOptions,
+) -> Result<BTreeMap<String, FrontendInput>, BuildFailure> {
+    let wanted: Vec<(&String, &String)> = opts
+        .contexts
+        .iter()
+        .filter_map(|(name, ctx)| match &ctx.kind {
+            ContextKind::Input(input) => Some((name, input)),
+            ContextKind::Image(_)
+            | ContextKind::Local(_)
+            | ContextKind::Git(_)
+            | ContextKind::Http(_)
+            | ContextKind::OciLayout(_)
+            | ContextKind::Unknown => None,
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    if !gw.caps.gateway(crate::gateway::caps::FRONTEND_INPUTS) {
+        return Err(BuildFailure::plain(format!(
+            "--build-context {}={}: this engine does not support frontend inputs (gateway cap `{}`)",
+            wanted[0].0,
+            opts.contexts[wanted[0].0].raw,
+            crate::gateway::caps::FRONTEND_INPUTS
+        )));
+    }
+    let defs = gw.inputs().await?;
+    let mut out = BTreeMap::new();
+    for (name, input) in wanted {
+        let Some(def) = defs.get(input) else {
+            // Reported where the spec uses the context (compile::context).
+            continue;
+        };
+        let bad = |why: String| {
+            BuildFailure::plain(format!(
+                "--build-context {name}={}: {why}",
+                opts.contexts[name].raw
+            ))
+        };
+        let state = llb::definition::import(def).map_err(|e| bad(e.to_string()))?;
+        let config = match opts.input_metadata.get(input) {
+            None => None,
+            Some(md) => input_image_config(md).map_err(bad)?,
+        };
+        out.insert(input.clone(), FrontendInput { state, config });
+    }
+    Ok(out)
+}
+
+/// `containerimage.config` of an `input-metadata:` value: a JSON object
+/// whose values are base64 bytes (Go's encoding of `map[string][]byte`).
+fn input_image_config(metadata: &str) -> Result<Option<Vec<u8>>, String> {
+    use base64::Engine as _;
+    let map: BTreeMap<String, String> = serde_json::from_str(metadata)
+        .map_err(|e| format!("input metadata is not a JSON object of strings: {e}"))?;
+    map.get("containerimage.config")
+        .map(|v| {
+            base64::engine::general_purpose::STANDARD
+                .decode(v)
+                .map_err(|e| format!("input metadata `containerimage.config` is not base64: {e}"))
+        })
+        .transpose()
 }
 
 /// Sends a warning. One that cannot be delivered is logged (stderr: the
@@ -333,7 +428,10 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
         wanted.extend(plan.images);
     }
     gw.timings.mark("parse");
-    let images = resolve_images(gw, wanted.into_iter().collect()).await?;
+    let (images, inputs) = futures::try_join!(
+        resolve_images(gw, wanted.into_iter().collect()),
+        frontend_inputs(gw, opts)
+    )?;
     gw.timings.mark("resolve");
     let features = EngineFeatures {
         merge_op: gw.caps.llb(llb::caps::MERGE_OP),
@@ -346,6 +444,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             platform: p.clone(),
             build_platform: build.clone(),
             images: &images,
+            inputs: &inputs,
             features,
         };
         compiled.push((p.clone(), compile::compile(&input).map_err(fail)?));
@@ -459,7 +558,7 @@ pub fn compile_offline(
     let mut out = Vec::new();
     for p in &platforms {
         let plan = compile::plan(&spec, opts, p, &build).map_err(|d| diag::render(&[d], &src))?;
-        let images: BTreeMap<(String, Platform), BaseImage> = plan
+        let images: BTreeMap<(BaseRef, Platform), BaseImage> = plan
             .images
             .into_iter()
             .map(|(r, pl)| {
@@ -479,6 +578,7 @@ pub fn compile_offline(
             platform: p.clone(),
             build_platform: build.clone(),
             images: &images,
+            inputs: &BTreeMap::new(),
             features,
         };
         let c = compile::compile(&input).map_err(|d| diag::render(&[d], &src))?;

@@ -39,6 +39,16 @@ pub fn named_context(name: &str) -> String {
     format!("[context {name}] load")
 }
 
+/// An `oci-layout://` context's image, as the Dockerfile frontend names it.
+pub fn oci_layout(name: &str) -> String {
+    format!("[context {name}] OCI load from client")
+}
+
+/// Resolving an `oci-layout://` context's image config.
+pub fn oci_layout_metadata(name: &str, reference: &str) -> String {
+    format!("[context {name}] load metadata for {reference}")
+}
+
 /// The spec's own source (the spec and its ignore file).
 pub fn build_definition(filename: &str) -> String {
     format!("[internal] load build definition from {filename}")

@@ -555,6 +555,41 @@ async fn options_not_honoured_are_warned_about_by_name() {
     );
 }
 
+/// buildx sends an unknown `--build-context` value as a local path; other
+/// clients (`buildctl --opt context:base=…`) may send anything.
+#[tokio::test]
+async fn a_context_of_unknown_kind_fails_at_the_from_that_uses_it() {
+    let spec = "version: 1\nstages:\n  app:\n    from: base\n";
+    let (outcome, rec) = build_with(
+        Engine::new(spec),
+        &[("context:base", "ftp://example.com/b.tar")],
+    )
+    .await;
+    assert!(outcome.is_err());
+    let status = rec.returned().error.unwrap();
+    assert!(
+        status
+            .message
+            .contains("stagecraft.yaml:4:11: build context `base=ftp://example.com/b.tar` is not supported yet"),
+        "{}",
+        status.message
+    );
+}
+
+/// An `input:` context with no such frontend input fails at its use; with
+/// no `frontend.inputs` cap, the build fails naming the context.
+#[tokio::test]
+async fn an_input_context_the_client_did_not_pass_is_named() {
+    let spec = "version: 1\nstages:\n  app:\n    from: base\n";
+    let (outcome, rec) = build_with(Engine::new(spec), &[("context:base", "input:0-base")]).await;
+    assert!(outcome.is_err());
+    let message = rec.returned().error.unwrap().message;
+    assert!(
+        message.contains("frontend inputs") || message.contains("did not pass"),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn multi_platform_true_returns_one_platform_as_a_map() {
     let (outcome, rec) = build_with(

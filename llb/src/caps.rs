@@ -17,6 +17,7 @@ pub const SOURCE_GIT: &str = "source.git";
 pub const SOURCE_GIT_KEEP_DIR: &str = "source.git.keepgitdir";
 pub const SOURCE_GIT_FULL_URL: &str = "source.git.fullurl";
 pub const SOURCE_GIT_CHECKSUM: &str = "source.git.checksum";
+pub const SOURCE_OCI_LAYOUT: &str = "source.ocilayout";
 pub const SOURCE_HTTP: &str = "source.http";
 pub const SOURCE_HTTP_CHECKSUM: &str = "source.http.checksum";
 pub const SOURCE_HTTP_PERM: &str = "source.http.perm";

@@ -11,6 +11,7 @@
 //! for the final `Definition`.
 
 pub mod caps;
+pub mod definition;
 pub mod dump;
 pub mod exec;
 pub mod file;

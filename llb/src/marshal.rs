@@ -138,6 +138,8 @@ impl Marshaller {
                 OpKind::File(f) => pb::op::Op::File(pb::FileOp {
                     actions: f.planned.clone(),
                 }),
+                // Copied as they are; nothing of this node is encoded.
+                OpKind::Definition(imported) => return self.encode_imported(imported),
                 OpKind::Merge(_) => pb::op::Op::Merge(pb::MergeOp {
                     inputs: (0..node.inputs.len())
                         .map(|i| pb::MergeInput {
@@ -157,6 +159,49 @@ impl Marshaller {
             }
         }
         dgst
+    }
+
+    /// Copies an imported definition's ops and their metadata; returns the
+    /// digest of the op it ends at.
+    fn encode_imported(&mut self, imported: &crate::definition::Imported) -> String {
+        for (dgst, bytes) in &imported.ops {
+            if self.digests.insert(dgst.clone()) {
+                self.def.push(bytes.clone());
+                if let Some(meta) = imported.metadata.get(dgst) {
+                    self.metadata.insert(dgst.clone(), meta.clone());
+                }
+            }
+        }
+        if let Some(source) = &imported.source {
+            // Each file once: the imported indexes are remapped onto ours.
+            let index: Vec<i32> = source
+                .infos
+                .iter()
+                .map(|info| {
+                    let i = match self.infos.iter().position(|i| i == info) {
+                        Some(i) => i,
+                        None => {
+                            self.infos.push(info.clone());
+                            self.infos.len() - 1
+                        }
+                    };
+                    i32::try_from(i).unwrap_or(i32::MAX)
+                })
+                .collect();
+            for (dgst, locs) in &source.locations {
+                let entry = self.locations.entry(dgst.clone()).or_default();
+                if !entry.locations.is_empty() {
+                    continue;
+                }
+                for loc in &locs.locations {
+                    let mut loc = loc.clone();
+                    let at = usize::try_from(loc.source_index).ok();
+                    loc.source_index = at.and_then(|i| index.get(i)).copied().unwrap_or(-1);
+                    entry.locations.push(loc);
+                }
+            }
+        }
+        imported.root.clone()
     }
 
     fn op_metadata(&self, node: &Node) -> pb::OpMetadata {

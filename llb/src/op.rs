@@ -24,6 +24,8 @@ pub enum OpKind {
     Exec(Box<ExecWithPlan>),
     File(FileOp),
     Merge(Merge),
+    /// Another definition's ops, ending at this node's output.
+    Definition(Arc<crate::definition::Imported>),
 }
 
 /// A vertex of the graph.

@@ -21,6 +21,8 @@ pub const ATTR_LOCAL_DIFFER: &str = "local.differ";
 pub const ATTR_KEEP_GIT_DIR: &str = "git.keepgitdir";
 pub const ATTR_GIT_FULL_URL: &str = "git.fullurl";
 pub const ATTR_GIT_CHECKSUM: &str = "git.checksum";
+pub const ATTR_OCI_SESSION_ID: &str = "oci.session";
+pub const ATTR_OCI_STORE_ID: &str = "oci.store";
 pub const ATTR_HTTP_CHECKSUM: &str = "http.checksum";
 pub const ATTR_HTTP_FILENAME: &str = "http.filename";
 pub const ATTR_HTTP_PERM: &str = "http.perm";
@@ -213,6 +215,25 @@ pub fn http(url: &str, opts: &HttpOptions, constraints: Constraints, meta: OpMet
         caps.push(caps::SOURCE_HTTP_UID_GID);
     }
     source.state(constraints, meta, &caps)
+}
+
+/// An image in an OCI layout that the client holds: content store `store`
+/// of session `session_id`. `reference` names the image and must carry the
+/// digest that pins it in the layout.
+pub fn oci_layout(
+    reference: &Reference,
+    session_id: &str,
+    store: &str,
+    constraints: Constraints,
+    meta: OpMeta,
+) -> State {
+    Source {
+        identifier: format!("oci-layout://{reference}"),
+        attrs: BTreeMap::new(),
+    }
+    .attr(ATTR_OCI_SESSION_ID, session_id)
+    .attr(ATTR_OCI_STORE_ID, store)
+    .state(constraints, meta, &[caps::SOURCE_OCI_LAYOUT])
 }
 
 /// A JSON array of strings, escaped by hand to keep this crate free of serde.

@@ -6,9 +6,22 @@ use llb::source::LocalOptions;
 use llb::{source, FileOp};
 
 use crate::diag::{Code, Diagnostic, Span};
-use crate::options::{ContextKind, NamedContext};
+use crate::options::{ContextKind, NamedContext, OciLayout};
 
 use super::*;
+
+/// The name of the file an `http(s)://` context downloads to.
+pub const HTTP_CONTEXT_FILE: &str = "context";
+
+/// A frontend input (another frontend's result that the client passes, as
+/// bake does for `target:` contexts): its filesystem, and the image config
+/// the client gave for it, if any.
+#[derive(Debug, Clone)]
+pub struct FrontendInput {
+    pub state: State,
+    /// `containerimage.config` of its `input-metadata:` option.
+    pub config: Option<Vec<u8>>,
+}
 
 impl Compiler<'_, '_> {
     /// The build context (`local://context`), created once.
@@ -17,7 +30,11 @@ impl Compiler<'_, '_> {
             return c.clone();
         }
         let opts = LocalOptions {
-            session_id: self.input.opts.session_id.clone(),
+            session_id: self
+                .input
+                .opts
+                .local_session(&self.input.opts.context_local)
+                .to_owned(),
             shared_key_hint: self.input.opts.context_local.clone(),
             exclude_patterns: self.input.opts.context_excludes.clone(),
             follow_paths: self.context_follow.clone(),
@@ -31,6 +48,64 @@ impl Compiler<'_, '_> {
         );
         self.context = Some(st.clone());
         st
+    }
+
+    /// The image config a stage starting `from:` the named context `name`
+    /// gets: a frontend input's own config, else none (scratch's).
+    pub(crate) fn named_context_image(
+        &self,
+        name: &str,
+        ctx: &NamedContext,
+        platform: &Platform,
+        span: Span,
+    ) -> Result<Image, Diagnostic> {
+        let config = match &ctx.kind {
+            ContextKind::Input(input) => self
+                .input
+                .inputs
+                .get(input)
+                .ok_or_else(|| missing_input(name, ctx, span))?
+                .config
+                .as_deref(),
+            ContextKind::Image(_)
+            | ContextKind::Local(_)
+            | ContextKind::Git(_)
+            | ContextKind::Http(_)
+            | ContextKind::OciLayout(_)
+            | ContextKind::Unknown => None,
+        };
+        match config {
+            Some(bytes) => Image::from_base(name, bytes, platform).map_err(|e| {
+                Diagnostic::new(
+                    Code::UnsupportedContext,
+                    format!("build context `{name}={}`: {e}", ctx.raw),
+                    span,
+                )
+            }),
+            None => Ok(Image::scratch(platform)),
+        }
+    }
+
+    /// An image of an `oci-layout://` context `name`, for `platform`: named
+    /// after the context and pinned to the layout's digest, as the
+    /// Dockerfile frontend names it.
+    pub(crate) fn oci_layout(
+        &self,
+        name: &str,
+        layout: &OciLayout,
+        platform: &Platform,
+        span: Span,
+    ) -> Result<State, Diagnostic> {
+        let mut reference = parse_reference(name, span)?;
+        reference.tag = None;
+        reference.digest = Some(layout.digest.clone());
+        Ok(source::oci_layout(
+            &reference,
+            &self.input.opts.session_id,
+            &layout.store,
+            Constraints::for_platform(platform),
+            OpMeta::default().with_name(crate::progress::oci_layout(name)),
+        ))
     }
 
     /// A named build context (`--build-context name=…`).
@@ -52,7 +127,7 @@ impl Compiler<'_, '_> {
             }
             ContextKind::Local(local) => {
                 let opts = LocalOptions {
-                    session_id: self.input.opts.session_id.clone(),
+                    session_id: self.input.opts.local_session(local).to_owned(),
                     shared_key_hint: local.clone(),
                     ..Default::default()
                 };
@@ -89,22 +164,46 @@ impl Compiler<'_, '_> {
                         )),
                     ))
             }
+            // One file named `context`, as the Dockerfile frontend names it
+            // (so a bake file's contexts give both frontends the same files).
             ContextKind::Http(url) => Ok(source::http(
                 url,
-                &Default::default(),
+                &source::HttpOptions {
+                    filename: HTTP_CONTEXT_FILE.to_owned(),
+                    ..Default::default()
+                },
                 Constraints::default(),
                 OpMeta::default().with_name(crate::progress::named_context(name)),
             )),
-            ContextKind::OciLayout
-            | ContextKind::Input
-            | ContextKind::Unknown => Err(Diagnostic::new(
+            ContextKind::Input(input) => self
+                .input
+                .inputs
+                .get(input)
+                .map(|i| i.state.clone())
+                .ok_or_else(|| missing_input(name, ctx, span)),
+            ContextKind::OciLayout(layout) => {
+                self.oci_layout(name, layout, &self.input.platform, span)
+            }
+            ContextKind::Unknown => Err(Diagnostic::new(
                 Code::UnsupportedContext,
                 format!(
-                    "build context `{name}={}` is not supported yet (use a local directory, docker-image://, a git URL or an http(s) URL)",
+                    "build context `{name}={}` is not supported yet (use a local directory, docker-image://, a git URL, an http(s) URL, oci-layout:// or a bake target)",
                     ctx.raw
                 ),
                 span,
             )),
         }
     }
+}
+
+/// An `input:NAME` context whose input the client did not pass.
+fn missing_input(name: &str, ctx: &NamedContext, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnsupportedContext,
+        format!(
+            "build context `{name}={}` names a frontend input the client did not pass",
+            ctx.raw
+        ),
+        span,
+    )
 }

@@ -20,6 +20,7 @@ pub(crate) mod run;
 pub mod scope;
 mod stage;
 
+pub use context::FrontendInput;
 use plan::build_order;
 pub use plan::{plan, target_stage};
 pub(crate) use stage::StageCtx;
@@ -51,8 +52,18 @@ pub struct Plan {
     pub target: String,
     /// The stages the target needs, itself included.
     pub stages: BTreeSet<String>,
-    /// Normalised references of base images, per platform they are needed for.
-    pub images: BTreeSet<(String, Platform)>,
+    /// Base images, per platform they are needed for.
+    pub images: BTreeSet<(BaseRef, Platform)>,
+}
+
+/// Where a base image's config is resolved from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BaseRef {
+    /// A registry (or the engine's image store), by normalised reference.
+    Image(String),
+    /// An OCI layout the client holds (an `oci-layout://` context), by
+    /// context name and layout.
+    Layout(String, crate::options::OciLayout),
 }
 
 /// A compiled target.
@@ -81,7 +92,9 @@ pub struct Input<'a> {
     pub platform: Platform,
     pub build_platform: Platform,
     /// Configs of resolved base images, by (normalised reference, platform).
-    pub images: &'a BTreeMap<(String, Platform), BaseImage>,
+    pub images: &'a BTreeMap<(BaseRef, Platform), BaseImage>,
+    /// Frontend inputs (`input:NAME` contexts), by input name.
+    pub inputs: &'a BTreeMap<String, FrontendInput>,
     pub features: EngineFeatures,
 }
 

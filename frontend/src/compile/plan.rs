@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use llb::Platform;
 
 use crate::diag::{Code, Diagnostic, Span};
-use crate::options::BuildOptions;
+use crate::options::{BuildOptions, ContextKind};
 use crate::spec::model::{FromRef, RefKind, Spec, Stage};
 
 use super::*;
@@ -70,6 +70,7 @@ pub fn plan(
         platform: platform.clone(),
         build_platform: build_platform.clone(),
         images: &empty,
+        inputs: &BTreeMap::new(),
         features: EngineFeatures::default(),
     };
     let mut images = BTreeSet::new();
@@ -82,12 +83,8 @@ pub fn plan(
         let scope = StageScope::for_stage(spec, stage, opts, platform, build_platform);
         let from = scope.expand(&stage.from, &spec.source)?;
         if let FromRef::Image(r) = spec.classify_from(&from) {
-            if let Some(image) = base_image_name(opts, r) {
-                let reference = parse_reference(image, stage.from.span)?;
-                images.insert((
-                    reference.to_string(),
-                    stage_platform(&input, stage, &scope)?,
-                ));
+            if let Some(base) = base_ref(opts, r, stage.from.span)? {
+                images.insert((base, stage_platform(&input, stage, &scope)?));
             }
         }
     }
@@ -99,13 +96,31 @@ pub fn plan(
 }
 
 /// The image a stage's `from: <name>` starts from: the name itself, or the
-/// image a `--build-context name=docker-image://…` puts in its place; `None`
-/// for a local-directory context (which has no image config to resolve).
-pub(super) fn base_image_name<'a>(opts: &'a BuildOptions, name: &'a str) -> Option<&'a str> {
-    match opts.contexts.get(name) {
-        None => Some(name),
-        Some(ctx) => ctx.image(),
-    }
+/// image a `--build-context name=docker-image://…` or `oci-layout://…` puts
+/// in its place; `None` for a context of files (which has no image config to
+/// resolve).
+pub(super) fn base_ref(
+    opts: &BuildOptions,
+    name: &str,
+    span: Span,
+) -> Result<Option<BaseRef>, Diagnostic> {
+    let image = match opts.contexts.get(name).map(|c| &c.kind) {
+        None => name,
+        Some(ContextKind::Image(image)) => image,
+        Some(ContextKind::OciLayout(layout)) => {
+            return Ok(Some(BaseRef::Layout(name.to_owned(), layout.clone())))
+        }
+        Some(
+            ContextKind::Local(_)
+            | ContextKind::Git(_)
+            | ContextKind::Http(_)
+            | ContextKind::Input(_)
+            | ContextKind::Unknown,
+        ) => return Ok(None),
+    };
+    Ok(Some(BaseRef::Image(
+        parse_reference(image, span)?.to_string(),
+    )))
 }
 
 /// Stages that `stage` takes files from or needs (besides its `from`), expanded.

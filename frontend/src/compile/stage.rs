@@ -11,7 +11,7 @@ use crate::diag::{Code, Diagnostic, Span, Spanned};
 use crate::image::{EnvList, Image};
 use crate::spec::model::{FromRef, Stage};
 
-use super::plan::{base_image_name, stage_platform};
+use super::plan::{base_ref, stage_platform};
 use super::*;
 
 /// A compiled stage: its filesystem, config and scope.
@@ -169,45 +169,52 @@ impl<'a> Compiler<'a, '_> {
         let (state, mut image) = match spec.classify_from(&from) {
             FromRef::Stage(s) => (self.stage(s)?, self.base_image(s)?),
             FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
-            FromRef::Image(r) => match input.opts.contexts.get(r).filter(|c| c.image().is_none()) {
-                // A named context that is no image: its files, no config.
-                Some(ctx) => (
-                    self.named_context(r, ctx, stage.from.span)?,
-                    Image::scratch(&platform),
-                ),
-                None => {
-                    let image_name = base_image_name(input.opts, r).unwrap_or(r);
-                    let reference = parse_reference(image_name, stage.from.span)?;
-                    let key = (reference.to_string(), platform.clone());
+            FromRef::Image(r) => match base_ref(input.opts, r, stage.from.span)? {
+                // A named context of files: its files, and a frontend input's config.
+                None => match input.opts.contexts.get(r) {
+                    Some(ctx) => (
+                        self.named_context(r, ctx, stage.from.span)?,
+                        self.named_context_image(r, ctx, &platform, stage.from.span)?,
+                    ),
+                    None => (State::scratch(), Image::scratch(&platform)),
+                },
+                Some(base_ref) => {
+                    let key = (base_ref.clone(), platform.clone());
                     let base = input.images.get(&key).cloned().ok_or_else(|| {
                         Diagnostic::new(
                             Code::UnresolvedImage,
-                            format!("image `{reference}` was not resolved"),
+                            format!("the base image of `from: {r}` was not resolved"),
                             stage.from.span,
                         )
                     })?;
-                    let meta = OpMeta::default().with_name(crate::progress::step(
-                        &stage.name.value,
-                        1,
-                        step_total(stage),
-                        &format!("FROM {reference}"),
-                    ));
-                    // Pin the resolved digest, as the Dockerfile frontend does: the
-                    // definition then names exactly what was resolved, and the engine
-                    // does not rewrite the source (which would change op digests).
-                    let mut pinned = reference.clone();
-                    if !base.digest.is_empty() {
-                        pinned.digest = Some(base.digest.clone());
-                    }
-                    (
-                        source::image_resolved(
-                            &pinned,
-                            input.opts.resolve_mode.as_str(),
-                            Constraints::for_platform(&platform),
-                            meta,
-                        ),
-                        base.config,
-                    )
+                    let state = match base_ref {
+                        BaseRef::Image(text) => {
+                            let reference = parse_reference(&text, stage.from.span)?;
+                            let meta = OpMeta::default().with_name(crate::progress::step(
+                                &stage.name.value,
+                                1,
+                                step_total(stage),
+                                &format!("FROM {reference}"),
+                            ));
+                            // Pin the resolved digest, as the Dockerfile frontend does: the
+                            // definition then names exactly what was resolved, and the engine
+                            // does not rewrite the source (which would change op digests).
+                            let mut pinned = reference.clone();
+                            if !base.digest.is_empty() {
+                                pinned.digest = Some(base.digest.clone());
+                            }
+                            source::image_resolved(
+                                &pinned,
+                                input.opts.resolve_mode.as_str(),
+                                Constraints::for_platform(&platform),
+                                meta,
+                            )
+                        }
+                        BaseRef::Layout(_, layout) => {
+                            self.oci_layout(r, &layout, &platform, stage.from.span)?
+                        }
+                    };
+                    (state, base.config)
                 }
             },
         };

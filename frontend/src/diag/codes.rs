@@ -56,7 +56,7 @@ pub enum Code {
     UnknownTarget,
     /// `invalid-image`: an (expanded) image reference that is not valid.
     InvalidImage,
-    /// `unsupported-context`: a `--build-context` kind that is not supported yet (`oci-layout://`, `input:`).
+    /// `unsupported-context`: a `--build-context` of a kind this frontend does not know, or an `input:` the client did not pass.
     UnsupportedContext,
     /// `unresolved-image`: internal: a base image that was not resolved.
     UnresolvedImage,
@@ -293,7 +293,7 @@ const UNSUPPORTED_CONTEXT: CodeInfo = CodeInfo {
     name: "unsupported-context",
     severity: Severity::Error,
     phase: Phase::Compile,
-    summary: "a `--build-context` kind that is not supported yet (`oci-layout://`, `input:`)",
+    summary: "a `--build-context` of a kind this frontend does not know, or an `input:` the client did not pass",
     doc: include_str!("docs/unsupported-context.md"),
 };
 

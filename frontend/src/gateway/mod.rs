@@ -37,6 +37,10 @@ pub mod caps {
     pub const SOURCE_MAP: &str = "source.map";
 }
 
+/// `ResolveImageConfigRequest.resolver_type` for an OCI layout (BuildKit's
+/// `ResolverType_OCI`; 0 is the registry).
+const RESOLVER_OCI_LAYOUT: i32 = 1;
+
 /// What the engine said it supports in `Ping`.
 #[derive(Debug, Clone, Default)]
 pub struct EngineCaps {
@@ -160,6 +164,18 @@ impl Gateway {
         Ok(id)
     }
 
+    /// The frontend inputs (other frontends' results a client such as bake
+    /// passes, by name), as definitions.
+    pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>, GatewayError> {
+        let resp = self
+            .client
+            .clone()
+            .inputs(fpb::InputsRequest {})
+            .await
+            .map_err(|s| GatewayError::rpc("inputs", s))?;
+        Ok(resp.into_inner().definitions.into_iter().collect())
+    }
+
     /// Reads a whole file from a solved ref.
     pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
         self.read_file_prefix(ref_id, path, None).await
@@ -212,6 +228,40 @@ impl Gateway {
             .await
             .map_err(|s| GatewayError::Resolve {
                 reference: reference.to_owned(),
+                status: Box::new(s),
+            })?
+            .into_inner();
+        Ok(ResolvedImage {
+            digest: resp.digest,
+            config: resp.config,
+        })
+    }
+
+    /// Resolves the image `reference` (which carries its digest) in the OCI
+    /// layout `store` the client holds, for `platform`.
+    pub async fn resolve_layout_config(
+        &self,
+        reference: &str,
+        store: &str,
+        log_name: String,
+        platform: &Platform,
+    ) -> Result<ResolvedImage, GatewayError> {
+        let req = fpb::ResolveImageConfigRequest {
+            r#ref: reference.to_owned(),
+            platform: Some(platform.to_pb()),
+            log_name,
+            resolver_type: RESOLVER_OCI_LAYOUT,
+            session_id: self.session_id.clone(),
+            store_id: store.to_owned(),
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .resolve_image_config(req)
+            .await
+            .map_err(|s| GatewayError::Resolve {
+                reference: format!("oci-layout://{store} {reference}"),
                 status: Box::new(s),
             })?
             .into_inner();

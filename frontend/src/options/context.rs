@@ -23,12 +23,24 @@ pub enum ContextKind {
     Git(GitContext),
     /// `http://…` or `https://…` (not a git URL): one downloaded file.
     Http(String),
-    /// `oci-layout://…`: an OCI layout the client sends.
-    OciLayout,
-    /// `input:NAME`: another frontend's result.
-    Input,
+    /// `oci-layout://STORE[:TAG]@DIGEST`: an image in an OCI layout the
+    /// client holds (buildx names the layout's content store `STORE` in the
+    /// session and pins the digest).
+    OciLayout(OciLayout),
+    /// `input:NAME`: another frontend's result, passed as the frontend
+    /// input `NAME` (bake's `target:` contexts).
+    Input(String),
     /// A value of no kind BuildKit defines.
     Unknown,
+}
+
+/// An `oci-layout://` context.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OciLayout {
+    /// The session's content store that holds the layout.
+    pub store: String,
+    /// `sha256:…`: the image (index or manifest) in it.
+    pub digest: String,
 }
 
 /// A git context.
@@ -60,6 +72,25 @@ fn is_git(url: &str) -> bool {
         .ends_with(".git")
 }
 
+/// `STORE[:TAG]@sha256:HEX`, as buildx passes an `oci-layout://` context.
+/// The digest is required: without it the layout's content is not pinned.
+fn parse_oci_layout(rest: &str) -> Option<OciLayout> {
+    let (name, digest) = rest.rsplit_once('@')?;
+    let hex = digest.strip_prefix("sha256:")?;
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    // A tag after the store's name (not a port: the store is no host).
+    let store = name.rsplit_once(':').map_or(name, |(s, _)| s);
+    if store.is_empty() {
+        return None;
+    }
+    Some(OciLayout {
+        store: store.to_owned(),
+        digest: digest.to_owned(),
+    })
+}
+
 impl NamedContext {
     pub fn parse(value: &str) -> Self {
         let (url, fragment) = value.split_once('#').unwrap_or((value, ""));
@@ -76,10 +107,13 @@ impl NamedContext {
             })
         } else if value.starts_with("http://") || value.starts_with("https://") {
             ContextKind::Http(value.to_owned())
-        } else if value.starts_with("oci-layout://") {
-            ContextKind::OciLayout
-        } else if value.starts_with("input:") {
-            ContextKind::Input
+        } else if let Some(rest) = value.strip_prefix("oci-layout://") {
+            match parse_oci_layout(rest) {
+                Some(layout) => ContextKind::OciLayout(layout),
+                None => ContextKind::Unknown,
+            }
+        } else if let Some(name) = value.strip_prefix("input:") {
+            ContextKind::Input(name.to_owned())
         } else {
             ContextKind::Unknown
         };
@@ -96,8 +130,8 @@ impl NamedContext {
             ContextKind::Local(_)
             | ContextKind::Git(_)
             | ContextKind::Http(_)
-            | ContextKind::OciLayout
-            | ContextKind::Input
+            | ContextKind::OciLayout(_)
+            | ContextKind::Input(_)
             | ContextKind::Unknown => None,
         }
     }
@@ -129,6 +163,19 @@ mod tests {
         );
         assert!(git("git@github.com:moby/buildkit.git#main").is_some());
         assert!(git("ssh://git@h/r").is_some());
+        let d = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(
+            NamedContext::parse(&format!("oci-layout://k3x9:latest@{d}")).kind,
+            ContextKind::OciLayout(OciLayout {
+                store: "k3x9".to_owned(),
+                digest: d.clone()
+            })
+        );
+        assert_eq!(
+            NamedContext::parse("oci-layout://k3x9:latest").kind,
+            ContextKind::Unknown,
+            "no digest"
+        );
         assert!(git("https://example.com/tool.tar.gz").is_none());
         assert_eq!(
             NamedContext::parse("https://example.com/tool.tar.gz").kind,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 mod context;
 pub mod keys;
 
-pub use context::{ContextKind, GitContext, NamedContext};
+pub use context::{ContextKind, GitContext, NamedContext, OciLayout};
 
 /// The environment variables the gateway protocol uses.
 pub const ENV_FRONTEND_OPT_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
@@ -61,6 +61,9 @@ pub struct BuildOptions {
     pub labels: BTreeMap<String, String>,
     /// `--build-context NAME=…`, parsed once from the value BuildKit passes.
     pub contexts: BTreeMap<String, NamedContext>,
+    /// `input-metadata:NAME`: what the client says of frontend input `NAME`
+    /// (a JSON object of base64 values; `containerimage.config` is its image config).
+    pub input_metadata: BTreeMap<String, String>,
     pub extra_hosts: Vec<(String, String)>,
     pub network: ForceNetwork,
     pub cache_imports: Vec<CacheImport>,
@@ -70,6 +73,9 @@ pub struct BuildOptions {
     /// one platform (`true`), or refuse several (`false`); unset: by count.
     pub multi_platform: Option<bool>,
     pub session_id: String,
+    /// `local-sessionid:NAME`: the session that holds local source `NAME`
+    /// when it is not the build's own (bake passes one per target).
+    pub local_session_ids: BTreeMap<String, String>,
     /// Name of the local source that holds the spec (`dockerfile` unless overridden).
     pub spec_local: String,
     /// Name of the local source that holds the build context.
@@ -213,6 +219,14 @@ pub fn frontend_opts(env: &BTreeMap<String, String>) -> BTreeMap<String, String>
 }
 
 impl BuildOptions {
+    /// The session that holds local source `name`: its `local-sessionid:`
+    /// option, else the build's session.
+    pub fn local_session(&self, name: &str) -> &str {
+        self.local_session_ids
+            .get(name)
+            .map_or(self.session_id.as_str(), String::as_str)
+    }
+
     /// Parses the gateway environment.
     pub fn from_env(env: &BTreeMap<String, String>) -> Result<Self, OptionError> {
         let opts = frontend_opts(env);
@@ -252,6 +266,10 @@ impl BuildOptions {
             } else if let Some(name) = key.strip_prefix("context:") {
                 o.contexts
                     .insert(name.to_owned(), NamedContext::parse(value));
+            } else if let Some(name) = key.strip_prefix("local-sessionid:") {
+                o.local_session_ids.insert(name.to_owned(), value.clone());
+            } else if let Some(name) = key.strip_prefix("input-metadata:") {
+                o.input_metadata.insert(name.to_owned(), value.clone());
             }
         }
         if let Some(p) = opts.get("platform") {

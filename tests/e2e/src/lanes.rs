@@ -45,6 +45,8 @@ pub enum Feature {
     /// Cache export and import (`--cache-to`/`--cache-from` with the docker
     /// driver: the containerd image store).
     CacheExport,
+    /// `-o type=oci` with the docker driver (the containerd image store).
+    OciExport,
     /// Error details Stagecraft decodes to name the failing op (JSON
     /// `errdefs.Solve`), so that a failed download is explained in spec
     /// terms. Docker 26.1 sends them in a form not decoded yet (issue 12).
@@ -85,6 +87,7 @@ impl Lane {
                 Warnings,
                 GitChecksum,
                 CacheExport,
+                OciExport,
                 FailedOpDetails,
             ],
             Lane::Legacy => &[LegacyClient, NoMergeOp, ClassicImageStore, Docker2010],

@@ -200,6 +200,37 @@ impl Engine {
         }
     }
 
+    /// `docker buildx bake ARGS` in `dir` (buildx lanes only).
+    pub fn bake(&self, dir: &Path, args: &[&str]) -> Build {
+        let buildx = self
+            .env
+            .get("STAGECRAFT_BUILDX")
+            .cloned()
+            .unwrap_or_default();
+        let mut cmd = if buildx.is_empty() {
+            let mut c = self.command("docker");
+            c.arg("buildx");
+            c
+        } else {
+            self.command(&buildx)
+        };
+        let out = cmd
+            .arg("bake")
+            .arg("--progress=plain")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        Build {
+            success: out.status.success(),
+            log: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
+
     /// Builds `ARGS` into the engine's image store as `tag`: `--load -t tag`
     /// with buildx, `-t tag` with the legacy client (which always loads).
     pub fn build_image(&self, dir: &Path, args: &[&str], tag: &str) -> Build {

@@ -102,8 +102,9 @@ pub fn a_docker_image_context_in_from_brings_its_config(engine: &Engine) {
 
 /// `--build-context NAME=git://…#REF:SUBDIR` and `NAME=http://…/FILE`:
 /// a repository (at a ref, scoped to a directory, `.git` kept only with
-/// `BUILDKIT_CONTEXT_KEEP_GIT_DIR=1`) and a downloaded file, each usable as
-/// a `copy` source.
+/// `BUILDKIT_CONTEXT_KEEP_GIT_DIR=1`) and a downloaded file (named
+/// `context`, as the Dockerfile frontend names it), each usable as a `copy`
+/// source.
 pub fn git_and_http_contexts_are_named_contexts(engine: &Engine) {
     let root = workdir("git-context");
     let work = root.join("work");
@@ -122,7 +123,7 @@ pub fn git_and_http_contexts_are_named_contexts(engine: &Engine) {
     let (_http, http_port) = serve::http(&served);
 
     let dir = workdir("git-context-build");
-    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  out:\n    from: scratch\n    steps:\n      - copy: /top.txt\n        from: repo\n        to: /main/\n      - copy: /in-sub.txt\n        from: sub\n        to: /sub/\n      - copy: /tool.txt\n        from: file\n        to: /file/\n";
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  out:\n    from: scratch\n    steps:\n      - copy: /top.txt\n        from: repo\n        to: /main/\n      - copy: /in-sub.txt\n        from: sub\n        to: /sub/\n      - copy: /context\n        from: file\n        to: /file/tool.txt\n";
     write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
     let repo = format!("repo=git://127.0.0.1:{port}/repo.git");
     let sub = format!("sub=git://127.0.0.1:{port}/repo.git#v1:sub");
@@ -170,8 +171,115 @@ pub fn git_and_http_contexts_are_named_contexts(engine: &Engine) {
     assert!(out.join("r/.git").exists(), "{:?}", files_below(&out));
 }
 
+/// bake's `contexts = { NAME = "target:OTHER" }`: the other target's result
+/// (from the Dockerfile frontend or this one) reaches the spec as the frontend
+/// input buildx names `input:…`, with the image config of a Dockerfile
+/// target (its ENV and WORKDIR apply in a stage `from:` it), and each
+/// target's own local sources come from the session bake gives it.
+pub fn bake_target_contexts_are_frontend_inputs(engine: &Engine) {
+    let dir = workdir("bake-target-contexts");
+    let bake = r#"target "dbase" {
+  dockerfile = "base.Dockerfile"
+}
+target "tools" {
+  dockerfile = "tools.yaml"
+}
+target "app" {
+  dockerfile = "stagecraft.yaml"
+  contexts = {
+    base = "target:dbase"
+    tools = "target:tools"
+  }
+  output = ["type=local,dest=out"]
+}
+"#;
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  app:\n    from: base\n    steps:\n      - run: echo \"$FOO $(pwd)\" > seen.txt\n      - copy: /tool.txt\n        from: tools\n        to: /w/\n      - copy: app.txt\n        to: /w/\n";
+    let tools = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  t:\n    from: busybox\n    steps:\n      - run: echo tool > /tool.txt\n";
+    write_files(
+        &dir,
+        engine,
+        &[
+            ("docker-bake.hcl", bake),
+            (
+                "base.Dockerfile",
+                "FROM busybox\nENV FOO=from-dockerfile\nWORKDIR /w\nRUN echo base > /w/base.txt\n",
+            ),
+            ("tools.yaml", tools),
+            ("stagecraft.yaml", spec),
+            ("app.txt", "app\n"),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(dir.join("out"));
+    let b = engine.bake(&dir, &["app"]);
+    b.assert_ok();
+    assert!(
+        !b.log.contains("is ignored"),
+        "no option is ignored:\n{}",
+        b.log
+    );
+    let read = |p: &str| std::fs::read_to_string(dir.join("out").join(p)).unwrap();
+    assert_eq!(
+        read("w/seen.txt"),
+        "from-dockerfile /w\n",
+        "ENV and WORKDIR of the Dockerfile target"
+    );
+    assert_eq!(read("w/base.txt"), "base\n");
+    assert_eq!(read("w/tool.txt"), "tool\n", "a stagecraft target's result");
+    assert_eq!(read("w/app.txt"), "app\n", "the app target's own context");
+}
+
+/// `--build-context NAME=oci-layout://DIR`: an image in an OCI layout on
+/// the client (made here by an OCI export) as a stage's base, with its
+/// config, and as a `copy` source.
+pub fn an_oci_layout_context_is_an_image(engine: &Engine) {
+    let dir = workdir("oci-layout-context");
+    write_files(
+        &dir,
+        engine,
+        &[
+            (
+                "Dockerfile",
+                "FROM busybox\nENV FOO=from-oci\nRUN echo oci > /oci.txt\n",
+            ),
+            (
+                "stagecraft.yaml",
+                "# syntax=stagecraft:dev\nversion: 1\nstages:\n  app:\n    from: base\n    steps:\n      - run: echo \"$FOO\" > /seen.txt\n      - copy: /oci.txt\n        from: base\n        to: /copied.txt\n",
+            ),
+        ],
+    );
+    let layout = dir.join("layout");
+    let _ = std::fs::remove_dir_all(&layout);
+    engine
+        .build(
+            &dir,
+            &[
+                "-o",
+                &format!("type=oci,dest={},tar=false", layout.display()),
+                ".",
+            ],
+        )
+        .assert_ok();
+    let ctx = format!("base=oci-layout://{}", layout.display());
+    let (b, out) = engine.export(&dir, &["--build-context", &ctx]);
+    b.assert_ok();
+    b.assert_log_contains("[context base] OCI load from client");
+    let read = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+    assert_eq!(read("seen.txt"), "from-oci\n", "the layout image's ENV");
+    assert_eq!(read("copied.txt"), "oci\n");
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "an_oci_layout_context_is_an_image",
+            &[Feature::Buildx, Feature::BuildContexts, Feature::OciExport],
+            an_oci_layout_context_is_an_image,
+        ),
+        case(
+            "bake_target_contexts_are_frontend_inputs",
+            &[Feature::Buildx, Feature::BuildContexts],
+            bake_target_contexts_are_frontend_inputs,
+        ),
         case(
             "git_and_http_contexts_are_named_contexts",
             &[Feature::Buildx, Feature::BuildContexts],
