@@ -281,11 +281,11 @@ async fn frontend_inputs(
     gw: &Gateway,
     opts: &BuildOptions,
 ) -> Result<BTreeMap<String, FrontendInput>, BuildFailure> {
-    let wanted: Vec<(&String, &String)> = opts
+    let wanted: Vec<(&String, &String, &str)> = opts
         .contexts
         .iter()
         .filter_map(|(name, ctx)| match &ctx.kind {
-            ContextKind::Input(input) => Some((name, input)),
+            ContextKind::Input(input) => Some((name, input, ctx.raw.as_str())),
             ContextKind::Image(_)
             | ContextKind::Local(_)
             | ContextKind::Git(_)
@@ -294,30 +294,23 @@ async fn frontend_inputs(
             | ContextKind::Unknown => None,
         })
         .collect();
-    if wanted.is_empty() {
+    let Some((first, _, raw)) = wanted.first() else {
         return Ok(BTreeMap::new());
-    }
+    };
     if !gw.caps.gateway(crate::gateway::caps::FRONTEND_INPUTS) {
         return Err(BuildFailure::plain(format!(
-            "--build-context {}={}: this engine does not support frontend inputs (gateway cap `{}`)",
-            wanted[0].0,
-            opts.contexts[wanted[0].0].raw,
+            "--build-context {first}={raw}: this engine does not support frontend inputs (gateway cap `{}`)",
             crate::gateway::caps::FRONTEND_INPUTS
         )));
     }
     let defs = gw.inputs().await?;
     let mut out = BTreeMap::new();
-    for (name, input) in wanted {
+    for (name, input, raw) in wanted {
         let Some(def) = defs.get(input) else {
             // Reported where the spec uses the context (compile::context).
             continue;
         };
-        let bad = |why: String| {
-            BuildFailure::plain(format!(
-                "--build-context {name}={}: {why}",
-                opts.contexts[name].raw
-            ))
-        };
+        let bad = |why: String| BuildFailure::plain(format!("--build-context {name}={raw}: {why}"));
         let state = llb::definition::import(def).map_err(|e| bad(e.to_string()))?;
         let config = match opts.input_metadata.get(input) {
             None => None,
