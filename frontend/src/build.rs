@@ -11,7 +11,7 @@ use llb::{marshal, Platform};
 
 use crate::compile::{self, BaseImage, BaseRef, EngineFeatures, FrontendInput, Input};
 use crate::diag::{self, Diagnostic, SourceFile};
-use crate::gateway::{error::code, Gateway, GatewayError, PlatformResult, SourceRange};
+use crate::gateway::{error::code, Evaluate, Gateway, GatewayError, PlatformResult, SourceRange};
 use crate::image::Image;
 use crate::options::{BuildOptions, ContextKind, OciLayout};
 use crate::spec::{self, model::Spec};
@@ -120,7 +120,7 @@ async fn solve_local_files(
         llb::OpMeta::default().with_name(progress),
     );
     let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    Ok(gw.solve(def).await?)
+    Ok(gw.solve(def, Evaluate::Now).await?)
 }
 
 /// Reads the spec named by the `filename` option from the spec's local
@@ -457,7 +457,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
                 async move {
                     let def = marshal(need).map_err(|e| BuildFailure::plain(e.to_string()))?;
                     check_caps(&def, &gw.caps)?;
-                    gw.solve(def).await?;
+                    gw.solve(def, Evaluate::Now).await?;
                     Ok::<_, BuildFailure>(())
                 }
             });
@@ -467,7 +467,19 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
                 }
                 let def = marshal(&c.state).map_err(|e| BuildFailure::plain(e.to_string()))?;
                 check_caps(&def, &gw.caps)?;
-                Ok::<_, BuildFailure>(gw.solve(def).await?)
+                // Downloads first, each alone, so that a failed one is
+                // explained here at its YAML line; then the target lazily,
+                // as the Dockerfile frontend returns it: the engine builds it
+                // for the exporter, and `buildx debug --on error` gets the
+                // failed step's state to open a shell in.
+                let downloads = llb::definition::sources_alone(&def, &["http://", "https://"])
+                    .into_iter()
+                    .map(|d| {
+                        let gw = gw.clone();
+                        async move { gw.solve(d, Evaluate::Now).await }
+                    });
+                futures::future::try_join_all(downloads).await?;
+                Ok::<_, BuildFailure>(gw.solve(def, Evaluate::Lazily).await?)
             };
             let (ref_id, _) =
                 futures::future::try_join(target, futures::future::try_join_all(needs)).await?;
@@ -475,6 +487,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
                 platform,
                 ref_id,
                 config: c.image.to_json(),
+                base_config: c.base.as_ref().map(Image::to_json),
             })
         }
     });

@@ -75,6 +75,51 @@ pub fn import(def: &pb::Definition) -> Result<State, ImportError> {
     Ok(State::from_output(Output::new(node, input.index)))
 }
 
+/// The definitions of `def`'s source ops whose identifier starts with one of
+/// `schemes` (e.g. `https://`), each alone (the op and a terminal), with its
+/// metadata and source locations: a frontend solves them ahead of the rest to
+/// report their failures itself.
+pub fn sources_alone(def: &pb::Definition, schemes: &[&str]) -> Vec<pb::Definition> {
+    let mut out = Vec::new();
+    for bytes in &def.def {
+        let Ok(op) = pb::Op::decode(bytes.as_slice()) else {
+            continue;
+        };
+        let Some(pb::op::Op::Source(source)) = &op.op else {
+            continue;
+        };
+        if !schemes.iter().any(|s| source.identifier.starts_with(s)) {
+            continue;
+        }
+        let dgst = digest(bytes);
+        let terminal = pb::Op {
+            inputs: vec![pb::Input {
+                digest: dgst.clone(),
+                index: 0,
+            }],
+            ..Default::default()
+        };
+        let source_map = def.source.as_ref().and_then(|src| {
+            let locations = src.locations.get(&dgst)?;
+            Some(pb::Source {
+                locations: std::iter::once((dgst.clone(), locations.clone())).collect(),
+                infos: src.infos.clone(),
+            })
+        });
+        out.push(pb::Definition {
+            def: vec![bytes.clone(), crate::marshal::encode_op(&terminal)],
+            metadata: def
+                .metadata
+                .get(&dgst)
+                .map(|m| (dgst.clone(), m.clone()))
+                .into_iter()
+                .collect(),
+            source: source_map,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +146,24 @@ mod tests {
         assert_eq!(both.def.len(), 3);
         assert_eq!(both.def[0], def.def[0]);
         assert!(both.metadata.contains_key(&digest(&def.def[0])));
+    }
+
+    #[test]
+    fn sources_alone_picks_the_source_ops_of_a_scheme() {
+        let file = crate::source::http(
+            "https://example.com/f",
+            &Default::default(),
+            Constraints::default(),
+            OpMeta::default().with_name("download"),
+        );
+        let copied = FileOp::new()
+            .copy(&file, "/f", "/f", Default::default())
+            .apply(&State::scratch(), Constraints::default(), OpMeta::default());
+        let def = marshal(&copied).unwrap();
+        let alone = sources_alone(&def, &["https://"]);
+        assert_eq!(alone.len(), 1);
+        assert_eq!(alone[0], marshal(&file).unwrap());
+        assert!(sources_alone(&def, &["git://"]).is_empty());
     }
 
     #[test]

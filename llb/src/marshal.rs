@@ -23,6 +23,31 @@ pub enum MarshalError {
     Scratch,
 }
 
+/// Encodes an op byte for byte as BuildKit's Go code does, so that the same
+/// op has the same digest whichever frontend made it: its plain fields
+/// (`inputs`, `platform`, `constraints`) first, then the `op` oneof. prost
+/// puts the oneof (tags 2–7) in tag order, before `platform` (10); both are
+/// valid protobuf, but the engine re-encodes ops it rewrites (source
+/// policies), and then finds neither our source locations nor shared cache
+/// under our digests.
+pub fn encode_op(op: &pb::Op) -> Vec<u8> {
+    use prost::encoding::message;
+    let mut out = Vec::with_capacity(op.encoded_len());
+    for input in &op.inputs {
+        message::encode(1, input, &mut out);
+    }
+    if let Some(platform) = &op.platform {
+        message::encode(10, platform, &mut out);
+    }
+    if let Some(constraints) = &op.constraints {
+        message::encode(11, constraints, &mut out);
+    }
+    if let Some(kind) = &op.op {
+        kind.encode(&mut out);
+    }
+    out
+}
+
 /// The digest of marshalled op bytes, as BuildKit computes it.
 pub fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
@@ -61,7 +86,7 @@ pub fn marshal(state: &State) -> Result<pb::Definition, MarshalError> {
         }],
         ..Default::default()
     };
-    m.def.push(terminal.encode_to_vec());
+    m.def.push(encode_op(&terminal));
     let source = if m.locations.is_empty() {
         None
     } else {
@@ -149,7 +174,7 @@ impl Marshaller {
                 }),
             }),
         };
-        let bytes = op.encode_to_vec();
+        let bytes = encode_op(&op);
         let dgst = digest(&bytes);
         if self.digests.insert(dgst.clone()) {
             self.def.push(bytes);

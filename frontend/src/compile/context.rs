@@ -51,14 +51,15 @@ impl Compiler<'_, '_> {
     }
 
     /// The image config a stage starting `from:` the named context `name`
-    /// gets: a frontend input's own config, else none (scratch's).
+    /// gets: a frontend input's own config, else none (scratch's); and
+    /// whether it had a config of its own.
     pub(crate) fn named_context_image(
         &self,
         name: &str,
         ctx: &NamedContext,
         platform: &Platform,
         span: Span,
-    ) -> Result<Image, Diagnostic> {
+    ) -> Result<(Image, bool), Diagnostic> {
         let config = match &ctx.kind {
             ContextKind::Input(input) => self
                 .input
@@ -75,14 +76,16 @@ impl Compiler<'_, '_> {
             | ContextKind::Unknown => None,
         };
         match config {
-            Some(bytes) => Image::from_base(name, bytes, platform).map_err(|e| {
-                Diagnostic::new(
-                    Code::UnsupportedContext,
-                    format!("build context `{name}={}`: {e}", ctx.raw),
-                    span,
-                )
-            }),
-            None => Ok(Image::scratch(platform)),
+            Some(bytes) => Image::from_base(name, bytes, platform)
+                .map(|image| (image, true))
+                .map_err(|e| {
+                    Diagnostic::new(
+                        Code::UnsupportedContext,
+                        format!("build context `{name}={}`: {e}", ctx.raw),
+                        span,
+                    )
+                }),
+            None => Ok((Image::scratch(platform), false)),
         }
     }
 

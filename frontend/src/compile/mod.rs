@@ -71,6 +71,10 @@ pub enum BaseRef {
 pub struct Compiled {
     pub state: State,
     pub image: Image,
+    /// The config of the image the target starts at, returned as
+    /// `containerimage.base.config` (the exporter keeps its history dates
+    /// under `SOURCE_DATE_EPOCH`, as for a Dockerfile).
+    pub base: Option<Image>,
     /// The stages that had to build, in build order.
     pub stages: Vec<String>,
     /// States that must build for the result to be valid though nothing is taken from them (`needs`).
@@ -133,6 +137,8 @@ pub(crate) struct Compiler<'a, 'b> {
     done: BTreeMap<String, State>,
     /// The image config of compiled stages that other stages still start `from`.
     images: BTreeMap<String, Image>,
+    /// The base image config of each stage other stages start `from:`.
+    bases: BTreeMap<String, Option<Image>>,
     /// How many stages still to compile start `from` each stage: the last
     /// one takes the config instead of a copy, so a chain costs no copies.
     from_uses: BTreeMap<String, usize>,
@@ -184,6 +190,7 @@ fn compile_with(
         input,
         done: BTreeMap::new(),
         images: BTreeMap::new(),
+        bases: BTreeMap::new(),
         from_uses,
         order: Vec::new(),
         needs: Vec::new(),
@@ -194,17 +201,18 @@ fn compile_with(
     };
     let mut result = None;
     for (stage, _) in order {
-        let StageResult { state, image } = c.compile_stage(stage)?;
+        let StageResult { state, image, base } = c.compile_stage(stage)?;
         let name = stage.name.value.clone();
         if stage.name.value == target.name.value {
-            result = Some((state.clone(), image));
+            result = Some((state.clone(), image, base));
         } else if c.from_uses.get(&name).is_some_and(|n| *n > 0) {
             c.images.insert(name.clone(), image);
+            c.bases.insert(name.clone(), base);
         }
         c.done.insert(name.clone(), state);
         c.order.push(name);
     }
-    let Some((state, mut image)) = result else {
+    let Some((state, mut image, base)) = result else {
         return Err(Diagnostic::new(
             Code::UnknownStage,
             format!("unknown stage `{}`", target.name.value),
@@ -217,6 +225,7 @@ fn compile_with(
     let compiled = Compiled {
         state,
         image,
+        base,
         stages: c.order,
         needs: c.needs,
     };

@@ -19,6 +19,10 @@ use super::*;
 pub(crate) struct StageResult {
     pub(crate) state: State,
     pub(crate) image: Image,
+    /// The config of the image the stage's `from:` chain starts at (none
+    /// for scratch or a context of files): the exporter keeps that image's
+    /// history as it is under `SOURCE_DATE_EPOCH`.
+    pub(crate) base: Option<Image>,
 }
 
 /// Per-stage compilation state, shared by the step compilers.
@@ -166,16 +170,25 @@ impl<'a> Compiler<'a, '_> {
         );
         let platform = stage_platform(input, stage, &scope)?;
         let from = scope.expand(&stage.from, &spec.source)?;
+        let mut base = None;
+        let mut base_config = None;
         let (state, mut image) = match spec.classify_from(&from) {
-            FromRef::Stage(s) => (self.stage(s)?, self.base_image(s)?),
+            FromRef::Stage(s) => {
+                base = self.bases.get(s).cloned().flatten();
+                (self.stage(s)?, self.base_image(s)?)
+            }
             FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
             FromRef::Image(r) => match base_ref(input.opts, r, stage.from.span)? {
                 // A named context of files: its files, and a frontend input's config.
                 None => match input.opts.contexts.get(r) {
-                    Some(ctx) => (
-                        self.named_context(r, ctx, stage.from.span)?,
-                        self.named_context_image(r, ctx, &platform, stage.from.span)?,
-                    ),
+                    Some(ctx) => {
+                        let (image, config) =
+                            self.named_context_image(r, ctx, &platform, stage.from.span)?;
+                        if config {
+                            base = Some(image.clone());
+                        }
+                        (self.named_context(r, ctx, stage.from.span)?, image)
+                    }
                     None => (State::scratch(), Image::scratch(&platform)),
                 },
                 Some(base_ref) => {
@@ -214,10 +227,14 @@ impl<'a> Compiler<'a, '_> {
                             self.oci_layout(r, &layout, &platform, stage.from.span)?
                         }
                     };
+                    base_config = Some(base.config.clone());
                     (state, base.config)
                 }
             },
         };
+        if base_config.is_some() {
+            base = base_config;
+        }
         image.architecture = platform.architecture.clone();
         image.os = platform.os.clone();
         image.variant = platform.variant.clone();
@@ -288,6 +305,7 @@ impl<'a> Compiler<'a, '_> {
         Ok(StageResult {
             state: ctx.state,
             image: ctx.image,
+            base,
         })
     }
 }

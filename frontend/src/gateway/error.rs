@@ -198,8 +198,10 @@ pub fn attach_source(status: &mut Status, def: &pb::Definition) {
     {
         return;
     }
-    // The engine may report a digest other than ours for the failing vertex
-    // (it re-encodes ops), so fall back to the op's unique progress name.
+    // Ops are encoded as BuildKit encodes them (`llb::marshal::encode_op`),
+    // so the engine's vertex digest is ours; an engine that rewrites an op
+    // in another way (a source policy that changes it) reports a digest of
+    // its own, so fall back to the op's unique progress name.
     let by_name = || {
         let name = failed_op_name(status)?;
         def.metadata

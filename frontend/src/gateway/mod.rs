@@ -37,6 +37,13 @@ pub mod caps {
     pub const SOURCE_MAP: &str = "source.map";
 }
 
+/// When a solve builds its definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluate {
+    Now,
+    Lazily,
+}
+
 /// `ResolveImageConfigRequest.resolver_type` for an OCI layout (BuildKit's
 /// `ResolverType_OCI`; 0 is the registry).
 const RESOLVER_OCI_LAYOUT: i32 = 1;
@@ -73,6 +80,8 @@ pub struct PlatformResult {
     pub platform: Platform,
     pub ref_id: String,
     pub config: Vec<u8>,
+    /// The base image's config (`containerimage.base.config`), if any.
+    pub base_config: Option<Vec<u8>>,
 }
 
 /// A connected session.
@@ -125,8 +134,15 @@ impl Gateway {
         })
     }
 
-    /// Solves `def` and returns the ref of its result.
-    pub async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError> {
+    /// Solves `def` and returns the ref of its result: built before this
+    /// returns with [`Evaluate::Now`]; with [`Evaluate::Lazily`] the ref is
+    /// built by whoever uses it (the exporter, or buildx's debugger, which
+    /// then holds the failed step's filesystems and can open a shell in them).
+    pub async fn solve(
+        &self,
+        def: pb::Definition,
+        evaluate: Evaluate,
+    ) -> Result<String, GatewayError> {
         let cache_imports = if self.caps.gateway(caps::IMPORT_CACHES) {
             self.cache_imports
                 .iter()
@@ -142,7 +158,7 @@ impl Gateway {
             definition: Some(def.clone()),
             allow_result_return: true,
             allow_result_array_ref: self.caps.gateway(caps::PROTO_REF_ARRAY),
-            evaluate: true,
+            evaluate: evaluate == Evaluate::Now,
             cache_imports,
             ..Default::default()
         };
@@ -331,6 +347,9 @@ impl Gateway {
         let result = match results.as_slice() {
             [single] if !as_map => {
                 meta.insert("containerimage.config".into(), single.config.clone());
+                if let Some(base) = &single.base_config {
+                    meta.insert("containerimage.base.config".into(), base.clone());
+                }
                 if ref_array {
                     ResultKind::Ref(fpb::Ref {
                         id: single.ref_id.clone(),
@@ -346,6 +365,12 @@ impl Gateway {
                         format!("containerimage.config/{}", r.platform),
                         r.config.clone(),
                     );
+                    if let Some(base) = &r.base_config {
+                        meta.insert(
+                            format!("containerimage.base.config/{}", r.platform),
+                            base.clone(),
+                        );
+                    }
                 }
                 if ref_array {
                     ResultKind::Refs(fpb::RefMap {

@@ -18,6 +18,7 @@
 pub mod lanes;
 pub mod matrix;
 pub mod provision;
+pub mod pty;
 pub mod serve;
 
 use std::collections::BTreeMap;
@@ -198,6 +199,26 @@ impl Engine {
             success: out.status.success(),
             log,
         }
+    }
+
+    /// The argv and environment that run the lane's buildx (buildx lanes only).
+    pub fn buildx_argv(&self) -> (Vec<String>, Vec<(String, String)>) {
+        let buildx = self
+            .env
+            .get("STAGECRAFT_BUILDX")
+            .cloned()
+            .unwrap_or_default();
+        let argv = if buildx.is_empty() {
+            vec!["docker".to_owned(), "buildx".to_owned()]
+        } else {
+            vec![buildx]
+        };
+        let env = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        (argv, env)
     }
 
     /// `docker buildx bake ARGS` in `dir` (buildx lanes only).

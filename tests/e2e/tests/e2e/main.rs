@@ -13,6 +13,7 @@ mod ci;
 mod context_transfer;
 mod contexts;
 mod copy_add;
+mod debug;
 mod errors;
 mod examples;
 mod link_fallback;
@@ -29,6 +30,7 @@ fn main() {
     e2e::matrix::main(vec![
         ("examples", examples::cases()),
         ("errors", errors::cases()),
+        ("debug", debug::cases()),
         ("copy_add", copy_add::cases()),
         ("run_mounts", run_mounts::cases()),
         ("run_args", run_args::cases()),
