@@ -431,8 +431,51 @@ pub fn scratch_and_local_context_results_have_workdir_root_as_in_a_dockerfile(en
     assert_same_image(&ours, &oracle);
 }
 
+/// Under `SOURCE_DATE_EPOCH`, the exporter dates the build's own history
+/// entries (and the image) at the epoch and keeps the base image's history
+/// dates, as for a Dockerfile: the frontend names the base image's config
+/// (`containerimage.base.config`), else its dates are rewritten too.
+pub fn source_date_epoch_keeps_the_base_image_history_dates(engine: &Engine) {
+    let dir = workdir("parity-source-date-epoch");
+    write_files(
+        &dir,
+        engine,
+        &[
+            ("Dockerfile", "FROM busybox\nRUN echo a > /a\n"),
+            (
+                "stagecraft.yaml",
+                "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo a > /a\n",
+            ),
+        ],
+    );
+    let epoch = ["--build-arg", "SOURCE_DATE_EPOCH=0"];
+    let spec = export_oci(engine, &dir, "stagecraft.yaml", &epoch);
+    let dockerfile = export_oci(engine, &dir, "Dockerfile", &epoch);
+    let dates = |e: &Exported| -> Vec<String> {
+        e.config["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["created"].as_str().unwrap_or("-").to_owned())
+            .collect()
+    };
+    let (s, d) = (dates(&spec), dates(&dockerfile));
+    assert_eq!(s, d, "history dates (stagecraft, Dockerfile)");
+    assert_eq!(spec.config["created"], "1970-01-01T00:00:00Z");
+    assert!(
+        s.first().is_some_and(|base| base != "1970-01-01T00:00:00Z"),
+        "the base image's own date is kept: {s:?}"
+    );
+    assert_eq!(s.last().map(String::as_str), Some("1970-01-01T00:00:00Z"));
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "source_date_epoch_keeps_the_base_image_history_dates",
+            &[Feature::Buildx, Feature::OciExport],
+            source_date_epoch_keeps_the_base_image_history_dates,
+        ),
         case(
             "mount_stubs_are_removed_recursively_as_by_the_dockerfile_frontend",
             &[Feature::Buildx, Feature::MergeOp],
