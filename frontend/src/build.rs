@@ -226,9 +226,9 @@ pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a
 /// Resolves every base image of every platform concurrently.
 async fn resolve_images(
     gw: &Gateway,
-    wanted: Vec<(BaseRef, Platform)>,
+    wanted: Vec<((BaseRef, Platform), usize)>,
 ) -> Result<BTreeMap<(BaseRef, Platform), BaseImage>, BuildFailure> {
-    let calls = wanted.into_iter().map(|(base, platform)| {
+    let calls = wanted.into_iter().map(|((base, platform), uses)| {
         let gw = gw.clone();
         async move {
             let (name, resolved) = match &base {
@@ -252,6 +252,7 @@ async fn resolve_images(
                 BaseImage {
                     config,
                     digest: resolved.digest,
+                    uses,
                 },
             ))
         }
@@ -415,10 +416,14 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     let mut opts = opts.clone();
     opts.context_excludes = ignore.as_deref().map(parse_ignore).unwrap_or_default();
     let opts = &opts;
-    let mut wanted = std::collections::BTreeSet::new();
+    // Each image once, with its most uses in any one platform's plan.
+    let mut wanted: BTreeMap<(BaseRef, Platform), usize> = BTreeMap::new();
     for p in &platforms {
         let plan = compile::plan(&spec, opts, p, &build).map_err(fail)?;
-        wanted.extend(plan.images);
+        for (key, uses) in plan.images {
+            let n = wanted.entry(key).or_insert(0);
+            *n = (*n).max(uses);
+        }
     }
     gw.timings.mark("parse");
     let (images, inputs) = futures::try_join!(
@@ -567,13 +572,14 @@ pub fn compile_offline(
         let images: BTreeMap<(BaseRef, Platform), BaseImage> = plan
             .images
             .into_iter()
-            .map(|(r, pl)| {
+            .map(|((r, pl), uses)| {
                 let config = Image::scratch(&pl);
                 (
                     (r, pl),
                     BaseImage {
                         config,
                         digest: String::new(),
+                        uses,
                     },
                 )
             })

@@ -31,6 +31,13 @@ pub fn image(reference: &str) -> String {
     format!("[internal] image {reference}")
 }
 
+/// An image several `from:` values use (stages' bases, copies, mounts): one
+/// vertex, named without a stage, as the Dockerfile frontend names a base
+/// image that stages share.
+pub fn shared_image(pinned: &str) -> String {
+    format!("FROM {pinned}")
+}
+
 /// The main build context's source.
 pub const BUILD_CONTEXT: &str = "[internal] load build context";
 

@@ -52,8 +52,9 @@ pub struct Plan {
     pub target: String,
     /// The stages the target needs, itself included.
     pub stages: BTreeSet<String>,
-    /// Base images, per platform they are needed for.
-    pub images: BTreeSet<(BaseRef, Platform)>,
+    /// Images the stages start from or take files from, per platform they
+    /// are needed for, with the number of their uses.
+    pub images: BTreeMap<(BaseRef, Platform), usize>,
 }
 
 /// Where a base image's config is resolved from.
@@ -87,6 +88,9 @@ pub struct BaseImage {
     pub config: Image,
     /// `sha256:…`; empty when unknown (offline compilation).
     pub digest: String,
+    /// How many `from:` values of the build name it (its vertex is named
+    /// after a stage's step only when one does).
+    pub uses: usize,
 }
 
 /// Inputs of one platform's compilation.

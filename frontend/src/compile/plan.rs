@@ -73,18 +73,23 @@ pub fn plan(
         inputs: &BTreeMap::new(),
         features: EngineFeatures::default(),
     };
-    let mut images = BTreeSet::new();
+    let mut images = BTreeMap::new();
     let mut stages = BTreeSet::new();
-    for (stage, base) in build_order(&input, target)? {
+    for (stage, _) in build_order(&input, target)? {
         stages.insert(stage.name.value.clone());
-        if base.is_some() {
-            continue;
-        }
         let scope = StageScope::for_stage(spec, stage, opts, platform, build_platform);
-        let from = scope.expand(&stage.from, &spec.source)?;
-        if let FromRef::Image(r) = spec.classify_from(&from) {
-            if let Some(base) = base_ref(opts, r, stage.from.span)? {
-                images.insert((base, stage_platform(&input, stage, &scope)?));
+        let stage_platform = stage_platform(&input, stage, &scope)?;
+        // Every image the stage starts from or takes files from: each is
+        // resolved once and pinned, so all its uses are one vertex.
+        for r in stage.references() {
+            if r.kind == RefKind::Needs {
+                continue;
+            }
+            let text = scope.expand(r.value, &spec.source)?;
+            if let FromRef::Image(name) = spec.classify_from(&text) {
+                if let Some(base) = base_ref(opts, name, r.value.span)? {
+                    *images.entry((base, stage_platform.clone())).or_insert(0) += 1;
+                }
             }
         }
     }

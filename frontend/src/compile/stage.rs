@@ -140,9 +140,32 @@ impl StageCtx<'_, '_> {
             FromRef::Stage(s) => compiler.stage(s),
             FromRef::Scratch => Ok(State::scratch()),
             FromRef::Image(r) => {
+                // An image the plan resolved: pinned, the same vertex as
+                // every other use of it.
+                if let Some(BaseRef::Image(text)) = base_ref(self.input.opts, r, from.span)? {
+                    let key = (BaseRef::Image(text.clone()), self.platform.clone());
+                    if let Some(base) = self.input.images.get(&key) {
+                        let reference = parse_reference(&text, from.span)?;
+                        return Ok(pinned_image(
+                            &reference,
+                            base,
+                            self.input.opts.resolve_mode.as_str(),
+                            &self.platform,
+                            |pinned| {
+                                if base.uses > 1 {
+                                    crate::progress::shared_image(pinned)
+                                } else {
+                                    crate::progress::image(pinned)
+                                }
+                            },
+                        ));
+                    }
+                }
                 if let Some(ctx) = self.input.opts.contexts.get(r) {
                     return compiler.named_context(r, ctx, from.span);
                 }
+                // Not planned (its name came from the base image's
+                // environment): resolved by the engine.
                 let reference = parse_reference(r, from.span)?;
                 Ok(source::image_resolved(
                     &reference,
@@ -153,6 +176,29 @@ impl StageCtx<'_, '_> {
             }
         }
     }
+}
+
+/// The source of a resolved image, pinned to the resolved digest as the
+/// Dockerfile frontend pins it: the definition then names exactly what was
+/// resolved, and every use of the image is one op. `name` gets the pinned
+/// reference.
+fn pinned_image(
+    reference: &llb::reference::Reference,
+    base: &BaseImage,
+    resolve_mode: &str,
+    platform: &Platform,
+    name: impl FnOnce(&str) -> String,
+) -> State {
+    let mut pinned = reference.clone();
+    if !base.digest.is_empty() {
+        pinned.digest = Some(base.digest.clone());
+    }
+    source::image_resolved(
+        &pinned,
+        resolve_mode,
+        Constraints::for_platform(platform),
+        OpMeta::default().with_name(name(&pinned.to_string())),
+    )
 }
 
 impl<'a> Compiler<'a, '_> {
@@ -203,24 +249,23 @@ impl<'a> Compiler<'a, '_> {
                     let state = match base_ref {
                         BaseRef::Image(text) => {
                             let reference = parse_reference(&text, stage.from.span)?;
-                            let meta = OpMeta::default().with_name(crate::progress::step(
-                                &stage.name.value,
-                                1,
-                                step_total(stage),
-                                &format!("FROM {reference}"),
-                            ));
-                            // Pin the resolved digest, as the Dockerfile frontend does: the
-                            // definition then names exactly what was resolved, and the engine
-                            // does not rewrite the source (which would change op digests).
-                            let mut pinned = reference.clone();
-                            if !base.digest.is_empty() {
-                                pinned.digest = Some(base.digest.clone());
-                            }
-                            source::image_resolved(
-                                &pinned,
+                            pinned_image(
+                                &reference,
+                                &base,
                                 input.opts.resolve_mode.as_str(),
-                                Constraints::for_platform(&platform),
-                                meta,
+                                &platform,
+                                |pinned| {
+                                    if base.uses > 1 {
+                                        crate::progress::shared_image(pinned)
+                                    } else {
+                                        crate::progress::step(
+                                            &stage.name.value,
+                                            1,
+                                            step_total(stage),
+                                            &format!("FROM {reference}"),
+                                        )
+                                    }
+                                },
                             )
                         }
                         BaseRef::Layout(_, layout) => {

@@ -121,8 +121,58 @@ pub fn linked_artifacts_are_not_recopied_when_the_base_changes(engine: &Engine) 
     assert!(merge_seen, "the LINK merge onto the new base:\n{log}");
 }
 
+/// An image that two stages start from and a copy and a mount read is
+/// resolved once, pinned, and shown as one vertex named as the Dockerfile
+/// frontend names a shared base (`FROM REF[@DIGEST]`, no stage); an image only
+/// one stage starts from keeps the `[stage 1/n] FROM` name.
+pub fn an_image_used_by_several_stages_is_one_vertex(engine: &Engine) {
+    let dir = workdir("shared-base-vertex");
+    // An image of this test's own (busybox under a new name): the engine
+    // shares a vertex between concurrent builds and shows the name of the
+    // first, so another test's busybox would lend its name.
+    let image = engine.tag("shared-base");
+    let tagged = engine.docker(&["tag", "busybox", &image]);
+    assert!(tagged.status.success(), "{tagged:?}");
+    let spec = format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: {image}\n    steps:\n      - run: echo a > /a\n        mounts: [{{ from: {image}, target: /m }}]\n  b:\n    from: {image}\n    steps:\n      - copy: /a\n        from: a\n        to: /a\n      - copy: /bin/true\n        from: {image}\n        to: /t\n");
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
+    let (b, out) = engine.export(&dir, &[]);
+    b.assert_ok();
+    assert!(out.join("t").exists() && out.join("a").exists());
+    let names: std::collections::BTreeSet<&str> = b
+        .log
+        .lines()
+        .filter(|l| l.starts_with('#') && l.contains(&image) && !l.contains(" resolve "))
+        .filter_map(|l| l.split_once(' ').map(|(_, n)| n))
+        .filter(|n| !n.starts_with("[internal] load metadata"))
+        .collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "one vertex for the image: {names:?}\n{}",
+        b.log
+    );
+    let name = names.iter().next().unwrap();
+    assert!(
+        // Pinned where the engine reports the digest (not the classic
+        // image store's local images).
+        name.starts_with(&format!("FROM docker.io/{image}")),
+        "{name}"
+    );
+
+    let single = format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: {image}\n    steps:\n      - run: echo single > /a\n");
+    write_files(&dir, engine, &[("stagecraft.yaml", &single)]);
+    let (b, _) = engine.export(&dir, &[]);
+    b.assert_ok();
+    b.assert_log_contains(&format!("[a 1/2] FROM docker.io/{image}"));
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "an_image_used_by_several_stages_is_one_vertex",
+            &[Feature::Buildx],
+            an_image_used_by_several_stages_is_one_vertex,
+        ),
         case(
             "a_failing_needs_stage_fails_the_build",
             &[Feature::Buildx],
