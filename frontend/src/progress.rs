@@ -56,6 +56,19 @@ pub fn oci_layout_metadata(name: &str, reference: &str) -> String {
     format!("[context {name}] load metadata for {reference}")
 }
 
+/// A git repository that is the build context.
+pub fn git_context(url: &str) -> String {
+    format!("[internal] load git source {url}")
+}
+
+/// A download that is the build context.
+pub const REMOTE_CONTEXT: &str = "[internal] load remote build context";
+
+/// A remote build context scoped to a directory (`#REF:SUBDIR`, `contextsubdir`).
+pub fn context_subdir(dir: &str) -> String {
+    format!("[internal] build context {dir}")
+}
+
 /// The spec's own source (the spec and its ignore file).
 pub fn build_definition(filename: &str) -> String {
     format!("[internal] load build definition from {filename}")

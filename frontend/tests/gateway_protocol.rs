@@ -537,7 +537,7 @@ async fn options_not_honoured_are_warned_about_by_name() {
         Engine::new(APP_SPEC),
         &[
             ("build-arg:BUILDKIT_NOT_A_THING", "1"),
-            ("contextsubdir", "sub"),
+            ("brand-new-key", "x"),
         ],
     )
     .await;
@@ -556,7 +556,7 @@ async fn options_not_honoured_are_warned_about_by_name() {
     assert!(
         warns
             .iter()
-            .any(|w| w.contains("`contextsubdir`") && w.contains("is ignored")),
+            .any(|w| w.contains("`brand-new-key`") && w.contains("is ignored")),
         "{warns:?}"
     );
 }
@@ -592,6 +592,19 @@ async fn an_input_context_the_client_did_not_pass_is_named() {
     let message = rec.returned().error.unwrap().message;
     assert!(
         message.contains("frontend inputs") || message.contains("did not pass"),
+        "{message}"
+    );
+}
+
+/// `contextsubdir` scopes a git or URL context; with the client's local
+/// directory it is refused by name, not ignored.
+#[tokio::test]
+async fn contextsubdir_with_a_local_context_is_refused_by_name() {
+    let (outcome, rec) = build_with(Engine::new(APP_SPEC), &[("contextsubdir", "sub")]).await;
+    assert!(outcome.is_err());
+    let message = rec.returned().error.unwrap().message;
+    assert!(
+        message.starts_with("contextsubdir=sub applies to a git"),
         "{message}"
     );
 }

@@ -80,6 +80,9 @@ pub struct CopyOptions {
     pub allow_empty_wildcard: bool,
     pub include_patterns: Vec<String>,
     pub exclude_patterns: Vec<String>,
+    /// Unpack a source that is an archive (tar, optionally gzip, bzip2 or
+    /// xz compressed), as `ADD` does.
+    pub attempt_unpack: bool,
 }
 
 impl Default for CopyOptions {
@@ -94,6 +97,7 @@ impl Default for CopyOptions {
             allow_empty_wildcard: false,
             include_patterns: Vec::new(),
             exclude_patterns: Vec::new(),
+            attempt_unpack: false,
         }
     }
 }
@@ -235,6 +239,7 @@ impl FileOp {
                             timestamp: -1,
                             include_patterns: opts.include_patterns.clone(),
                             exclude_patterns: opts.exclude_patterns.clone(),
+                            attempt_unpack_docker_compatibility: opts.attempt_unpack,
                             ..Default::default()
                         }),
                         secondary_input,

@@ -29,6 +29,31 @@ impl Compiler<'_, '_> {
         if let Some(c) = &self.context {
             return c.clone();
         }
+        if let Some(remote) = &self.input.remote_context {
+            // The ignore file's patterns apply to a remote context too.
+            let excludes = &self.input.opts.context_excludes;
+            let st = if excludes.is_empty() {
+                remote.clone()
+            } else {
+                FileOp::new()
+                    .copy(
+                        remote,
+                        "/",
+                        "/",
+                        llb::CopyOptions {
+                            exclude_patterns: excludes.clone(),
+                            ..Default::default()
+                        },
+                    )
+                    .apply(
+                        &State::scratch(),
+                        Constraints::default(),
+                        OpMeta::default().with_name(crate::progress::BUILD_CONTEXT),
+                    )
+            };
+            self.context = Some(st.clone());
+            return st;
+        }
         let opts = LocalOptions {
             session_id: self
                 .input

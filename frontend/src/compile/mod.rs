@@ -103,6 +103,9 @@ pub struct Input<'a> {
     pub images: &'a BTreeMap<(BaseRef, Platform), BaseImage>,
     /// Frontend inputs (`input:NAME` contexts), by input name.
     pub inputs: &'a BTreeMap<String, FrontendInput>,
+    /// The build context when it is a git repository or a download, not
+    /// the client's local directory.
+    pub remote_context: Option<State>,
     pub features: EngineFeatures,
 }
 

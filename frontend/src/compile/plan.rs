@@ -71,6 +71,7 @@ pub fn plan(
         build_platform: build_platform.clone(),
         images: &empty,
         inputs: &BTreeMap::new(),
+        remote_context: None,
         features: EngineFeatures::default(),
     };
     let mut images = BTreeMap::new();

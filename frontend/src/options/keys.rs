@@ -39,10 +39,9 @@ pub const KEYS: &[(&str, Use)] = &[
     ("cmdline", Use::Engine),
     ("source", Use::Engine),
     ("frontend.caps", Use::Engine),
-    (
-        "contextsubdir",
-        Use::NotSupported("a subdirectory of a git or URL build context is not supported yet"),
-    ),
+    // A remote build context (git or http(s) URL) and its subdirectory.
+    ("context", Use::Honoured),
+    ("contextsubdir", Use::Honoured),
 ];
 
 /// Option key prefixes (`build-arg:NAME`, `label:NAME`, …); `attest:KIND`
@@ -168,17 +167,15 @@ mod tests {
     fn unsupported_and_unknown_keys_are_named() {
         let w = warn(&[
             "attest:something-new",
-            "contextsubdir",
             "build-arg:BUILDKIT_NEW_THING",
             "brand-new-key",
         ]);
-        assert_eq!(w.len(), 4, "{w:?}");
+        assert_eq!(w.len(), 3, "{w:?}");
         assert!(
             w[0].starts_with("--attest type=something-new is ignored"),
             "{w:?}"
         );
-        assert!(w[1].contains("`contextsubdir` is ignored"), "{w:?}");
-        assert!(w[2].contains("`build-arg:BUILDKIT_NEW_THING`"), "{w:?}");
-        assert!(w[3].contains("`brand-new-key`"), "{w:?}");
+        assert!(w[1].contains("`build-arg:BUILDKIT_NEW_THING`"), "{w:?}");
+        assert!(w[2].contains("`brand-new-key`"), "{w:?}");
     }
 }

@@ -80,6 +80,11 @@ pub struct BuildOptions {
     pub spec_local: String,
     /// Name of the local source that holds the build context.
     pub context_local: String,
+    /// The build context when it is not a local directory: a git or
+    /// http(s) URL (`docker buildx build … URL`, the `context` option).
+    pub remote_context: Option<NamedContext>,
+    /// `contextsubdir`: the directory of the build context to use as its root.
+    pub context_subdir: String,
     /// Platforms of the workers, first is the build platform.
     pub worker_platforms: Vec<Platform>,
     /// Exclude patterns for the build context, from `<file>.dockerignore` or
@@ -256,8 +261,30 @@ impl BuildOptions {
                 .cloned()
                 .unwrap_or_else(|| "context".to_owned()),
             request_id: opts.get("requestid").filter(|r| !r.is_empty()).cloned(),
+            context_subdir: opts
+                .get("contextsubdir")
+                .map(|d| d.trim_matches('/').to_owned())
+                .unwrap_or_default(),
             ..Default::default()
         };
+        // A remote build context comes as the URL in the option the
+        // context's local name would have (`context`, or `contextkey`'s value).
+        if let Some(url) = opts.get(&o.context_local) {
+            let ctx = NamedContext::parse(url);
+            match &ctx.kind {
+                ContextKind::Git(_) | ContextKind::Http(_) => o.remote_context = Some(ctx),
+                ContextKind::Image(_)
+                | ContextKind::Local(_)
+                | ContextKind::OciLayout(_)
+                | ContextKind::Input(_)
+                | ContextKind::Unknown => {
+                    return Err(invalid(
+                        &o.context_local,
+                        format!("`{url}` is not a git or http(s) URL of a build context"),
+                    ))
+                }
+            }
+        }
         for (key, value) in opts {
             if let Some(name) = key.strip_prefix("build-arg:") {
                 o.build_args.insert(name.to_owned(), value.clone());
@@ -588,7 +615,7 @@ mod tests {
 
     #[test]
     fn options_not_honoured_are_listed_by_name() {
-        let o = opts(&[("build-arg:BUILDKIT_NEW", "1"), ("contextsubdir", "sub")]).unwrap();
+        let o = opts(&[("build-arg:BUILDKIT_NEW", "1"), ("brand-new", "x")]).unwrap();
         assert_eq!(o.ignored.len(), 2, "{:?}", o.ignored);
     }
 }

@@ -268,8 +268,83 @@ pub fn an_oci_layout_context_is_an_image(engine: &Engine) {
     assert_eq!(read("copied.txt"), "oci\n");
 }
 
+/// The build context as a URL, as `docker buildx build URL` passes it: a
+/// git repository at `#REF:SUBDIR` (the spec read from there, the
+/// directory's `.dockerignore` applied), a tar.gz download (unpacked), and
+/// a single downloaded file that is the spec itself.
+pub fn a_git_or_http_url_is_the_build_context(engine: &Engine) {
+    let root = workdir("remote-context");
+    let work = root.join("work");
+    std::fs::create_dir_all(work.join("sub")).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - copy: .\n        to: /ctx/\n";
+    std::fs::write(work.join("sub/stagecraft.yaml"), spec).unwrap();
+    std::fs::write(work.join("sub/hello.txt"), "from git\n").unwrap();
+    std::fs::write(work.join("sub/secret.txt"), "ignored\n").unwrap();
+    std::fs::write(work.join("sub/.dockerignore"), "secret.txt\n").unwrap();
+    std::fs::write(work.join("top.txt"), "outside sub\n").unwrap();
+    commit(&work, "v1");
+    let (_daemon, port) = serve::git_daemon(&root, &work);
+    let dir = workdir("remote-context-build");
+    let out = dir.join("out");
+    let dest = format!("type=local,dest={}", out.display());
+    let url = format!("git://127.0.0.1:{port}/repo.git#main:sub");
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "-o", &dest, &url])
+        .assert_ok();
+    assert_eq!(
+        files_below(&out.join("ctx")),
+        vec![
+            ".dockerignore".to_owned(),
+            "hello.txt".to_owned(),
+            "stagecraft.yaml".to_owned()
+        ],
+        "sub/ only, without what its .dockerignore excludes"
+    );
+
+    // A tar.gz download is unpacked; a single file is the spec.
+    let served = root.join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let packed = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(served.join("ctx.tar.gz"))
+        .arg("-C")
+        .arg(work.join("sub"))
+        .args(["stagecraft.yaml", "hello.txt"])
+        .status()
+        .unwrap();
+    assert!(packed.success());
+    std::fs::write(
+        served.join("single.yaml"),
+        "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo single > /s.txt\n",
+    )
+    .unwrap();
+    let (_http, http_port) = serve::http(&served);
+    let _ = std::fs::remove_dir_all(&out);
+    let url = format!("http://127.0.0.1:{http_port}/ctx.tar.gz");
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "-o", &dest, &url])
+        .assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("ctx/hello.txt")).unwrap(),
+        "from git\n"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+    let url = format!("http://127.0.0.1:{http_port}/single.yaml");
+    engine.build(&dir, &["-o", &dest, &url]).assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("s.txt")).unwrap(),
+        "single\n"
+    );
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "a_git_or_http_url_is_the_build_context",
+            &[Feature::Buildx],
+            a_git_or_http_url_is_the_build_context,
+        ),
         case(
             "an_oci_layout_context_is_an_image",
             &[Feature::Buildx, Feature::BuildContexts, Feature::OciExport],

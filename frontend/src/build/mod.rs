@@ -5,15 +5,20 @@
 //! [`BuildFailure`] whose message names the spec file, line and column; the
 //! caller returns it to BuildKit as a gRPC status.
 
+mod inputs;
+mod read;
+
+pub use read::parse_ignore;
+
 use std::collections::BTreeMap;
 
 use llb::{marshal, Platform};
 
-use crate::compile::{self, BaseImage, BaseRef, EngineFeatures, FrontendInput, Input};
+use crate::compile::{self, BaseImage, BaseRef, EngineFeatures, Input};
 use crate::diag::{self, Diagnostic, SourceFile};
 use crate::gateway::{error::code, Evaluate, Gateway, GatewayError, PlatformResult, SourceRange};
 use crate::image::Image;
-use crate::options::{BuildOptions, ContextKind, OciLayout};
+use crate::options::BuildOptions;
 use crate::spec::{self, model::Spec};
 
 /// Largest spec file we read (the parser's own limit).
@@ -98,99 +103,6 @@ pub fn source_range(d: &Diagnostic, src: &SourceFile) -> Option<SourceRange> {
     })
 }
 
-/// Solves a local source (`local://<name>`) restricted to `files` and returns its ref.
-async fn solve_local_files(
-    gw: &Gateway,
-    opts: &BuildOptions,
-    name: &str,
-    key_hint: &str,
-    files: Vec<String>,
-    progress: String,
-) -> Result<String, BuildFailure> {
-    let local = llb::source::local(
-        name,
-        &llb::source::LocalOptions {
-            session_id: opts.local_session(name).to_owned(),
-            shared_key_hint: key_hint.to_owned(),
-            include_patterns: files.clone(),
-            follow_paths: files,
-            ..Default::default()
-        },
-        Default::default(),
-        llb::OpMeta::default().with_name(progress),
-    );
-    let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    Ok(gw.solve(def, Evaluate::Now).await?)
-}
-
-/// Reads the spec named by the `filename` option from the spec's local
-/// source, and the ignore file beside it (`<file>.dockerignore`) if any.
-async fn read_spec(
-    gw: &Gateway,
-    opts: &BuildOptions,
-) -> Result<(SourceFile, Option<Vec<u8>>), BuildFailure> {
-    let ignore_name = format!("{}.dockerignore", opts.filename);
-    let r = solve_local_files(
-        gw,
-        opts,
-        &opts.spec_local,
-        &opts.filename,
-        vec![opts.filename.clone(), ignore_name.clone()],
-        crate::progress::build_definition(&opts.filename),
-    )
-    .await?;
-    // The spec and its ignore file in one round trip.
-    let (bytes, ignore) = futures::join!(
-        gw.read_file_prefix(&r, &opts.filename, Some(MAX_SPEC_BYTES + 1)),
-        gw.read_file(&r, &ignore_name)
-    );
-    let bytes = bytes.map_err(|e| BuildFailure {
-        code: code::NOT_FOUND,
-        message: format!("cannot read the spec `{}`: {e}", opts.filename),
-        source: None,
-        engine_status: None,
-    })?;
-    let src = match spec::decode(opts.filename.clone(), bytes) {
-        (src, None) => src,
-        (src, Some(d)) => return Err(BuildFailure::from_diagnostics(&[d], &src)),
-    };
-    // A missing ignore file is not an error.
-    let ignore = ignore.ok();
-    Ok((src, ignore))
-}
-
-/// The context's `.dockerignore`, if any (read alongside the spec; used only
-/// when the spec has no ignore file of its own).
-async fn read_context_ignore(
-    gw: &Gateway,
-    opts: &BuildOptions,
-) -> Result<Option<Vec<u8>>, BuildFailure> {
-    let r = solve_local_files(
-        gw,
-        opts,
-        &opts.context_local,
-        &opts.context_local,
-        vec![".dockerignore".to_owned()],
-        crate::progress::DOCKERIGNORE.to_owned(),
-    )
-    .await?;
-    Ok(gw.read_file(&r, ".dockerignore").await.ok())
-}
-
-/// Patterns of an ignore file: one per line, `#` comments and blank lines skipped.
-pub fn parse_ignore(bytes: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (neg, pat) = l.strip_prefix('!').map_or(("", l), |p| ("!", p.trim()));
-            let pat = pat.trim_start_matches('/');
-            format!("{neg}{}", if pat.is_empty() { "." } else { pat })
-        })
-        .collect()
-}
-
 /// The target platforms: `--platform`, else the engine's native platform.
 fn target_platforms(gw: &Gateway, opts: &BuildOptions) -> Vec<Platform> {
     if !opts.platforms.is_empty() {
@@ -237,7 +149,7 @@ async fn resolve_images(
                     gw.resolve_image_config(reference, &platform).await?,
                 ),
                 BaseRef::Layout(context, layout) => {
-                    let reference = layout_reference(context, layout)?;
+                    let reference = inputs::layout_reference(context, layout)?;
                     let log = crate::progress::oci_layout_metadata(context, &reference);
                     let resolved = gw
                         .resolve_layout_config(&reference, &layout.store, log, &platform)
@@ -262,81 +174,6 @@ async fn resolve_images(
         .map(|v| v.into_iter().collect())
 }
 
-/// The reference an `oci-layout://` context's image goes by: the context's
-/// name, pinned to the layout's digest (as the Dockerfile frontend names it).
-fn layout_reference(context: &str, layout: &OciLayout) -> Result<String, BuildFailure> {
-    let mut reference = llb::reference::Reference::parse(context).map_err(|e| {
-        BuildFailure::plain(format!(
-            "--build-context {context}=oci-layout://…: the context name is no image name: {e}"
-        ))
-    })?;
-    reference.tag = None;
-    reference.digest = Some(layout.digest.clone());
-    Ok(reference.to_string())
-}
-
-/// The frontend inputs that `input:NAME` contexts name (bake's `target:`
-/// contexts), each with the image config the client gave in
-/// `input-metadata:NAME`; none are asked for when no context names one.
-async fn frontend_inputs(
-    gw: &Gateway,
-    opts: &BuildOptions,
-) -> Result<BTreeMap<String, FrontendInput>, BuildFailure> {
-    let wanted: Vec<(&String, &String, &str)> = opts
-        .contexts
-        .iter()
-        .filter_map(|(name, ctx)| match &ctx.kind {
-            ContextKind::Input(input) => Some((name, input, ctx.raw.as_str())),
-            ContextKind::Image(_)
-            | ContextKind::Local(_)
-            | ContextKind::Git(_)
-            | ContextKind::Http(_)
-            | ContextKind::OciLayout(_)
-            | ContextKind::Unknown => None,
-        })
-        .collect();
-    let Some((first, _, raw)) = wanted.first() else {
-        return Ok(BTreeMap::new());
-    };
-    if !gw.caps.gateway(crate::gateway::caps::FRONTEND_INPUTS) {
-        return Err(BuildFailure::plain(format!(
-            "--build-context {first}={raw}: this engine does not support frontend inputs (gateway cap `{}`)",
-            crate::gateway::caps::FRONTEND_INPUTS
-        )));
-    }
-    let defs = gw.inputs().await?;
-    let mut out = BTreeMap::new();
-    for (name, input, raw) in wanted {
-        let Some(def) = defs.get(input) else {
-            // Reported where the spec uses the context (compile::context).
-            continue;
-        };
-        let bad = |why: String| BuildFailure::plain(format!("--build-context {name}={raw}: {why}"));
-        let state = llb::definition::import(def).map_err(|e| bad(e.to_string()))?;
-        let config = match opts.input_metadata.get(input) {
-            None => None,
-            Some(md) => input_image_config(md).map_err(bad)?,
-        };
-        out.insert(input.clone(), FrontendInput { state, config });
-    }
-    Ok(out)
-}
-
-/// `containerimage.config` of an `input-metadata:` value: a JSON object
-/// whose values are base64 bytes (Go's encoding of `map[string][]byte`).
-fn input_image_config(metadata: &str) -> Result<Option<Vec<u8>>, String> {
-    use base64::Engine as _;
-    let map: BTreeMap<String, String> = serde_json::from_str(metadata)
-        .map_err(|e| format!("input metadata is not a JSON object of strings: {e}"))?;
-    map.get("containerimage.config")
-        .map(|v| {
-            base64::engine::general_purpose::STANDARD
-                .decode(v)
-                .map_err(|e| format!("input metadata `containerimage.config` is not base64: {e}"))
-        })
-        .transpose()
-}
-
 /// Sends a warning. One that cannot be delivered is logged (stderr: the
 /// daemon log) and never fails the build.
 async fn send_warning(gw: &Gateway, message: &str, detail: &[&str], source: Option<&SourceRange>) {
@@ -350,10 +187,13 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     // The context's ignore file is read alongside the spec (as the Dockerfile
     // frontend does): a round trip saved, at the cost of a read that a spec
     // with its own ignore file or a subrequest does not use.
-    let (spec_read, context_ignore) =
-        futures::join!(read_spec(gw, opts), read_context_ignore(gw, opts));
+    let read::Read {
+        src,
+        spec_ignore,
+        context_ignore,
+        remote_context,
+    } = read::read(gw, opts).await?;
     gw.timings.mark("read");
-    let (src, spec_ignore) = spec_read?;
     let spec: Spec =
         spec::parse_with_contexts(src.clone(), &opts.contexts.keys().cloned().collect())
             .map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
@@ -428,7 +268,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     gw.timings.mark("parse");
     let (images, inputs) = futures::try_join!(
         resolve_images(gw, wanted.into_iter().collect()),
-        frontend_inputs(gw, opts)
+        inputs::frontend_inputs(gw, opts)
     )?;
     gw.timings.mark("resolve");
     let features = EngineFeatures {
@@ -443,6 +283,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             build_platform: build.clone(),
             images: &images,
             inputs: &inputs,
+            remote_context: remote_context.clone(),
             features,
         };
         compiled.push((p.clone(), compile::compile(&input).map_err(fail)?));
@@ -591,6 +432,7 @@ pub fn compile_offline(
             build_platform: build.clone(),
             images: &images,
             inputs: &BTreeMap::new(),
+            remote_context: None,
             features,
         };
         let c = compile::compile(&input).map_err(|d| diag::render(&[d], &src))?;
