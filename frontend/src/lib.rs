@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod image;
 pub mod options;
 pub mod progress;
+pub mod sbom;
 pub mod spec;
 pub(crate) mod steps;
 pub mod subrequests;

@@ -69,6 +69,11 @@ pub fn context_subdir(dir: &str) -> String {
     format!("[internal] build context {dir}")
 }
 
+/// The SBOM scan of the result for platform `id`, as BuildKit names it.
+pub fn sbom(id: &str, scanner: &str) -> String {
+    format!("[{id}] generating sbom using {scanner}")
+}
+
 /// The spec's own source (the spec and its ignore file).
 pub fn build_definition(filename: &str) -> String {
     format!("[internal] load build definition from {filename}")

@@ -174,6 +174,45 @@ async fn resolve_images(
         .map(|v| v.into_iter().collect())
 }
 
+/// The `--sbom` scanner, resolved (none without `--sbom`).
+async fn resolve_scanner(
+    gw: &Gateway,
+    opts: &BuildOptions,
+    platform: &Platform,
+) -> Result<Option<crate::sbom::Scanner>, BuildFailure> {
+    let Some(request) = &opts.sbom else {
+        return Ok(None);
+    };
+    if !gw.caps.gateway(crate::gateway::caps::ATTESTATIONS) {
+        // The engine makes the SBOM itself, as before frontends could.
+        send_warning(
+            gw,
+            &format!(
+                "--sbom: this engine takes no attestations from a frontend (gateway cap `{}`); it scans the result itself, and BUILDKIT_SBOM_SCAN_STAGE and BUILDKIT_SBOM_SCAN_CONTEXT are ignored",
+                crate::gateway::caps::ATTESTATIONS
+            ),
+            &[],
+            None,
+        )
+        .await;
+        return Ok(None);
+    }
+    let reference = llb::reference::Reference::parse(&request.generator)
+        .map_err(|e| BuildFailure::plain(format!("--sbom generator `{}`: {e}", request.generator)))?
+        .to_string();
+    let resolved = gw
+        .resolve_image_config(&reference, platform)
+        .await
+        .map_err(|e| {
+            BuildFailure::plain(format!("--sbom: cannot resolve the scanner image: {e}"))
+        })?;
+    let config = Image::from_base(&reference, &resolved.config, platform)
+        .map_err(|e| BuildFailure::plain(e.to_string()))?;
+    crate::sbom::Scanner::new(request, resolved.digest, config)
+        .map(Some)
+        .map_err(|e| BuildFailure::plain(e.to_string()))
+}
+
 /// Sends a warning. One that cannot be delivered is logged (stderr: the
 /// daemon log) and never fails the build.
 async fn send_warning(gw: &Gateway, message: &str, detail: &[&str], source: Option<&SourceRange>) {
@@ -266,9 +305,12 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
         }
     }
     gw.timings.mark("parse");
-    let (images, inputs) = futures::try_join!(
+    // The SBOM scanner is resolved with the base images: a scanner that
+    // cannot be had fails the build before anything is built.
+    let (images, inputs, scanner) = futures::try_join!(
         resolve_images(gw, wanted.into_iter().collect()),
-        inputs::frontend_inputs(gw, opts)
+        inputs::frontend_inputs(gw, opts),
+        resolve_scanner(gw, opts, &build)
     )?;
     gw.timings.mark("resolve");
     let features = EngineFeatures {
@@ -293,6 +335,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             .await?;
         return Ok(());
     }
+    let scanner = scanner.as_ref();
     let solves = compiled.into_iter().map(|(platform, c)| {
         let gw = gw.clone();
         async move {
@@ -327,13 +370,29 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
                 futures::future::try_join_all(downloads).await?;
                 Ok::<_, BuildFailure>(gw.solve(def, Evaluate::Lazily).await?)
             };
-            let (ref_id, _) =
-                futures::future::try_join(target, futures::future::try_join_all(needs)).await?;
+            // The SBOM: the scanner run on the result and the extras,
+            // returned unevaluated like the result.
+            let sbom = async {
+                let Some(scanner) = scanner else {
+                    return Ok(Vec::new());
+                };
+                let scan = scanner.scan(&platform.to_string(), &c.state, &c.scan_extras, &platform);
+                let def = marshal(&scan).map_err(|e| BuildFailure::plain(e.to_string()))?;
+                check_caps(&def, &gw.caps)?;
+                let r = gw.solve(def, Evaluate::Lazily).await?;
+                Ok::<_, BuildFailure>(vec![crate::sbom::attestation(&r)])
+            };
+            let ((ref_id, _), attestations) = futures::future::try_join(
+                futures::future::try_join(target, futures::future::try_join_all(needs)),
+                sbom,
+            )
+            .await?;
             Ok::<_, BuildFailure>(PlatformResult {
                 platform,
                 ref_id,
                 config: c.image.to_json(),
                 base_config: c.base.as_ref().map(Image::to_json),
+                attestations,
             })
         }
     });

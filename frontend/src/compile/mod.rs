@@ -80,6 +80,10 @@ pub struct Compiled {
     pub stages: Vec<String>,
     /// States that must build for the result to be valid though nothing is taken from them (`needs`).
     pub needs: Vec<State>,
+    /// What an SBOM scans besides the result, by name (`--sbom` only):
+    /// stages marked with `BUILDKIT_SBOM_SCAN_STAGE`, and the build context
+    /// (`context`) with `BUILDKIT_SBOM_SCAN_CONTEXT`.
+    pub scan_extras: Vec<(String, State)>,
 }
 
 /// A resolved base image: its config and the digest its source is pinned to.
@@ -169,8 +173,13 @@ pub(crate) struct Compiler<'a, 'b> {
 /// them. (Compiling is cheap next to transferring a context.)
 pub fn compile(input: &Input<'_>) -> Result<Compiled, Diagnostic> {
     let (first, paths) = compile_with(input, Vec::new())?;
-    // No path: the context is not read. `""`: all of it is.
-    if paths.is_empty() || paths.contains("") {
+    // No path: the context is not read. `""`: all of it is; and an SBOM of
+    // the context scans all of it.
+    let whole = first
+        .scan_extras
+        .iter()
+        .any(|(name, _)| name == SCAN_CONTEXT);
+    if paths.is_empty() || paths.contains("") || whole {
         return Ok(first);
     }
     let (compiled, _) = compile_with(input, paths.into_iter().collect())?;
@@ -229,14 +238,83 @@ fn compile_with(
     for (k, v) in &input.opts.labels {
         image.config.labels.insert(k.clone(), v.clone());
     }
+    let scan_extras = if input.opts.sbom.is_some() {
+        scan_extras(&mut c, target)?
+    } else {
+        Vec::new()
+    };
     let compiled = Compiled {
         state,
         image,
         base,
         stages: c.order,
         needs: c.needs,
+        scan_extras,
     };
     Ok((compiled, c.context_paths))
+}
+
+/// The name an SBOM gives the build context among what it scans.
+pub const SCAN_CONTEXT: &str = "context";
+
+/// Whether a `BUILDKIT_SBOM_SCAN_*` value turns scanning on (Go's booleans;
+/// anything else is off).
+fn scan_on(value: Option<&str>) -> bool {
+    value.is_some_and(|v| crate::options::go_bool("", v).unwrap_or(false))
+}
+
+/// The stages (besides the target) and the context an SBOM scans: a stage
+/// whose `BUILDKIT_SBOM_SCAN_STAGE` argument is true (a `--build-arg` of
+/// that name marks every stage that does not declare it), and the build
+/// context when `BUILDKIT_SBOM_SCAN_CONTEXT` is true (a top-level argument
+/// or `--build-arg`).
+fn scan_extras(
+    c: &mut Compiler<'_, '_>,
+    target: &crate::spec::model::Stage,
+) -> Result<Vec<(String, State)>, Diagnostic> {
+    let input = c.input;
+    let arg = |name: &str| input.opts.build_args.get(name).map(String::as_str);
+    let mut out = Vec::new();
+    for name in c.order.clone() {
+        if name == target.name.value {
+            continue;
+        }
+        let Some(stage) = input.spec.stage(&name) else {
+            continue;
+        };
+        let scope = StageScope::for_stage(
+            input.spec,
+            stage,
+            input.opts,
+            &input.platform,
+            &input.build_platform,
+        );
+        let declared = stage
+            .args
+            .iter()
+            .chain(&input.spec.args)
+            .any(|a| a.name.value == "BUILDKIT_SBOM_SCAN_STAGE");
+        let value = if declared {
+            scope.arg("BUILDKIT_SBOM_SCAN_STAGE")
+        } else {
+            arg("BUILDKIT_SBOM_SCAN_STAGE")
+        };
+        if scan_on(value) {
+            out.push((name.clone(), c.stage(&name)?));
+        }
+    }
+    let context_value = arg("BUILDKIT_SBOM_SCAN_CONTEXT").or_else(|| {
+        input
+            .spec
+            .args
+            .iter()
+            .find(|a| a.name.value == "BUILDKIT_SBOM_SCAN_CONTEXT")
+            .and_then(|a| a.default.as_ref().map(|v| v.value.as_str()))
+    });
+    if scan_on(context_value) {
+        out.push((SCAN_CONTEXT.to_owned(), c.context()));
+    }
+    Ok(out)
 }
 
 impl<'a, 'b> Compiler<'a, 'b> {

@@ -78,6 +78,11 @@ impl StageScope {
         }
     }
 
+    /// The value of argument `name`, if it is declared and has one.
+    pub fn arg(&self, name: &str) -> Option<&str> {
+        self.args.get(name).and_then(|v| v.as_deref())
+    }
+
     /// Adds or replaces an environment variable (arguments still take precedence).
     pub fn set_env(&mut self, name: &str, value: &str) {
         self.env.insert(name.to_owned(), Some(value.to_owned()));

@@ -35,6 +35,8 @@ pub mod caps {
     pub const IMPORT_CACHES: &str = "importcaches";
     pub const WARNINGS: &str = "gateway.warnings";
     pub const SOURCE_MAP: &str = "source.map";
+    /// Results may carry attestations (the frontend's SBOM).
+    pub const ATTESTATIONS: &str = "reference.attestations";
 }
 
 /// When a solve builds its definition.
@@ -82,6 +84,8 @@ pub struct PlatformResult {
     pub config: Vec<u8>,
     /// The base image's config (`containerimage.base.config`), if any.
     pub base_config: Option<Vec<u8>>,
+    /// Attestations of the result (the SBOM).
+    pub attestations: Vec<fpb::Attestation>,
 }
 
 /// A connected session.
@@ -344,6 +348,12 @@ impl Gateway {
         let platforms_json =
             serde_json::to_vec(&serde_json::json!({ "platforms": platforms })).unwrap_or_default();
         meta.insert("refs.platforms".into(), platforms_json);
+        // Attestations by platform id, as `refs.platforms` names them.
+        let attestations: Vec<(String, Vec<fpb::Attestation>)> = results
+            .iter()
+            .filter(|r| !r.attestations.is_empty())
+            .map(|r| (r.platform.to_string(), r.attestations.clone()))
+            .collect();
         let result = match results.as_slice() {
             [single] if !as_map => {
                 meta.insert("containerimage.config".into(), single.config.clone());
@@ -400,7 +410,10 @@ impl Gateway {
         self.send_return(fpb::ReturnRequest {
             result: Some(fpb::Result {
                 metadata: meta,
-                attestations: HashMap::new(),
+                attestations: attestations
+                    .into_iter()
+                    .map(|(id, list)| (id, fpb::Attestations { attestation: list }))
+                    .collect(),
                 result: Some(result),
             }),
             error: None,

@@ -63,8 +63,8 @@ pub const PREFIXES: &[(&str, Use)] = &[
 pub const ATTESTATIONS: &[(&str, Use)] = &[
     // BuildKit makes provenance itself, from the definition's source map.
     ("provenance", Use::Engine),
-    // BuildKit scans the result itself when the frontend attaches no SBOM.
-    ("sbom", Use::Engine),
+    // The SBOM is made by this frontend, running the scanner image.
+    ("sbom", Use::Honoured),
 ];
 
 /// Build arguments BuildKit defines (`--build-arg BUILDKIT_…`).
@@ -76,6 +76,9 @@ pub const BUILDKIT_ARGS: &[(&str, Use)] = &[
     // Read by the exporter (cache metadata in the image).
     ("BUILDKIT_INLINE_CACHE", Use::Engine),
     ("BUILDKIT_CONTEXT_KEEP_GIT_DIR", Use::Honoured),
+    // Scan the build context, or stages besides the target, for the SBOM.
+    ("BUILDKIT_SBOM_SCAN_CONTEXT", Use::Honoured),
+    ("BUILDKIT_SBOM_SCAN_STAGE", Use::Honoured),
 ];
 
 /// What happens to option `key`; `None` for a key of no known kind.

@@ -104,8 +104,48 @@ pub struct BuildOptions {
     pub cache_mount_ns: String,
     /// `--build-arg BUILDKIT_CONTEXT_KEEP_GIT_DIR=1`: git contexts keep `.git`.
     pub context_keep_git_dir: bool,
+    /// `--sbom` (`attest:sbom`): the SBOM this frontend makes by running
+    /// the scanner image on the result (none when not asked for or disabled).
+    pub sbom: Option<SbomRequest>,
     /// One message per option that is not honoured, naming it ([`keys`]).
     pub ignored: Vec<String>,
+}
+
+/// An SBOM request: the scanner image and its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SbomRequest {
+    /// `generator=IMAGE`, by default BuildKit's own scanner.
+    pub generator: String,
+    /// The other `KEY=VALUE` attributes, passed to the scanner as
+    /// `BUILDKIT_SCAN_<KEY>` (upper case, `-` as `_`).
+    pub params: BTreeMap<String, String>,
+}
+
+/// The scanner BuildKit uses when `--sbom` names none.
+pub const DEFAULT_SBOM_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
+
+/// `attest:sbom`'s value: `KEY=VALUE` pairs separated by commas; `None` when
+/// `disabled=true`.
+fn parse_sbom(value: &str) -> Result<Option<SbomRequest>, OptionError> {
+    let mut generator = DEFAULT_SBOM_GENERATOR.to_owned();
+    let mut params = BTreeMap::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| invalid("attest:sbom", format!("`{part}` is not KEY=VALUE")))?;
+        match k {
+            "generator" => v.clone_into(&mut generator),
+            "disabled" => {
+                if go_bool("attest:sbom", v)? {
+                    return Ok(None);
+                }
+            }
+            _ => {
+                params.insert(k.to_owned(), v.to_owned());
+            }
+        }
+    }
+    Ok(Some(SbomRequest { generator, params }))
 }
 
 /// One `--ulimit NAME=SOFT[:HARD]`.
@@ -193,7 +233,7 @@ fn parse_ulimit(text: &str) -> Result<Ulimit, String> {
 }
 
 /// Go's `strconv.ParseBool`, as BuildKit reads boolean options.
-fn go_bool(key: &str, v: &str) -> Result<bool, OptionError> {
+pub(crate) fn go_bool(key: &str, v: &str) -> Result<bool, OptionError> {
     match v {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
         "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
@@ -298,6 +338,9 @@ impl BuildOptions {
             } else if let Some(name) = key.strip_prefix("input-metadata:") {
                 o.input_metadata.insert(name.to_owned(), value.clone());
             }
+        }
+        if let Some(v) = opts.get("attest:sbom") {
+            o.sbom = parse_sbom(v)?;
         }
         if let Some(p) = opts.get("platform") {
             for part in p.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -611,6 +654,22 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(o.multi_platform, Some(false));
+    }
+
+    #[test]
+    fn sbom_requests_name_a_generator_and_parameters_or_are_disabled() {
+        let o = opts(&[("attest:sbom", "")]).unwrap();
+        assert_eq!(
+            o.sbom.unwrap().generator,
+            DEFAULT_SBOM_GENERATOR,
+            "BuildKit's scanner by default"
+        );
+        let o = opts(&[("attest:sbom", "generator=x/scan:1,scan-mode=deep")]).unwrap();
+        let s = o.sbom.unwrap();
+        assert_eq!(s.generator, "x/scan:1");
+        assert_eq!(s.params.get("scan-mode").map(String::as_str), Some("deep"));
+        assert_eq!(opts(&[("attest:sbom", "disabled=true")]).unwrap().sbom, None);
+        assert!(opts(&[("attest:sbom", "oops")]).is_err());
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub enum Feature {
     CacheExport,
     /// `-o type=oci` with the docker driver (the containerd image store).
     OciExport,
+    /// Attestations (`--sbom`, `--provenance`) exported with the docker
+    /// driver (the containerd image store).
+    Attestations,
     /// Error details Stagecraft decodes to name the failing op (JSON
     /// `errdefs.Solve`), so that a failed download is explained in spec
     /// terms. Docker 26.1 sends them in a form not decoded yet (issue 12).
@@ -88,6 +91,7 @@ impl Lane {
                 GitChecksum,
                 CacheExport,
                 OciExport,
+                Attestations,
                 FailedOpDetails,
             ],
             Lane::Legacy => &[LegacyClient, NoMergeOp, ClassicImageStore, Docker2010],

@@ -22,6 +22,7 @@ mod platforms;
 mod run_args;
 mod run_mounts;
 mod run_options;
+mod sbom;
 mod stages;
 mod subrequests;
 mod warnings;
@@ -30,6 +31,7 @@ fn main() {
     e2e::matrix::main(vec![
         ("examples", examples::cases()),
         ("errors", errors::cases()),
+        ("sbom", sbom::cases()),
         ("debug", debug::cases()),
         ("copy_add", copy_add::cases()),
         ("run_mounts", run_mounts::cases()),
