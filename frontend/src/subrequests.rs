@@ -69,6 +69,7 @@ pub fn answer(
     opts: &BuildOptions,
     target: &str,
     needed: &BTreeSet<String>,
+    spec_definition: Option<&llb::pb::Definition>,
 ) -> Result<BTreeMap<String, Vec<u8>>, Unsupported> {
     let mut meta = BTreeMap::new();
     let source = spec.source.text.as_bytes();
@@ -246,10 +247,14 @@ pub fn answer(
                 .iter()
                 .map(|w| format!("{}\n", w.headline(&spec.source)))
                 .collect();
-            let results = json!({
-                "warnings": warnings,
-                "sources": [{ "filename": spec.source.name, "data": base64(source), "language": "YAML" }],
-            });
+            let mut src = Map::new();
+            src.insert("filename".into(), json!(spec.source.name));
+            src.insert("data".into(), json!(base64(source)));
+            if let Some(def) = spec_definition {
+                src.insert("definition".into(), definition_json(def));
+            }
+            src.insert("language".into(), json!("YAML"));
+            let results = json!({ "warnings": warnings, "sources": [Value::Object(src)] });
             meta.insert("result.json".into(), pretty(&results));
             meta.insert("result.txt".into(), text.into_bytes());
             meta.insert("result.statuscode".into(), status.to_string().into_bytes());
@@ -258,6 +263,41 @@ pub fn answer(
         other => return Err(Unsupported(other.to_owned())),
     }
     Ok(meta)
+}
+
+/// A definition as BuildKit's Go types marshal it to JSON: `def` (each op,
+/// base64) and `metadata` by digest (`description`, `caps`, … omitted when
+/// empty).
+fn definition_json(def: &llb::pb::Definition) -> Value {
+    let metadata: Map<String, Value> = def
+        .metadata
+        .iter()
+        .map(|(digest, md)| {
+            let mut m = Map::new();
+            if md.ignore_cache {
+                m.insert("ignore_cache".into(), json!(true));
+            }
+            if !md.description.is_empty() {
+                let d: BTreeMap<&String, &String> = md.description.iter().collect();
+                m.insert("description".into(), json!(d));
+            }
+            if !md.caps.is_empty() {
+                let c: BTreeMap<&String, &bool> = md.caps.iter().collect();
+                m.insert("caps".into(), json!(c));
+            }
+            if let Some(g) = &md.progress_group {
+                m.insert(
+                    "progress_group".into(),
+                    json!({ "id": g.id, "name": g.name, "weak": g.weak }),
+                );
+            }
+            (digest.clone(), Value::Object(m))
+        })
+        .collect();
+    json!({
+        "def": def.def.iter().map(|op| base64(op)).collect::<Vec<_>>(),
+        "metadata": metadata,
+    })
 }
 
 /// A secret or ssh entry of the outline.

@@ -231,6 +231,7 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
         spec_ignore,
         context_ignore,
         remote_context,
+        spec_definition,
     } = read::read(gw, opts).await?;
     gw.timings.mark("read");
     let spec: Spec =
@@ -246,7 +247,14 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
         for p in &platforms {
             needed.extend(compile::plan(&spec, opts, p, &build).map_err(fail)?.stages);
         }
-        crate::subrequests::answer(request, &spec, opts, &target.name.value, &needed).map_err(|e| {
+        crate::subrequests::answer(
+            request,
+            &spec,
+            opts,
+            &target.name.value,
+            &needed,
+            Some(&spec_definition),
+        ).map_err(|e| {
             BuildFailure {
                 code: code::UNIMPLEMENTED,
                 ..BuildFailure::plain(e.to_string())

@@ -26,6 +26,9 @@ pub(super) struct Read {
     pub context_ignore: Result<Option<Vec<u8>>, BuildFailure>,
     /// The build context when it is remote (scoped to its subdirectory).
     pub remote_context: Option<State>,
+    /// The definition the spec was read with (`--call=check` returns it
+    /// with the source, as the Dockerfile frontend does).
+    pub spec_definition: llb::pb::Definition,
 }
 
 /// Reads the spec and its ignore files, from wherever the build context is.
@@ -44,12 +47,13 @@ pub(super) async fn read(gw: &Gateway, opts: &BuildOptions) -> Result<Read, Buil
     // with its own ignore file or a subrequest does not use.
     let (spec_read, context_ignore) =
         futures::join!(read_spec(gw, opts), read_context_ignore(gw, opts));
-    let (src, spec_ignore) = spec_read?;
+    let (src, spec_ignore, spec_definition) = spec_read?;
     Ok(Read {
         src,
         spec_ignore,
         context_ignore,
         remote_context: None,
+        spec_definition,
     })
 }
 
@@ -125,6 +129,7 @@ async fn read_remote(
         }
     };
     state = scope_to(&state, &opts.context_subdir);
+    let spec_definition = marshal(&state).map_err(|e| BuildFailure::plain(e.to_string()))?;
     let r = solve(gw, &state).await?;
     let ignore_name = format!("{filename}.dockerignore");
     let (bytes, spec_ignore, context_ignore) = futures::join!(
@@ -151,6 +156,7 @@ async fn read_remote(
         spec_ignore: spec_ignore.ok(),
         context_ignore: Ok(context_ignore.ok()),
         remote_context: Some(state),
+        spec_definition,
     })
 }
 
@@ -225,7 +231,7 @@ async fn solve_local_files(
     key_hint: &str,
     files: Vec<String>,
     progress: String,
-) -> Result<String, BuildFailure> {
+) -> Result<(String, llb::pb::Definition), BuildFailure> {
     let local = llb::source::local(
         name,
         &llb::source::LocalOptions {
@@ -239,7 +245,7 @@ async fn solve_local_files(
         llb::OpMeta::default().with_name(progress),
     );
     let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    Ok(gw.solve(def, Evaluate::Now).await?)
+    Ok((gw.solve(def.clone(), Evaluate::Now).await?, def))
 }
 
 /// Reads the spec named by the `filename` option from the spec's local
@@ -247,9 +253,9 @@ async fn solve_local_files(
 async fn read_spec(
     gw: &Gateway,
     opts: &BuildOptions,
-) -> Result<(SourceFile, Option<Vec<u8>>), BuildFailure> {
+) -> Result<(SourceFile, Option<Vec<u8>>, llb::pb::Definition), BuildFailure> {
     let ignore_name = format!("{}.dockerignore", opts.filename);
-    let r = solve_local_files(
+    let (r, def) = solve_local_files(
         gw,
         opts,
         &opts.spec_local,
@@ -275,7 +281,7 @@ async fn read_spec(
     };
     // A missing ignore file is not an error.
     let ignore = ignore.ok();
-    Ok((src, ignore))
+    Ok((src, ignore, def))
 }
 
 /// The context's `.dockerignore`, if any (read alongside the spec; used only
@@ -284,7 +290,7 @@ async fn read_context_ignore(
     gw: &Gateway,
     opts: &BuildOptions,
 ) -> Result<Option<Vec<u8>>, BuildFailure> {
-    let r = solve_local_files(
+    let (r, _) = solve_local_files(
         gw,
         opts,
         &opts.context_local,
