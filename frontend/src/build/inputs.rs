@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::compile::FrontendInput;
 use crate::gateway::Gateway;
-use crate::options::{BuildOptions, ContextKind, OciLayout};
+use crate::options::{BuildOptions, OciLayout};
 
 use super::BuildFailure;
 
@@ -19,18 +19,10 @@ pub(super) async fn frontend_inputs(
     gw: &Gateway,
     opts: &BuildOptions,
 ) -> Result<BTreeMap<String, FrontendInput>, BuildFailure> {
-    let wanted: Vec<(&String, &String, &str)> = opts
+    let wanted: Vec<(&String, &str, &str)> = opts
         .contexts
         .iter()
-        .filter_map(|(name, ctx)| match &ctx.kind {
-            ContextKind::Input(input) => Some((name, input, ctx.raw.as_str())),
-            ContextKind::Image(_)
-            | ContextKind::Local(_)
-            | ContextKind::Git(_)
-            | ContextKind::Http(_)
-            | ContextKind::OciLayout(_)
-            | ContextKind::Unknown => None,
-        })
+        .filter_map(|(name, ctx)| Some((name, ctx.input()?, ctx.raw.as_str())))
         .collect();
     let Some((first, _, raw)) = wanted.first() else {
         return Ok(BTreeMap::new());
@@ -54,7 +46,7 @@ pub(super) async fn frontend_inputs(
             None => None,
             Some(md) => input_image_config(md).map_err(bad)?,
         };
-        out.insert(input.clone(), FrontendInput { state, config });
+        out.insert(input.to_owned(), FrontendInput { state, config });
     }
     Ok(out)
 }

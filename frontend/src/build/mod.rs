@@ -254,11 +254,10 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
             &target.name.value,
             &needed,
             Some(&spec_definition),
-        ).map_err(|e| {
-            BuildFailure {
-                code: code::UNIMPLEMENTED,
-                ..BuildFailure::plain(e.to_string())
-            }
+        )
+        .map_err(|e| BuildFailure {
+            code: code::UNIMPLEMENTED,
+            ..BuildFailure::plain(e.to_string())
         })
     };
     // A check compiles everything (so compile-time errors such as undeclared

@@ -85,20 +85,15 @@ impl Compiler<'_, '_> {
         platform: &Platform,
         span: Span,
     ) -> Result<(Image, bool), Diagnostic> {
-        let config = match &ctx.kind {
-            ContextKind::Input(input) => self
+        let config = match ctx.input() {
+            Some(input) => self
                 .input
                 .inputs
                 .get(input)
                 .ok_or_else(|| missing_input(name, ctx, span))?
                 .config
                 .as_deref(),
-            ContextKind::Image(_)
-            | ContextKind::Local(_)
-            | ContextKind::Git(_)
-            | ContextKind::Http(_)
-            | ContextKind::OciLayout(_)
-            | ContextKind::Unknown => None,
+            None => None,
         };
         match config {
             Some(bytes) => Image::from_base(name, bytes, platform)

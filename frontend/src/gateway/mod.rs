@@ -241,13 +241,22 @@ impl Gateway {
             session_id: self.session_id.clone(),
             ..Default::default()
         };
+        self.resolve(req, reference.to_owned()).await
+    }
+
+    /// One `ResolveImageConfig` call; `what` names the image in an error.
+    async fn resolve(
+        &self,
+        req: fpb::ResolveImageConfigRequest,
+        what: String,
+    ) -> Result<ResolvedImage, GatewayError> {
         let resp = self
             .client
             .clone()
             .resolve_image_config(req)
             .await
             .map_err(|s| GatewayError::Resolve {
-                reference: reference.to_owned(),
+                reference: what,
                 status: Box::new(s),
             })?
             .into_inner();
@@ -275,20 +284,8 @@ impl Gateway {
             store_id: store.to_owned(),
             ..Default::default()
         };
-        let resp = self
-            .client
-            .clone()
-            .resolve_image_config(req)
+        self.resolve(req, format!("oci-layout://{store} {reference}"))
             .await
-            .map_err(|s| GatewayError::Resolve {
-                reference: format!("oci-layout://{store} {reference}"),
-                status: Box::new(s),
-            })?
-            .into_inner();
-        Ok(ResolvedImage {
-            digest: resp.digest,
-            config: resp.config,
-        })
     }
 
     /// Sends a warning shown in buildx's output (when the engine supports

@@ -123,6 +123,19 @@ impl NamedContext {
         }
     }
 
+    /// The frontend input an `input:` context names.
+    pub fn input(&self) -> Option<&str> {
+        match &self.kind {
+            ContextKind::Input(name) => Some(name),
+            ContextKind::Image(_)
+            | ContextKind::Local(_)
+            | ContextKind::Git(_)
+            | ContextKind::Http(_)
+            | ContextKind::OciLayout(_)
+            | ContextKind::Unknown => None,
+        }
+    }
+
     /// The image a `docker-image://` context names.
     pub fn image(&self) -> Option<&str> {
         match &self.kind {

@@ -668,7 +668,10 @@ mod tests {
         let s = o.sbom.unwrap();
         assert_eq!(s.generator, "x/scan:1");
         assert_eq!(s.params.get("scan-mode").map(String::as_str), Some("deep"));
-        assert_eq!(opts(&[("attest:sbom", "disabled=true")]).unwrap().sbom, None);
+        assert_eq!(
+            opts(&[("attest:sbom", "disabled=true")]).unwrap().sbom,
+            None
+        );
         assert!(opts(&[("attest:sbom", "oops")]).is_err());
     }
 

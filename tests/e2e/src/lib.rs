@@ -171,19 +171,8 @@ impl Engine {
                 .output()
                 .unwrap()
         } else {
-            let buildx = self
-                .env
-                .get("STAGECRAFT_BUILDX")
-                .cloned()
-                .unwrap_or_default();
-            let mut cmd = if buildx.is_empty() {
-                let mut c = self.command("docker");
-                c.arg("buildx");
-                c
-            } else {
-                self.command(&buildx)
-            };
-            cmd.arg("build")
+            self.buildx_command()
+                .arg("build")
                 .arg("--progress=plain")
                 .args(args)
                 .current_dir(dir)
@@ -199,6 +188,14 @@ impl Engine {
             success: out.status.success(),
             log,
         }
+    }
+
+    /// The lane's buildx: the plugin binary, else `docker buildx`.
+    fn buildx_command(&self) -> Command {
+        let (argv, _) = self.buildx_argv();
+        let mut cmd = self.command(&argv[0]);
+        cmd.args(&argv[1..]);
+        cmd
     }
 
     /// The argv and environment that run the lane's buildx (buildx lanes only).
@@ -223,19 +220,8 @@ impl Engine {
 
     /// `docker buildx bake ARGS` in `dir` (buildx lanes only).
     pub fn bake(&self, dir: &Path, args: &[&str]) -> Build {
-        let buildx = self
-            .env
-            .get("STAGECRAFT_BUILDX")
-            .cloned()
-            .unwrap_or_default();
-        let mut cmd = if buildx.is_empty() {
-            let mut c = self.command("docker");
-            c.arg("buildx");
-            c
-        } else {
-            self.command(&buildx)
-        };
-        let out = cmd
+        let out = self
+            .buildx_command()
             .arg("bake")
             .arg("--progress=plain")
             .args(args)
