@@ -12,7 +12,7 @@
 #   scripts/engine.sh env   [LANE]       print the env file path if that lane
 #                                        is up, else exit 1
 #   scripts/engine.sh check [LANE]       smoke-test a lane that is up
-#   LANE: main (default), legacy or docker26
+#   LANE: main (default), legacy, docker26 or remote
 #
 # Then:  . "$(scripts/engine.sh up main)"
 #        "$STAGECRAFT_BUILDX" build -f stagecraft.yaml .

@@ -39,6 +39,22 @@ export STAGECRAFT_ENGINE_ENV="$env_file"
 export STAGECRAFT_IMAGE
 STAGECRAFT_IMAGE=$(scripts/frontend-image.sh stagecraft:dev)
 
+# The remote lane (the engine in a network namespace of its own, reached
+# over TCP) pulls the frontend from the registry: push it there from main,
+# then pull it as that engine. STAGECRAFT_SKIP_REMOTE=1 leaves it out.
+if [ "${STAGECRAFT_SKIP_REMOTE:-0}" = 1 ]; then
+  echo "NOTE: STAGECRAFT_SKIP_REMOTE=1: the remote-lane tests are NOT run (reported as ignored)" >&2
+else
+  remote_env=$(scripts/engine.sh up remote)
+  "$STAGECRAFT_DOCKER" tag "$STAGECRAFT_IMAGE" "$STAGECRAFT_REGISTRY/stagecraft:dev"
+  "$STAGECRAFT_DOCKER" push -q "$STAGECRAFT_REGISTRY/stagecraft:dev" >/dev/null
+  (
+    # shellcheck disable=SC1090
+    . "$remote_env"
+    "$STAGECRAFT_DOCKER" pull -q "$STAGECRAFT_LANE_IMAGE" >/dev/null
+  )
+fi
+
 # Snapshots are compared, never written, here.
 export INSTA_UPDATE=no
 cargo fmt --all --check

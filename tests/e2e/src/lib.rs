@@ -102,7 +102,12 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 impl Engine {
     /// The engine of `lane`, loaded once per test process.
     pub fn for_lane(lane: Lane) -> &'static Engine {
-        static ENGINES: [OnceLock<Engine>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static ENGINES: [OnceLock<Engine>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
         let slot = Lane::ALL.iter().position(|l| *l == lane).unwrap_or(0);
         ENGINES[slot].get_or_init(|| Engine::load(lane))
     }
@@ -117,8 +122,12 @@ impl Engine {
             .map(|p| PathBuf::from(p).with_extension("json"))
             .unwrap_or_else(|| repo().join(".engine").join(format!("{}.json", lane.name())));
         let env = engine_env(&path);
-        let image =
-            std::env::var("STAGECRAFT_IMAGE").unwrap_or_else(|_| "stagecraft:dev".to_owned());
+        // A lane whose engine pulls the frontend from a registry names it.
+        let image = env
+            .get("STAGECRAFT_LANE_IMAGE")
+            .cloned()
+            .or_else(|| std::env::var("STAGECRAFT_IMAGE").ok())
+            .unwrap_or_else(|| "stagecraft:dev".to_owned());
         let engine = Self { lane, env, image };
         let out = engine.docker(&["image", "inspect", "--format", "{{.Id}}", &engine.image]);
         assert!(

@@ -24,6 +24,11 @@ pub struct Launch<'a> {
     /// `daemon.json`.
     pub config: String,
     pub extra_flags: &'a [&'a str],
+    /// A network namespace to run in (the remote lane): dockerd then makes
+    /// its own bridge there (`bip` in `config`).
+    pub netns: Option<&'a str>,
+    /// Another address to listen on (`tcp://ADDR:PORT`).
+    pub tcp: Option<&'a str>,
 }
 
 /// The running dockerd's pid (recognised by its exec root on the command line).
@@ -94,7 +99,9 @@ pub fn start(p: &LanePaths, l: &Launch<'_>) -> Result<()> {
     }
     let daemon_json = p.run_dir.join("daemon.json");
     std::fs::write(&daemon_json, format!("{}\n", l.config)).map_err(io)?;
-    ensure_bridge(p)?;
+    if l.netns.is_none() {
+        ensure_bridge(p)?;
+    }
     log(&format!(
         "starting dockerd ({}) -> log {}",
         p.lane.name(),
@@ -114,11 +121,21 @@ pub fn start(p: &LanePaths, l: &Launch<'_>) -> Result<()> {
     );
     let err = logf.try_clone().map_err(io)?;
     // setsid: the daemon outlives us, in a session of its own.
-    let mut launcher = Command::new("setsid")
+    let mut launcher = Command::new("setsid");
+    launcher
         .env_clear()
         .env("PATH", &l.path)
         .env("HOME", "/root")
-        .env("LANG", "C.UTF-8")
+        .env("LANG", "C.UTF-8");
+    if let Some(ns) = l.netns {
+        // nsenter enters only the network namespace: `ip netns exec` would
+        // also remount /sys, hiding the cgroup mounts dockerd needs.
+        launcher
+            .arg("nsenter")
+            .arg(format!("--net=/run/netns/{ns}"))
+            .arg("--");
+    }
+    launcher
         .arg(l.dockerd)
         .arg("--config-file")
         .arg(&daemon_json)
@@ -129,9 +146,14 @@ pub fn start(p: &LanePaths, l: &Launch<'_>) -> Result<()> {
         .arg("--data-root")
         .arg(&l.data_root)
         .arg("--exec-root")
-        .arg(&p.exec_root)
-        .arg("--bridge")
-        .arg(p.net.bridge)
+        .arg(&p.exec_root);
+    if l.netns.is_none() {
+        launcher.arg("--bridge").arg(p.net.bridge);
+    }
+    if let Some(tcp) = l.tcp {
+        launcher.arg("--host").arg(tcp);
+    }
+    let mut launcher = launcher
         .arg("--iptables=false")
         .arg("--ip-forward=false")
         .args(l.extra_flags)

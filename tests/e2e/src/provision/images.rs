@@ -15,7 +15,7 @@ use super::host::{
 use super::{Config, LanePaths, REGISTRY_ADDR};
 
 const ROOTFS_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const REGISTRY_RUN: &str = "/run/stagecraft-registry";
+pub(super) const REGISTRY_RUN: &str = "/run/stagecraft-registry";
 
 /// A busybox-static rootfs tarball, built once per busybox version.
 fn rootfs_tar(cfg: &Config) -> Result<PathBuf> {
@@ -116,7 +116,7 @@ pub fn ensure_images(cfg: &Config, p: &LanePaths, docker: &Path) -> Result<()> {
     Ok(())
 }
 
-fn curl_ok(args: &[&str], url: &str) -> bool {
+pub(super) fn curl_ok(args: &[&str], url: &str) -> bool {
     succeeds(
         Command::new("curl")
             .args(["-fsS", "-m", "5", "-o", "/dev/null"])

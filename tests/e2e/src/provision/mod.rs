@@ -9,6 +9,9 @@
 //! - `legacy`: bookworm's own Docker 20.10, always private.
 //! - `docker26`: trixie's Docker 26.1 with the classic image store, always
 //!   private.
+//! - `remote`: main's Docker from sid (or trixie) in a network namespace of
+//!   its own ([`remote`]), reached over TCP, pulling from the registry over
+//!   the namespace's link; always private.
 //!
 //! Every private lane has its own bridge, subnet, data root, exec root,
 //! socket and pid file, so all can run at once; they share one registry on
@@ -21,6 +24,7 @@ pub mod check;
 pub mod dockerd;
 pub mod host;
 pub mod images;
+pub mod remote;
 pub mod state;
 pub mod suite;
 
@@ -117,6 +121,12 @@ fn net(lane: Lane) -> LaneNet {
             bridge: "sc-docker26-0",
             cidr: "172.31.242.1/24",
             addr_pool: "172.29.0.0/17",
+        },
+        // Made by the dockerd itself, inside the remote lane's namespace.
+        Lane::Remote => LaneNet {
+            bridge: "docker0",
+            cidr: "172.31.243.1/24",
+            addr_pool: "172.28.0.0/17",
         },
     }
 }
@@ -262,13 +272,30 @@ fn up_suite(
         } else {
             ""
         };
+        // The remote lane: its own bridge in its namespace, the registry
+        // over the namespace's link, the API on TCP.
+        let remote = p.lane == Lane::Remote;
+        let remote_config = if remote {
+            format!(
+                "\"bip\": \"{}\", \"insecure-registries\": [\"{}\"], ",
+                p.net.cidr,
+                remote::REGISTRY
+            )
+        } else {
+            String::new()
+        };
         let launch = dockerd::Launch {
             dockerd: &bin.join("dockerd"),
             path: format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", bin.display()),
             docker: &docker,
             data_root,
-            config: format!("{{{features}\"shutdown-timeout\": 5, {}}}", p.pool_json()),
+            config: format!(
+                "{{{features}{remote_config}\"shutdown-timeout\": 5, {}}}",
+                p.pool_json()
+            ),
             extra_flags: &["--ip6tables=false"],
+            netns: remote.then_some(remote::NETNS),
+            tcp: remote.then_some(remote::ENGINE_TCP),
         };
         if let Err(e) = dockerd::start(p, &launch) {
             log(&format!("{e}; trying the next suite"));
@@ -279,7 +306,11 @@ fn up_suite(
             versions(p, &docker, Some(&buildx))?;
         return Ok(Instance {
             lane: p.lane.name().to_owned(),
-            docker_host: format!("unix://{}", p.sock.display()),
+            docker_host: if remote {
+                remote::ENGINE_TCP.to_owned()
+            } else {
+                format!("unix://{}", p.sock.display())
+            },
             docker: docker.display().to_string(),
             buildx: buildx.display().to_string(),
             engine: format!("{}/{dockerd_version}", p.lane.name()),
@@ -292,7 +323,12 @@ fn up_suite(
             legacy: false,
             external: false,
             docker_config: None,
-            registry: REGISTRY_ADDR.to_owned(),
+            registry: if remote {
+                remote::REGISTRY.to_owned()
+            } else {
+                REGISTRY_ADDR.to_owned()
+            },
+            lane_image: remote.then(|| format!("{}/stagecraft:dev", remote::REGISTRY)),
         });
     }
     fail(format!(
@@ -312,6 +348,8 @@ fn up_legacy(cfg: &Config, p: &LanePaths) -> Result<Instance> {
         data_root: cfg.engine_data.join("legacy"),
         config: format!("{{\"shutdown-timeout\": 5, {}}}", p.pool_json()),
         extra_flags: &[],
+        netns: None,
+        tcp: None,
     };
     dockerd::start(p, &launch)?;
     let (v, _, _) = versions(p, docker, None)?;
@@ -331,6 +369,7 @@ fn up_legacy(cfg: &Config, p: &LanePaths) -> Result<Instance> {
         external: false,
         docker_config: None,
         registry: REGISTRY_ADDR.to_owned(),
+        lane_image: None,
     })
 }
 
@@ -392,6 +431,7 @@ fn external_engine() -> Option<Instance> {
         external: true,
         docker_config: None,
         registry: REGISTRY_ADDR.to_owned(),
+        lane_image: None,
     })
 }
 
@@ -439,6 +479,17 @@ pub fn up(cfg: &Config, lane: Lane) -> Result<PathBuf> {
                     cfg.docker26_containerd,
                     false,
                 )?,
+                Lane::Remote => {
+                    remote::ensure_netns()?;
+                    up_suite(
+                        cfg,
+                        &p,
+                        &cfg.main_suites,
+                        "bin-remote",
+                        cfg.main_containerd,
+                        true,
+                    )?
+                }
             };
             i.write(&p.instance)?;
             i
@@ -447,7 +498,12 @@ pub fn up(cfg: &Config, lane: Lane) -> Result<PathBuf> {
     let docker = PathBuf::from(&instance.docker);
     images::ensure_images(cfg, &p, &docker)?;
     images::ensure_registry(cfg)?;
-    images::ensure_registry_busybox(&p, &docker)?;
+    if lane == Lane::Remote {
+        // It reaches the registry over its link, not on 127.0.0.1.
+        remote::ensure_registry(cfg)?;
+    } else {
+        images::ensure_registry_busybox(&p, &docker)?;
+    }
     let instance = with_cli_config(&p, instance)?;
     let env = instance.write_lane_files(&cfg.state_dir, lane)?;
     log(&format!("{} engine up: {}", lane.name(), instance.engine));
@@ -479,7 +535,12 @@ pub fn down(cfg: &Config, lanes: &[Lane], all: bool) -> Result<()> {
     for lane in lanes {
         let p = LanePaths::new(cfg, *lane);
         dockerd::stop_daemon(&p);
-        dockerd::remove_bridge(&p);
+        if *lane == Lane::Remote {
+            remote::stop_registry();
+            remote::remove_netns();
+        } else {
+            dockerd::remove_bridge(&p);
+        }
         for ext in ["env", "json"] {
             let _ = std::fs::remove_file(cfg.state_dir.join(format!("{}.{ext}", lane.name())));
         }

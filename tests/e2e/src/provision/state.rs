@@ -42,6 +42,10 @@ pub struct Instance {
     pub docker_config: Option<PathBuf>,
     /// The local registry (`127.0.0.1:5000`), empty when there is none.
     pub registry: String,
+    /// The frontend image the lane's engine pulls (the remote lane's, from
+    /// the registry as it reaches it); none: `STAGECRAFT_IMAGE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lane_image: Option<String>,
 }
 
 impl Instance {
@@ -85,6 +89,9 @@ impl Instance {
             v.push(("DOCKER_CONFIG", c.display().to_string()));
         }
         v.push(("STAGECRAFT_REGISTRY", self.registry.clone()));
+        if let Some(image) = &self.lane_image {
+            v.push(("STAGECRAFT_LANE_IMAGE", image.clone()));
+        }
         v
     }
 
@@ -146,6 +153,7 @@ mod tests {
             external: false,
             docker_config: None,
             registry: "127.0.0.1:5000".into(),
+            lane_image: None,
         };
         let vars = i.env_vars();
         let get = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());

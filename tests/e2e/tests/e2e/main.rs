@@ -19,6 +19,7 @@ mod examples;
 mod link_fallback;
 mod parity;
 mod platforms;
+mod remote;
 mod run_args;
 mod run_mounts;
 mod run_options;
@@ -42,6 +43,7 @@ fn main() {
         ("contexts", contexts::cases()),
         ("build_options", build_options::cases()),
         ("ci", ci::cases()),
+        ("remote", remote::cases()),
         ("warnings", warnings::cases()),
         ("subrequests", subrequests::cases()),
         ("context_transfer", context_transfer::cases()),
