@@ -316,6 +316,7 @@ fn named(name: &str, required: bool, span: Span) -> Value {
 pub fn lint_error(
     message: &str,
     source: Option<&crate::gateway::SourceRange>,
+    definition: Option<&llb::pb::Definition>,
 ) -> BTreeMap<String, Vec<u8>> {
     let first = message.lines().next().unwrap_or(message);
     let mut error = Map::new();
@@ -323,8 +324,14 @@ pub fn lint_error(
     let mut sources = Vec::new();
     if let Some(s) = source {
         error.insert("location".into(), range_location(s.start_line, s.start_col));
-        sources
-            .push(json!({ "filename": s.filename, "data": base64(&s.data), "language": "YAML" }));
+        let mut src = Map::new();
+        src.insert("filename".into(), json!(s.filename));
+        src.insert("data".into(), json!(base64(&s.data)));
+        if let Some(def) = definition {
+            src.insert("definition".into(), definition_json(def));
+        }
+        src.insert("language".into(), json!("YAML"));
+        sources.push(Value::Object(src));
     }
     let results =
         json!({ "warnings": null, "sources": sources, "buildError": Value::Object(error) });

@@ -223,17 +223,39 @@ async fn send_warning(gw: &Gateway, message: &str, detail: &[&str], source: Opti
 
 /// The whole build, from options to `Return`.
 pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> {
-    // The context's ignore file is read alongside the spec (as the Dockerfile
-    // frontend does): a round trip saved, at the cost of a read that a spec
-    // with its own ignore file or a subrequest does not use.
+    let read = read::read(gw, opts).await?;
+    gw.timings.mark("read");
+    let definition = read.spec_definition.clone();
+    match build(gw, opts, read).await {
+        // `--call=check` answers a failing spec with BuildKit's lint result
+        // (its `buildError`, and the spec's source with its definition), as
+        // the Dockerfile frontend does.
+        Err(f)
+            if opts.request_id.as_deref() == Some(crate::subrequests::LINT)
+                && f.engine_status.is_none() =>
+        {
+            eprintln!("stagecraft: {}", f.message);
+            gw.return_metadata(crate::subrequests::lint_error(
+                &f.message,
+                f.source.as_ref(),
+                Some(&definition),
+            ))
+            .await?;
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// The build of a spec that was read.
+async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<(), BuildFailure> {
     let read::Read {
         src,
         spec_ignore,
         context_ignore,
         remote_context,
         spec_definition,
-    } = read::read(gw, opts).await?;
-    gw.timings.mark("read");
+    } = read;
     let spec: Spec =
         spec::parse_with_contexts(src.clone(), &opts.contexts.keys().cloned().collect())
             .map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
@@ -439,6 +461,7 @@ pub async fn serve(
             gw.return_metadata(crate::subrequests::lint_error(
                 &f.message,
                 f.source.as_ref(),
+                None,
             ))
             .await?;
         } else {
