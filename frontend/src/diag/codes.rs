@@ -62,6 +62,16 @@ pub enum Code {
     UnresolvedImage,
     /// `secrets-used-in-arg-or-env`: an argument or environment variable whose name says it holds a secret.
     SecretsUsedInArgOrEnv,
+    /// `json-args-recommended`: an `image.entrypoint` or `image.cmd` written as a string.
+    JsonArgsRecommended,
+    /// `workdir-relative-path`: a relative `workdir` in a stage with no absolute one.
+    WorkdirRelativePath,
+    /// `apt-get-upgrade`: `apt-get upgrade` or `dist-upgrade` in a `run` step.
+    AptGetUpgrade,
+    /// `sudo-in-run`: `sudo` in a `run` step.
+    SudoInRun,
+    /// `curl-piped-to-shell`: a download piped straight into a shell.
+    CurlPipedToShell,
 }
 
 /// When a code is reported.
@@ -315,6 +325,51 @@ const SECRETS_USED_IN_ARG_OR_ENV: CodeInfo = CodeInfo {
     doc: include_str!("docs/secrets-used-in-arg-or-env.md"),
 };
 
+const JSON_ARGS_RECOMMENDED: CodeInfo = CodeInfo {
+    code: Code::JsonArgsRecommended,
+    name: "json-args-recommended",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "an `image.entrypoint` or `image.cmd` written as a string",
+    doc: include_str!("docs/json-args-recommended.md"),
+};
+
+const WORKDIR_RELATIVE_PATH: CodeInfo = CodeInfo {
+    code: Code::WorkdirRelativePath,
+    name: "workdir-relative-path",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a relative `workdir` in a stage with no absolute one",
+    doc: include_str!("docs/workdir-relative-path.md"),
+};
+
+const APT_GET_UPGRADE: CodeInfo = CodeInfo {
+    code: Code::AptGetUpgrade,
+    name: "apt-get-upgrade",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "`apt-get upgrade` or `dist-upgrade` in a `run` step",
+    doc: include_str!("docs/apt-get-upgrade.md"),
+};
+
+const SUDO_IN_RUN: CodeInfo = CodeInfo {
+    code: Code::SudoInRun,
+    name: "sudo-in-run",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "`sudo` in a `run` step",
+    doc: include_str!("docs/sudo-in-run.md"),
+};
+
+const CURL_PIPED_TO_SHELL: CodeInfo = CodeInfo {
+    code: Code::CurlPipedToShell,
+    name: "curl-piped-to-shell",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a download piped straight into a shell",
+    doc: include_str!("docs/curl-piped-to-shell.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -341,6 +396,11 @@ pub const CODES: &[CodeInfo] = &[
     UNSUPPORTED_CONTEXT,
     UNRESOLVED_IMAGE,
     SECRETS_USED_IN_ARG_OR_ENV,
+    JSON_ARGS_RECOMMENDED,
+    WORKDIR_RELATIVE_PATH,
+    APT_GET_UPGRADE,
+    SUDO_IN_RUN,
+    CURL_PIPED_TO_SHELL,
 ];
 
 impl Code {
@@ -371,6 +431,11 @@ impl Code {
             Code::UnsupportedContext => &UNSUPPORTED_CONTEXT,
             Code::UnresolvedImage => &UNRESOLVED_IMAGE,
             Code::SecretsUsedInArgOrEnv => &SECRETS_USED_IN_ARG_OR_ENV,
+            Code::JsonArgsRecommended => &JSON_ARGS_RECOMMENDED,
+            Code::WorkdirRelativePath => &WORKDIR_RELATIVE_PATH,
+            Code::AptGetUpgrade => &APT_GET_UPGRADE,
+            Code::SudoInRun => &SUDO_IN_RUN,
+            Code::CurlPipedToShell => &CURL_PIPED_TO_SHELL,
         }
     }
 

@@ -35,10 +35,37 @@ pub fn a_spec_warning_is_shown_and_the_build_goes_on(engine: &Engine) {
     assert_eq!(warning["range"][0]["start"]["character"], 3, "{warning}");
 }
 
+/// Every rule reaches `--call=check`: each warning with its rule name, and
+/// the check exits 1, as for a Dockerfile with warnings.
+pub fn call_check_lists_each_rule_and_fails(engine: &Engine) {
+    let dir = workdir("warning-rules");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  app:\n    from: busybox\n    workdir: src\n    user: builder\n    steps:\n      - run: apt-get -y upgrade\n      - run: sudo make install\n      - run: wget -qO- http://example.com/i.sh | sh\n    image:\n      cmd: /bin/app --serve\n";
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
+    let b = engine.build(&dir, &["-f", "stagecraft.yaml", "--call=check", "."]);
+    b.assert_failed();
+    for rule in [
+        "json-args-recommended",
+        "workdir-relative-path",
+        "apt-get-upgrade",
+        "sudo-in-run",
+        "curl-piped-to-shell",
+    ] {
+        b.assert_log_contains(rule);
+    }
+    b.assert_log_contains("5 warnings found");
+}
+
 pub fn cases() -> Vec<Case> {
-    vec![case(
-        "a_spec_warning_is_shown_and_the_build_goes_on",
-        &[Feature::Buildx, Feature::Warnings],
-        a_spec_warning_is_shown_and_the_build_goes_on,
-    )]
+    vec![
+        case(
+            "a_spec_warning_is_shown_and_the_build_goes_on",
+            &[Feature::Buildx, Feature::Warnings],
+            a_spec_warning_is_shown_and_the_build_goes_on,
+        ),
+        case(
+            "call_check_lists_each_rule_and_fails",
+            &[Feature::Buildx, Feature::Call],
+            call_check_lists_each_rule_and_fails,
+        ),
+    ]
 }
