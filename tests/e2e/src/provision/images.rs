@@ -15,7 +15,7 @@ use super::host::{
 use super::{Config, LanePaths, REGISTRY_ADDR};
 
 const ROOTFS_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-pub(super) const REGISTRY_RUN: &str = "/run/stagecraft-registry";
+const REGISTRY_RUN: &str = "/run/stagecraft-registry";
 
 /// A busybox-static rootfs tarball, built once per busybox version.
 fn rootfs_tar(cfg: &Config) -> Result<PathBuf> {
@@ -116,7 +116,7 @@ pub fn ensure_images(cfg: &Config, p: &LanePaths, docker: &Path) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn curl_ok(args: &[&str], url: &str) -> bool {
+fn curl_ok(args: &[&str], url: &str) -> bool {
     succeeds(
         Command::new("curl")
             .args(["-fsS", "-m", "5", "-o", "/dev/null"])
@@ -126,12 +126,38 @@ pub(super) fn curl_ok(args: &[&str], url: &str) -> bool {
 }
 
 pub fn registry_answers() -> bool {
-    curl_ok(&[], &format!("http://{REGISTRY_ADDR}/v2/"))
+    registry_answers_on(REGISTRY_ADDR)
 }
+
+/// Whether a registry answers on `addr`.
+pub(super) fn registry_answers_on(addr: &str) -> bool {
+    curl_ok(&[], &format!("http://{addr}/v2/"))
+}
+
+/// The files of one registry process: its config and pid file (in
+/// `/run/stagecraft-registry`) and its log (in `.engine/`).
+pub(super) struct RegistryFiles {
+    pub config: &'static str,
+    pub pid: &'static str,
+    pub log: &'static str,
+}
+
+/// The registry on 127.0.0.1:5000.
+const MAIN_REGISTRY: RegistryFiles = RegistryFiles {
+    config: "config.yml",
+    pid: "registry.pid",
+    log: "registry.log",
+};
 
 /// Starts Debian's docker-registry on 127.0.0.1:5000 unless one answers.
 pub fn ensure_registry(cfg: &Config) -> Result<()> {
-    if registry_answers() {
+    serve_registry(cfg, REGISTRY_ADDR, &MAIN_REGISTRY)
+}
+
+/// A docker-registry on `addr`, serving the project's registry storage,
+/// unless one answers there.
+pub(super) fn serve_registry(cfg: &Config, addr: &str, files: &RegistryFiles) -> Result<()> {
+    if registry_answers_on(addr) {
         return Ok(());
     }
     if !succeeds(Command::new("sh").args(["-c", "command -v docker-registry"])) {
@@ -139,24 +165,24 @@ pub fn ensure_registry(cfg: &Config) -> Result<()> {
     }
     let store = cfg.engine_data.join("registry");
     let run_dir = Path::new(REGISTRY_RUN);
-    let io = |e: std::io::Error| Error(format!("starting the registry: {e}"));
+    let io = |e: std::io::Error| Error(format!("starting the registry on {addr}: {e}"));
     std::fs::create_dir_all(run_dir).map_err(io)?;
     std::fs::create_dir_all(&store).map_err(io)?;
     std::fs::create_dir_all(&cfg.state_dir).map_err(io)?;
-    let config = run_dir.join("config.yml");
+    let config = run_dir.join(files.config);
     std::fs::write(
         &config,
         format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {REGISTRY_ADDR}\n",
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
             store.display()
         ),
     )
     .map_err(io)?;
     log(&format!(
-        "starting docker-registry on {REGISTRY_ADDR} (storage {})",
+        "starting docker-registry on {addr} (storage {})",
         store.display()
     ));
-    let logfile = cfg.state_dir.join("registry.log");
+    let logfile = cfg.state_dir.join(files.log);
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -171,28 +197,31 @@ pub fn ensure_registry(cfg: &Config) -> Result<()> {
         .stderr(Stdio::from(err))
         .spawn()
         .map_err(io)?;
-    std::fs::write(run_dir.join("registry.pid"), child.id().to_string()).map_err(io)?;
+    std::fs::write(run_dir.join(files.pid), child.id().to_string()).map_err(io)?;
     let up = wait_until(Duration::from_secs(10), Duration::from_millis(250), || {
-        registry_answers() || matches!(child.try_wait(), Ok(Some(_)))
+        registry_answers_on(addr) || matches!(child.try_wait(), Ok(Some(_)))
     });
-    if up && registry_answers() {
+    if up && registry_answers_on(addr) {
         return Ok(());
     }
     tail(&logfile, 20);
-    fail(format!(
-        "docker-registry did not come up on {REGISTRY_ADDR}"
-    ))
+    fail(format!("docker-registry did not come up on {addr}"))
 }
 
-pub fn stop_registry() {
-    let pidfile = Path::new(REGISTRY_RUN).join("registry.pid");
+/// Stops a registry we started, by its files.
+pub(super) fn stop_registry_of(files: &RegistryFiles) {
+    let pidfile = Path::new(REGISTRY_RUN).join(files.pid);
     if let Some(pid) = read_pid(&pidfile) {
-        if pid_matches(pid, &format!("{REGISTRY_RUN}/config.yml")) {
+        if pid_matches(pid, &format!("{REGISTRY_RUN}/{}", files.config)) {
             log(&format!("stopping docker-registry (pid {pid})"));
             stop(pid, Duration::from_secs(5));
         }
     }
     let _ = std::fs::remove_file(pidfile);
+}
+
+pub fn stop_registry() {
+    stop_registry_of(&MAIN_REGISTRY);
 }
 
 /// Makes sure 127.0.0.1:5000/busybox:latest exists (pushed from this lane).

@@ -6,14 +6,10 @@
 //! Every address here is on the veth pair this module makes; nothing
 //! leaves the machine.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use super::host::{
-    cmd, fail, log, pid_matches, read_pid, run, stop, succeeds, tail, wait_until, Error, Result,
-};
-use super::images::{curl_ok, REGISTRY_RUN};
+use super::host::{cmd, log, run, succeeds, Result};
+use super::images::{serve_registry, stop_registry_of, RegistryFiles};
 use super::Config;
 
 /// The namespace the remote engine runs in.
@@ -84,67 +80,19 @@ pub fn remove_netns() {
     }
 }
 
-fn registry_answers() -> bool {
-    curl_ok(&[], &format!("http://{REGISTRY}/v2/"))
-}
-
 /// A second docker-registry on the host's end of the pair, serving the
-/// same storage as the one on 127.0.0.1:5000 (started first).
+/// same storage as the one on 127.0.0.1:5000.
 pub fn ensure_registry(cfg: &Config) -> Result<()> {
-    if registry_answers() {
-        return Ok(());
-    }
-    let io = |e: std::io::Error| Error(format!("starting the remote lane's registry: {e}"));
-    let run_dir = Path::new(REGISTRY_RUN);
-    std::fs::create_dir_all(run_dir).map_err(io)?;
-    let config = run_dir.join("remote.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {REGISTRY}\n",
-            cfg.engine_data.join("registry").display()
-        ),
-    )
-    .map_err(io)?;
-    log(&format!(
-        "starting docker-registry on {REGISTRY} (the remote lane's view)"
-    ));
-    let logfile = cfg.state_dir.join("registry-remote.log");
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&logfile)
-        .map_err(io)?;
-    let err = out.try_clone().map_err(io)?;
-    let mut child = Command::new("setsid")
-        .args(["docker-registry", "serve"])
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .spawn()
-        .map_err(io)?;
-    std::fs::write(run_dir.join("registry-remote.pid"), child.id().to_string()).map_err(io)?;
-    let up = wait_until(Duration::from_secs(10), Duration::from_millis(250), || {
-        registry_answers() || matches!(child.try_wait(), Ok(Some(_)))
-    });
-    if up && registry_answers() {
-        return Ok(());
-    }
-    tail(&logfile, 20);
-    fail(format!("docker-registry did not come up on {REGISTRY}"))
+    serve_registry(cfg, REGISTRY, &FILES)
 }
 
 /// Stops the second registry, if we started it.
 pub fn stop_registry() {
-    let pidfile = Path::new(REGISTRY_RUN).join("registry-remote.pid");
-    if let Some(pid) = read_pid(&pidfile) {
-        if pid_matches(pid, &format!("{REGISTRY_RUN}/remote.yml")) {
-            log(&format!(
-                "stopping docker-registry on {REGISTRY} (pid {pid})"
-            ));
-            stop(pid, Duration::from_secs(5));
-        }
-    }
-    let _ = std::fs::remove_file(pidfile);
+    stop_registry_of(&FILES);
 }
+
+const FILES: RegistryFiles = RegistryFiles {
+    config: "remote.yml",
+    pid: "registry-remote.pid",
+    log: "registry-remote.log",
+};
