@@ -256,9 +256,14 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         remote_context,
         spec_definition,
     } = read;
-    let spec: Spec =
-        spec::parse_with_contexts(src.clone(), &opts.contexts.keys().cloned().collect())
-            .map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
+    let spec: Spec = spec::parse_for_build(
+        src.clone(),
+        &opts.contexts.keys().cloned().collect(),
+        opts.build_args
+            .get("BUILDKIT_DOCKERFILE_CHECK")
+            .map(String::as_str),
+    )
+    .map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);

@@ -79,6 +79,8 @@ pub const BUILDKIT_ARGS: &[(&str, Use)] = &[
     // Scan the build context, or stages besides the target, for the SBOM.
     ("BUILDKIT_SBOM_SCAN_CONTEXT", Use::Honoured),
     ("BUILDKIT_SBOM_SCAN_STAGE", Use::Honoured),
+    // Which lint rules run, and whether they fail the build.
+    ("BUILDKIT_DOCKERFILE_CHECK", Use::Honoured),
 ];
 
 /// What happens to option `key`; `None` for a key of no known kind.

@@ -77,6 +77,16 @@ pub fn parse_with_contexts(
     src: SourceFile,
     contexts: &std::collections::BTreeSet<String>,
 ) -> Result<Spec, Vec<Diagnostic>> {
+    parse_for_build(src, contexts, None)
+}
+
+/// [`parse_with_contexts`] with the lint configuration a build passes
+/// (`BUILDKIT_DOCKERFILE_CHECK`, which wins over the spec's `# check=`).
+pub fn parse_for_build(
+    src: SourceFile,
+    contexts: &std::collections::BTreeSet<String>,
+    check: Option<&str>,
+) -> Result<Spec, Vec<Diagnostic>> {
     let root = match raw::parse_yaml(&src) {
         Ok(root) => root,
         Err(d) => return Err(vec![d]),
@@ -87,7 +97,16 @@ pub fn parse_with_contexts(
     };
     let draft = convert::convert(&root, &mut cx);
     graph::check(&draft, contexts, &mut cx);
+    let before = cx.diags.len();
     lint::lint(&draft, &mut cx);
+    // What the rules found, as the check configuration wants it.
+    match lint::config::resolve(&src, check) {
+        Ok(cfg) => {
+            let found = cx.diags.split_off(before);
+            cx.diags.extend(cfg.apply(found));
+        }
+        Err(d) => cx.diags.push(d),
+    }
     let mut diags = cx.diags;
     diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
     if diags.iter().any(Diagnostic::is_error) {

@@ -7,6 +7,7 @@
 //! error: those checks live in `convert` and `validate`.
 
 mod apt_get_upgrade;
+pub mod config;
 mod curl_piped_to_shell;
 mod json_args_recommended;
 mod secrets_in_arg_or_env;

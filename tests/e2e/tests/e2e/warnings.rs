@@ -53,6 +53,36 @@ pub fn call_check_lists_each_rule_and_fails(engine: &Engine) {
         b.assert_log_contains(rule);
     }
     b.assert_log_contains("5 warnings found");
+    // The check configuration, as for a Dockerfile: `skip=all` silences
+    // every rule; `error=true` makes the warnings fail the build, at their
+    // YAML lines.
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--call=check",
+                "--build-arg",
+                "BUILDKIT_DOCKERFILE_CHECK=skip=all",
+                ".",
+            ],
+        )
+        .assert_ok()
+        .assert_log_contains("no warnings found");
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--build-arg",
+                "BUILDKIT_DOCKERFILE_CHECK=skip=curl-piped-to-shell,sudo-in-run,apt-get-upgrade,WorkdirRelativePath;error=true",
+                ".",
+            ],
+        )
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:13:12: `image.cmd` is a string");
 }
 
 pub fn cases() -> Vec<Case> {
