@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use stagecraft::build::{self, compile_offline};
 use stagecraft::compile::EngineFeatures;
+use stagecraft::diag::report::{self, Format};
 use stagecraft::diag::SourceFile;
 use stagecraft::gateway::{transport, Gateway};
 use stagecraft::options::BuildOptions;
@@ -43,7 +44,13 @@ enum Cmd {
         merge_op: bool,
     },
     /// Check a spec and print its diagnostics (exit 1 on errors, 0 on warnings only).
-    Check { file: PathBuf },
+    Check {
+        file: PathBuf,
+        /// `text` (with the YAML excerpt, on stderr), `json` or `github`
+        /// (workflow-command annotations), both on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
 }
 
 /// Reads a spec, never more than one byte past the size limit.
@@ -99,23 +106,36 @@ fn main() -> ExitCode {
             }
             Ok(())
         }),
-        Cmd::Check { file } => {
-            read(&file).and_then(|src| match stagecraft::spec::parse(src.clone()) {
-                // Warnings are shown; only errors fail the check.
-                Ok(spec) => {
-                    if !spec.warnings.is_empty() {
-                        eprintln!("{}", stagecraft::diag::render(&spec.warnings, &src));
-                    }
-                    Ok(())
+        Cmd::Check { file, format } => read(&file).and_then(|src| {
+            // Warnings are shown; only errors fail the check.
+            let (diags, failed) = match stagecraft::spec::parse(src.clone()) {
+                Ok(spec) => (spec.warnings, false),
+                Err(d) => (d, true),
+            };
+            let path = file.display().to_string();
+            let out = match format {
+                Format::Text if diags.is_empty() => String::new(),
+                Format::Text => {
+                    eprintln!("{}", stagecraft::diag::render(&diags, &src));
+                    String::new()
                 }
-                Err(d) => Err(stagecraft::diag::render(&d, &src)),
-            })
-        }
+                Format::Json => report::json(&diags, &path) + "\n",
+                Format::Github => report::github(&diags, &path),
+            };
+            print!("{out}");
+            if failed {
+                Err(String::new())
+            } else {
+                Ok(())
+            }
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}");
+            if !e.is_empty() {
+                eprintln!("{e}");
+            }
             ExitCode::FAILURE
         }
     }

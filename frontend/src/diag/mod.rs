@@ -11,6 +11,7 @@
 //! only stores and prints locations. Positions are computed by `spec::raw`.
 
 pub mod codes;
+pub mod report;
 
 pub use codes::Code;
 
