@@ -38,16 +38,19 @@ pub struct Scanner {
 /// Why a scanner cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ScannerError {
-    #[error("--sbom generator `{0}` is not an image reference: {1}")]
-    Reference(String, String),
     #[error("--sbom generator `{0}` has no entrypoint or cmd to run")]
     NoCommand(String),
 }
 
 impl Scanner {
-    pub fn new(request: &SbomRequest, digest: String, config: Image) -> Result<Self, ScannerError> {
-        let reference = llb::reference::Reference::parse(&request.generator)
-            .map_err(|e| ScannerError::Reference(request.generator.clone(), e.to_string()))?;
+    /// The scanner `request` names, resolved as `reference` (its parsed
+    /// generator) to `digest` and `config`.
+    pub fn new(
+        request: &SbomRequest,
+        reference: llb::reference::Reference,
+        digest: String,
+        config: Image,
+    ) -> Result<Self, ScannerError> {
         if config.config.entrypoint.as_ref().is_none_or(Vec::is_empty)
             && config.config.cmd.as_ref().is_none_or(Vec::is_empty)
         {

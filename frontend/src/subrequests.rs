@@ -247,14 +247,8 @@ pub fn answer(
                 .iter()
                 .map(|w| format!("{}\n", w.headline(&spec.source)))
                 .collect();
-            let mut src = Map::new();
-            src.insert("filename".into(), json!(spec.source.name));
-            src.insert("data".into(), json!(base64(source)));
-            if let Some(def) = spec_definition {
-                src.insert("definition".into(), definition_json(def));
-            }
-            src.insert("language".into(), json!("YAML"));
-            let results = json!({ "warnings": warnings, "sources": [Value::Object(src)] });
+            let src = source_json(&spec.source.name, source, spec_definition);
+            let results = json!({ "warnings": warnings, "sources": [src] });
             meta.insert("result.json".into(), pretty(&results));
             meta.insert("result.txt".into(), text.into_bytes());
             meta.insert("result.statuscode".into(), status.to_string().into_bytes());
@@ -263,6 +257,19 @@ pub fn answer(
         other => return Err(Unsupported(other.to_owned())),
     }
     Ok(meta)
+}
+
+/// A source of a lint result (`pb.SourceInfo`): the spec, base64, and the
+/// definition that read it, if known.
+fn source_json(filename: &str, data: &[u8], definition: Option<&llb::pb::Definition>) -> Value {
+    let mut src = Map::new();
+    src.insert("filename".into(), json!(filename));
+    src.insert("data".into(), json!(base64(data)));
+    if let Some(def) = definition {
+        src.insert("definition".into(), definition_json(def));
+    }
+    src.insert("language".into(), json!("YAML"));
+    Value::Object(src)
 }
 
 /// A definition as BuildKit's Go types marshal it to JSON: `def` (each op,
@@ -324,14 +331,7 @@ pub fn lint_error(
     let mut sources = Vec::new();
     if let Some(s) = source {
         error.insert("location".into(), range_location(s.start_line, s.start_col));
-        let mut src = Map::new();
-        src.insert("filename".into(), json!(s.filename));
-        src.insert("data".into(), json!(base64(&s.data)));
-        if let Some(def) = definition {
-            src.insert("definition".into(), definition_json(def));
-        }
-        src.insert("language".into(), json!("YAML"));
-        sources.push(Value::Object(src));
+        sources.push(source_json(&s.filename, &s.data, definition));
     }
     let results =
         json!({ "warnings": null, "sources": sources, "buildError": Value::Object(error) });

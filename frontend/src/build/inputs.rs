@@ -1,6 +1,6 @@
 //! What the build gets from the client besides the spec and the build
 //! context: frontend inputs (bake's `target:` contexts) with their image
-//! configs, and the names `oci-layout://` images go by.
+//! configs.
 //!
 //! Nothing here compiles LLB beyond importing an input's definition.
 
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::compile::FrontendInput;
 use crate::gateway::Gateway;
-use crate::options::{BuildOptions, OciLayout};
+use crate::options::BuildOptions;
 
 use super::BuildFailure;
 
@@ -64,17 +64,4 @@ fn input_image_config(metadata: &str) -> Result<Option<Vec<u8>>, String> {
                 .map_err(|e| format!("input metadata `containerimage.config` is not base64: {e}"))
         })
         .transpose()
-}
-
-/// The reference an `oci-layout://` context's image goes by: the context's
-/// name, pinned to the layout's digest (as the Dockerfile frontend names it).
-pub(super) fn layout_reference(context: &str, layout: &OciLayout) -> Result<String, BuildFailure> {
-    let mut reference = llb::reference::Reference::parse(context).map_err(|e| {
-        BuildFailure::plain(format!(
-            "--build-context {context}=oci-layout://…: the context name is no image name: {e}"
-        ))
-    })?;
-    reference.tag = None;
-    reference.digest = Some(layout.digest.clone());
-    Ok(reference.to_string())
 }

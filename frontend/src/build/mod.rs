@@ -149,7 +149,14 @@ async fn resolve_images(
                     gw.resolve_image_config(reference, &platform).await?,
                 ),
                 BaseRef::Layout(context, layout) => {
-                    let reference = inputs::layout_reference(context, layout)?;
+                    let reference = layout
+                        .image_reference(context)
+                        .map_err(|e| {
+                            BuildFailure::plain(format!(
+                                "--build-context {context}=oci-layout://…: the context name is no image name: {e}"
+                            ))
+                        })?
+                        .to_string();
                     let log = crate::progress::oci_layout_metadata(context, &reference);
                     let resolved = gw
                         .resolve_layout_config(&reference, &layout.store, log, &platform)
@@ -197,18 +204,19 @@ async fn resolve_scanner(
         .await;
         return Ok(None);
     }
-    let reference = llb::reference::Reference::parse(&request.generator)
-        .map_err(|e| BuildFailure::plain(format!("--sbom generator `{}`: {e}", request.generator)))?
-        .to_string();
+    let reference = llb::reference::Reference::parse(&request.generator).map_err(|e| {
+        BuildFailure::plain(format!("--sbom generator `{}`: {e}", request.generator))
+    })?;
+    let name = reference.to_string();
     let resolved = gw
-        .resolve_image_config(&reference, platform)
+        .resolve_image_config(&name, platform)
         .await
         .map_err(|e| {
             BuildFailure::plain(format!("--sbom: cannot resolve the scanner image: {e}"))
         })?;
-    let config = Image::from_base(&reference, &resolved.config, platform)
+    let config = Image::from_base(&name, &resolved.config, platform)
         .map_err(|e| BuildFailure::plain(e.to_string()))?;
-    crate::sbom::Scanner::new(request, resolved.digest, config)
+    crate::sbom::Scanner::new(request, reference, resolved.digest, config)
         .map(Some)
         .map_err(|e| BuildFailure::plain(e.to_string()))
 }
@@ -378,8 +386,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
             let needs = c.needs.iter().map(|need| {
                 let gw = gw.clone();
                 async move {
-                    let def = marshal(need).map_err(|e| BuildFailure::plain(e.to_string()))?;
-                    check_caps(&def, &gw.caps)?;
+                    let def = checked_definition(need, &gw.caps)?;
                     gw.solve(def, Evaluate::Now).await?;
                     Ok::<_, BuildFailure>(())
                 }
@@ -388,8 +395,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
                 if c.state.is_scratch() {
                     return Ok(String::new());
                 }
-                let def = marshal(&c.state).map_err(|e| BuildFailure::plain(e.to_string()))?;
-                check_caps(&def, &gw.caps)?;
+                let def = checked_definition(&c.state, &gw.caps)?;
                 // Downloads first, each alone, so that a failed one is
                 // explained here at its YAML line; then the target lazily,
                 // as the Dockerfile frontend returns it: the engine builds it
@@ -411,8 +417,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
                     return Ok(Vec::new());
                 };
                 let scan = scanner.scan(&platform.to_string(), &c.state, &c.scan_extras, &platform);
-                let def = marshal(&scan).map_err(|e| BuildFailure::plain(e.to_string()))?;
-                check_caps(&def, &gw.caps)?;
+                let def = checked_definition(&scan, &gw.caps)?;
                 let r = gw.solve(def, Evaluate::Lazily).await?;
                 Ok::<_, BuildFailure>(vec![crate::sbom::attestation(&r)])
             };
@@ -570,6 +575,17 @@ fn cap_feature(cap: &str) -> &str {
 /// that a missing feature fails with its name and the YAML line that needs
 /// it rather than with an engine-internal error. Engines that announce no
 /// LLB caps at all are not checked.
+/// The definition of `state`, its LLB caps checked against the engine's
+/// (every definition this frontend solves goes through here).
+fn checked_definition(
+    state: &llb::State,
+    engine: &crate::gateway::EngineCaps,
+) -> Result<llb::pb::Definition, BuildFailure> {
+    let def = marshal(state).map_err(|e| BuildFailure::plain(e.to_string()))?;
+    check_caps(&def, engine)?;
+    Ok(def)
+}
+
 pub fn check_caps(
     def: &llb::pb::Definition,
     engine: &crate::gateway::EngineCaps,

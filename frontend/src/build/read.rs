@@ -7,10 +7,10 @@
 //! happen here.
 
 use llb::op::{Constraints, OpMeta, State};
-use llb::{marshal, source, CopyOptions, FileOp};
+use llb::{source, CopyOptions, FileOp};
 
 use crate::diag::SourceFile;
-use crate::gateway::{error::code, Evaluate, Gateway};
+use crate::gateway::{error::code, Evaluate, Gateway, GatewayError};
 use crate::options::{BuildOptions, ContextKind, NamedContext};
 use crate::spec;
 
@@ -88,7 +88,7 @@ async fn read_remote(
                 Constraints::default(),
                 OpMeta::default().with_name(crate::progress::REMOTE_CONTEXT),
             );
-            let r = solve(gw, &download).await?;
+            let (r, _) = solve(gw, &download).await?;
             let head = gw
                 .read_file_prefix(&r, REMOTE_FILE, Some(1024))
                 .await
@@ -129,27 +129,18 @@ async fn read_remote(
         }
     };
     state = scope_to(&state, &opts.context_subdir);
-    let spec_definition = marshal(&state).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    let r = solve(gw, &state).await?;
+    let (r, spec_definition) = solve(gw, &state).await?;
     let ignore_name = format!("{filename}.dockerignore");
     let (bytes, spec_ignore, context_ignore) = futures::join!(
         gw.read_file_prefix(&r, &filename, Some(MAX_SPEC_BYTES + 1)),
         gw.read_file(&r, &ignore_name),
         gw.read_file(&r, ".dockerignore")
     );
-    let bytes = bytes.map_err(|e| BuildFailure {
-        code: code::NOT_FOUND,
-        message: format!(
-            "cannot read the spec `{filename}` from the build context {}: {e}",
-            ctx.raw
-        ),
-        source: None,
-        engine_status: None,
-    })?;
-    let src = match spec::decode(filename.clone(), bytes) {
-        (src, None) => src,
-        (src, Some(d)) => return Err(BuildFailure::from_diagnostics(&[d], &src)),
-    };
+    let src = decode_spec(
+        &filename,
+        bytes,
+        &format!(" from the build context {}", ctx.raw),
+    )?;
     Ok(Read {
         src,
         // Missing ignore files are not errors.
@@ -158,6 +149,25 @@ async fn read_remote(
         remote_context: Some(state),
         spec_definition,
     })
+}
+
+/// The spec as read (`where_` says from where, for the message when it
+/// cannot be), decoded; an encoding error is a diagnostic of the spec.
+fn decode_spec(
+    filename: &str,
+    bytes: Result<Vec<u8>, GatewayError>,
+    where_: &str,
+) -> Result<SourceFile, BuildFailure> {
+    let bytes = bytes.map_err(|e| BuildFailure {
+        code: code::NOT_FOUND,
+        message: format!("cannot read the spec `{filename}`{where_}: {e}"),
+        source: None,
+        engine_status: None,
+    })?;
+    match spec::decode(filename.to_owned(), bytes) {
+        (src, None) => Ok(src),
+        (src, Some(d)) => Err(BuildFailure::from_diagnostics(&[d], &src)),
+    }
 }
 
 /// The file a downloaded build context is saved as, as the Dockerfile
@@ -179,9 +189,11 @@ fn scope_to(state: &State, dir: &str) -> State {
         )
 }
 
-async fn solve(gw: &Gateway, state: &State) -> Result<String, BuildFailure> {
-    let def = marshal(state).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    Ok(gw.solve(def, Evaluate::Now).await?)
+/// Solves `state` at once (its caps checked first); returns the ref and
+/// the definition.
+async fn solve(gw: &Gateway, state: &State) -> Result<(String, llb::pb::Definition), BuildFailure> {
+    let def = super::checked_definition(state, &gw.caps)?;
+    Ok((gw.solve(def.clone(), Evaluate::Now).await?, def))
 }
 
 /// Whether the first bytes of a download are an archive BuildKit unpacks:
@@ -248,8 +260,7 @@ async fn solve_local_files(
         Default::default(),
         llb::OpMeta::default().with_name(progress),
     );
-    let def = marshal(&local).map_err(|e| BuildFailure::plain(e.to_string()))?;
-    Ok((gw.solve(def.clone(), Evaluate::Now).await?, def))
+    solve(gw, &local).await
 }
 
 /// Reads the spec named by the `filename` option from the spec's local
@@ -273,16 +284,7 @@ async fn read_spec(
         gw.read_file_prefix(&r, &opts.filename, Some(MAX_SPEC_BYTES + 1)),
         gw.read_file(&r, &ignore_name)
     );
-    let bytes = bytes.map_err(|e| BuildFailure {
-        code: code::NOT_FOUND,
-        message: format!("cannot read the spec `{}`: {e}", opts.filename),
-        source: None,
-        engine_status: None,
-    })?;
-    let src = match spec::decode(opts.filename.clone(), bytes) {
-        (src, None) => src,
-        (src, Some(d)) => return Err(BuildFailure::from_diagnostics(&[d], &src)),
-    };
+    let src = decode_spec(&opts.filename, bytes, "")?;
     // A missing ignore file is not an error.
     let ignore = ignore.ok();
     Ok((src, ignore, def))

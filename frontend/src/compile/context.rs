@@ -75,16 +75,15 @@ impl Compiler<'_, '_> {
         st
     }
 
-    /// The image config a stage starting `from:` the named context `name`
-    /// gets: a frontend input's own config, else none (scratch's); and
-    /// whether it had a config of its own.
+    /// The image config a frontend input named by context `name` comes
+    /// with (bake passes a target's config); none for any other context.
     pub(crate) fn named_context_image(
         &self,
         name: &str,
         ctx: &NamedContext,
         platform: &Platform,
         span: Span,
-    ) -> Result<(Image, bool), Diagnostic> {
+    ) -> Result<Option<Image>, Diagnostic> {
         let config = match ctx.input() {
             Some(input) => self
                 .input
@@ -95,18 +94,17 @@ impl Compiler<'_, '_> {
                 .as_deref(),
             None => None,
         };
-        match config {
-            Some(bytes) => Image::from_base(name, bytes, platform)
-                .map(|image| (image, true))
-                .map_err(|e| {
+        config
+            .map(|bytes| {
+                Image::from_base(name, bytes, platform).map_err(|e| {
                     Diagnostic::new(
                         Code::UnsupportedContext,
                         format!("build context `{name}={}`: {e}", ctx.raw),
                         span,
                     )
-                }),
-            None => Ok((Image::scratch(platform), false)),
-        }
+                })
+            })
+            .transpose()
     }
 
     /// An image of an `oci-layout://` context `name`, for `platform`: named
@@ -119,9 +117,9 @@ impl Compiler<'_, '_> {
         platform: &Platform,
         span: Span,
     ) -> Result<State, Diagnostic> {
-        let mut reference = parse_reference(name, span)?;
-        reference.tag = None;
-        reference.digest = Some(layout.digest.clone());
+        let reference = layout
+            .image_reference(name)
+            .map_err(|e| Diagnostic::new(Code::InvalidImage, e.to_string(), span))?;
         Ok(source::oci_layout(
             &reference,
             &self.input.opts.session_id,

@@ -216,26 +216,24 @@ impl<'a> Compiler<'a, '_> {
         );
         let platform = stage_platform(input, stage, &scope)?;
         let from = scope.expand(&stage.from, &spec.source)?;
-        let mut base = None;
-        let mut base_config = None;
-        let (state, mut image) = match spec.classify_from(&from) {
-            FromRef::Stage(s) => {
-                base = self.bases.get(s).cloned().flatten();
-                (self.stage(s)?, self.base_image(s)?)
-            }
-            FromRef::Scratch => (State::scratch(), Image::scratch(&platform)),
+        // The stage's filesystem, its image config, and the config of the
+        // image its `from:` chain starts at (for `containerimage.base.config`).
+        let (state, mut image, base) = match spec.classify_from(&from) {
+            FromRef::Stage(s) => (
+                self.stage(s)?,
+                self.base_image(s)?,
+                self.bases.get(s).cloned().flatten(),
+            ),
+            FromRef::Scratch => (State::scratch(), Image::scratch(&platform), None),
             FromRef::Image(r) => match base_ref(input.opts, r, stage.from.span)? {
                 // A named context of files: its files, and a frontend input's config.
                 None => match input.opts.contexts.get(r) {
                     Some(ctx) => {
-                        let (image, config) =
-                            self.named_context_image(r, ctx, &platform, stage.from.span)?;
-                        if config {
-                            base = Some(image.clone());
-                        }
-                        (self.named_context(r, ctx, stage.from.span)?, image)
+                        let own = self.named_context_image(r, ctx, &platform, stage.from.span)?;
+                        let image = own.clone().unwrap_or_else(|| Image::scratch(&platform));
+                        (self.named_context(r, ctx, stage.from.span)?, image, own)
                     }
-                    None => (State::scratch(), Image::scratch(&platform)),
+                    None => (State::scratch(), Image::scratch(&platform), None),
                 },
                 Some(base_ref) => {
                     let key = (base_ref.clone(), platform.clone());
@@ -272,14 +270,10 @@ impl<'a> Compiler<'a, '_> {
                             self.oci_layout(r, &layout, &platform, stage.from.span)?
                         }
                     };
-                    base_config = Some(base.config.clone());
-                    (state, base.config)
+                    (state, base.config.clone(), Some(base.config))
                 }
             },
         };
-        if base_config.is_some() {
-            base = base_config;
-        }
         image.architecture = platform.architecture.clone();
         image.os = platform.os.clone();
         image.variant = platform.variant.clone();

@@ -43,6 +43,20 @@ pub struct OciLayout {
     pub digest: String,
 }
 
+impl OciLayout {
+    /// The reference the layout's image goes by, as the Dockerfile frontend
+    /// names it: the context's name, pinned to the layout's digest.
+    pub fn image_reference(
+        &self,
+        context: &str,
+    ) -> Result<llb::reference::Reference, llb::reference::ReferenceError> {
+        let mut reference = llb::reference::Reference::parse(context)?;
+        reference.tag = None;
+        reference.digest = Some(self.digest.clone());
+        Ok(reference)
+    }
+}
+
 /// A git context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitContext {

@@ -12,8 +12,6 @@ pub enum Use {
     Honoured,
     /// Acted on by BuildKit or buildx themselves; nothing for a frontend to do.
     Engine,
-    /// Not supported yet: a warning says so, with this explanation.
-    NotSupported(&'static str),
 }
 
 /// Option keys, exactly as BuildKit passes them.
@@ -109,14 +107,13 @@ pub fn lookup(key: &str) -> Option<Use> {
         .map(|(_, u)| *u)
 }
 
-/// One warning for every option in `keys` that is not honoured, naming it.
+/// One warning for every option in `keys` this frontend does not know, naming it.
 pub fn warnings<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     let mut out = Vec::new();
     for key in keys {
         let flag = as_flag(key);
         match lookup(key) {
             Some(Use::Honoured | Use::Engine) => {}
-            Some(Use::NotSupported(why)) => out.push(format!("{flag} is ignored: {why}")),
             None => out.push(format!(
                 "{flag} is ignored: this frontend does not know the option `{key}`"
             )),

@@ -30,18 +30,14 @@ fn in_ns(args: &[&str]) -> Command {
     c
 }
 
+/// Whether the namespace exists (`ip netns pids` answers only for one that does).
+fn netns_exists() -> bool {
+    succeeds(Command::new("ip").args(["netns", "pids", NETNS]))
+}
+
 /// Makes the namespace and the veth pair (idempotent).
 pub fn ensure_netns() -> Result<()> {
-    let exists = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .any(|w| w == NETNS)
-        })
-        .unwrap_or(false);
-    if !exists {
+    if !netns_exists() {
         log(&format!("creating network namespace {NETNS}"));
         run(cmd("ip").args(["netns", "add", NETNS]))?;
     }
@@ -74,7 +70,7 @@ pub fn remove_netns() {
     if succeeds(Command::new("ip").args(["link", "show", HOST_IF])) {
         let _ = succeeds(Command::new("ip").args(["link", "del", HOST_IF]));
     }
-    if succeeds(Command::new("ip").args(["netns", "pids", NETNS])) {
+    if netns_exists() {
         log(&format!("removing network namespace {NETNS}"));
         let _ = succeeds(Command::new("ip").args(["netns", "del", NETNS]));
     }
