@@ -9,6 +9,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+# check-jsonschema for the schema and SARIF tests.
+scripts/tools.sh
 
 # The legacy lane (Docker 20.10, always a private engine: needs root and apt)
 # checks compatibility with old engines. STAGECRAFT_SKIP_LEGACY=1 leaves it

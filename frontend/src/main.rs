@@ -46,8 +46,9 @@ enum Cmd {
     /// Check a spec and print its diagnostics (exit 1 on errors, 0 on warnings only).
     Check {
         file: PathBuf,
-        /// `text` (with the YAML excerpt, on stderr), `json` or `github`
-        /// (workflow-command annotations), both on stdout.
+        /// `text` (with the YAML excerpt, on stderr), `json`, `sarif`
+        /// (SARIF 2.1.0) or `github` (workflow-command annotations), all
+        /// three on stdout.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -121,6 +122,7 @@ fn main() -> ExitCode {
                 }
                 Format::Json => report::json(&diags, &path) + "\n",
                 Format::Github => report::github(&diags, &path),
+                Format::Sarif => report::sarif(&diags, &src, &path) + "\n",
             };
             print!("{out}");
             if failed {

@@ -502,6 +502,16 @@ fn grouped(n: usize) -> String {
     out
 }
 
+/// A code's documentation page, its limits filled in (also SARIF's help
+/// and the language server's hover).
+pub fn page(info: &CodeInfo) -> String {
+    let mut doc = info.doc.to_owned();
+    for (name, value) in limits() {
+        doc = doc.replace(&format!("{{{name}}}"), &value);
+    }
+    doc
+}
+
 /// The generated part of `docs/diagnostics.md`: the index and one section per code.
 pub fn markdown() -> String {
     let mut out =
@@ -516,13 +526,8 @@ pub fn markdown() -> String {
         ));
     }
     out.push_str("\n---\n");
-    let limits = limits();
     for i in CODES {
-        let mut doc = i.doc.to_owned();
-        for (name, value) in &limits {
-            doc = doc.replace(&format!("{{{name}}}"), value);
-        }
-        out.push_str(&format!("\n### `{}`\n\n{}", i.name, doc));
+        out.push_str(&format!("\n### `{}`\n\n{}", i.name, page(i)));
     }
     out.push_str("\n---\n");
     out

@@ -1,12 +1,15 @@
 //! Diagnostics for machines (`stagecraft check --format`): JSON for tools,
-//! and GitHub Actions workflow commands, which annotate the spec's lines in
-//! a pull request. The text form is [`super::render`]'s.
+//! SARIF 2.1.0 for code scanning, and GitHub Actions workflow commands,
+//! which annotate the spec's lines in a pull request. The text form is
+//! [`super::render`]'s.
 //!
 //! Nothing here decides what is a diagnostic; it only writes them out.
 
 use serde_json::json;
+use serde_sarif::sarif;
 
-use super::{Diagnostic, Severity};
+use super::codes::CODES;
+use super::{Diagnostic, Severity, SourceFile};
 
 /// An output format of `stagecraft check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -17,14 +20,105 @@ pub enum Format {
     Json,
     /// `::warning file=…,line=…,col=…,title=CODE::message` lines (on stdout).
     Github,
+    /// A SARIF 2.1.0 log (on stdout), for code scanning.
+    Sarif,
 }
 
 fn severity(d: &Diagnostic) -> &'static str {
-    match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
+    d.severity.as_str()
+}
+
+fn level(s: Severity) -> sarif::ResultLevel {
+    match s {
+        Severity::Error => sarif::ResultLevel::Error,
+        Severity::Warning => sarif::ResultLevel::Warning,
     }
 }
+
+/// The SARIF log of `diags` in `src`, whose path (relative to the
+/// repository root, as code scanning expects) is `path`. Every code of the
+/// registry is a rule of the tool, with its summary and documentation;
+/// columns count Unicode code points, as ours do.
+pub fn sarif(diags: &[Diagnostic], src: &SourceFile, path: &str) -> String {
+    let rules: Vec<sarif::ReportingDescriptor> = CODES
+        .iter()
+        .map(|c| {
+            sarif::ReportingDescriptor::builder()
+                .id(c.name)
+                .short_description(
+                    sarif::MultiformatMessageString::builder()
+                        .text(c.summary)
+                        .build(),
+                )
+                .help(
+                    sarif::MultiformatMessageString::builder()
+                        .text(c.summary)
+                        .markdown(super::codes::page(c))
+                        .build(),
+                )
+                .default_configuration(
+                    sarif::ReportingConfiguration::builder()
+                        .level(serde_json::to_value(level(c.severity)).unwrap_or_default())
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    let results: Vec<sarif::Result> = diags
+        .iter()
+        .map(|d| {
+            let text = match &d.help {
+                Some(h) => format!("{} (help: {h})", d.message),
+                None => d.message.clone(),
+            };
+            let artifact = sarif::ArtifactLocation::builder().uri(path).build();
+            let mut physical = sarif::PhysicalLocation::builder()
+                .artifact_location(artifact)
+                .build();
+            if d.has_location() {
+                let end = src.span_at(d.span.offset.saturating_add(d.span.len), 0);
+                physical.region = Some(
+                    sarif::Region::builder()
+                        .start_line(i64::from(d.span.line))
+                        .start_column(i64::from(d.span.col))
+                        .end_line(i64::from(end.line))
+                        .end_column(i64::from(end.col))
+                        .build(),
+                );
+            }
+            let index = CODES.iter().position(|c| c.code == d.code);
+            let mut result = sarif::Result::builder()
+                .rule_id(d.code.name())
+                .level(level(d.severity))
+                .message(sarif::Message::builder().text(text).build())
+                .locations(vec![sarif::Location::builder()
+                    .physical_location(physical)
+                    .build()])
+                .build();
+            result.rule_index = index.and_then(|i| i64::try_from(i).ok());
+            result
+        })
+        .collect();
+    let driver = sarif::ToolComponent::builder()
+        .name("stagecraft")
+        .version(env!("CARGO_PKG_VERSION"))
+        .rules(rules)
+        .build();
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .column_kind(serde_json::json!("unicodeCodePoints"))
+        .results(results)
+        .build();
+    let log = sarif::Sarif::builder()
+        .schema(SARIF_SCHEMA)
+        .version(serde_json::json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    serde_json::to_string_pretty(&log).unwrap_or_default()
+}
+
+/// The schema a SARIF log names.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The JSON report of `diags` in the spec at `path`.
 pub fn json(diags: &[Diagnostic], path: &str) -> String {
