@@ -52,6 +52,8 @@ enum Cmd {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Print the JSON Schema of the language (for editors: see docs/editors.md).
+    Schema,
 }
 
 /// Reads a spec, never more than one byte past the size limit.
@@ -107,6 +109,10 @@ fn main() -> ExitCode {
             }
             Ok(())
         }),
+        Cmd::Schema => {
+            print!("{}", stagecraft::spec::schema::text());
+            Ok(())
+        }
         Cmd::Check { file, format } => read(&file).and_then(|src| {
             // Warnings are shown; only errors fail the check.
             let (diags, failed) = match stagecraft::spec::parse(src.clone()) {

@@ -11,6 +11,7 @@
 use crate::compile::{self, Compiler, StageCtx};
 use crate::diag::{Diagnostic, Span, Spanned};
 use crate::spec::convert::{self as read, Cx, Fields};
+use crate::spec::keys::Table;
 use crate::spec::model::{CacheMount, SecretMount, SshMount, StepKind};
 use crate::spec::raw::Node;
 
@@ -21,10 +22,10 @@ pub(crate) struct StepKindDef {
     /// "a" or "an", for "a `run` step".
     pub article: &'static str,
     /// Every key a step of this kind may have, its own name included.
-    pub keys: &'static [&'static str],
-    /// Keys that belong inside the kind's own mapping (`add: {url: …}`), for
-    /// the hint when one is written beside it.
-    pub inner_keys: &'static [&'static str],
+    pub table: &'static Table,
+    /// The kind's own mapping (`add: {url: …}`), for the hint when one of
+    /// its keys is written beside it.
+    pub inner: Option<&'static Table>,
     /// Reads the step: the value of the kind key, and the step's other keys.
     pub read: fn(&mut Cx<'_>, &Fields<'_>, &Node) -> Option<StepKind>,
 }
@@ -34,29 +35,29 @@ pub(crate) const STEP_KINDS: &[StepKindDef] = &[
     StepKindDef {
         name: "run",
         article: "a",
-        keys: read::RUN_KEYS,
-        inner_keys: &[],
+        table: &read::RUN_STEP,
+        inner: None,
         read: |cx, f, v| read::read_run(cx, f, v).map(StepKind::Run),
     },
     StepKindDef {
         name: "copy",
         article: "a",
-        keys: read::COPY_KEYS,
-        inner_keys: &[],
+        table: &read::COPY_STEP,
+        inner: None,
         read: |cx, f, v| read::read_copy(cx, f, v).map(StepKind::Copy),
     },
     StepKindDef {
         name: "add",
         article: "an",
-        keys: read::ADD_KEYS,
-        inner_keys: read::ADD_INNER_KEYS,
+        table: &read::ADD_STEP,
+        inner: Some(&read::ADD_INNER),
         read: |cx, f, v| read::read_add(cx, f, v).map(StepKind::Add),
     },
     StepKindDef {
         name: "mkdir",
         article: "a",
-        keys: read::MKDIR_KEYS,
-        inner_keys: read::MKDIR_INNER_KEYS,
+        table: &read::MKDIR_STEP,
+        inner: Some(&read::MKDIR_INNER),
         read: |cx, f, v| read::read_mkdir(cx, f, v).map(StepKind::Mkdir),
     },
 ];
@@ -128,7 +129,7 @@ mod tests {
     #[test]
     fn every_kind_lists_its_own_key_and_a_unique_name() {
         for (i, k) in STEP_KINDS.iter().enumerate() {
-            assert!(k.keys.contains(&k.name), "{}", k.name);
+            assert!(k.table.key(k.name).is_some(), "{}", k.name);
             assert!(
                 STEP_KINDS[..i].iter().all(|o| o.name != k.name),
                 "{}",

@@ -13,9 +13,11 @@
 
 mod braces;
 mod graph;
+pub mod keys;
 mod lint;
 pub mod model;
 pub mod raw;
+pub mod schema;
 pub mod validate;
 pub mod vars;
 

@@ -2,23 +2,55 @@
 
 use super::reader::{Cx, Fields};
 use crate::diag::{Code, Diagnostic};
+use crate::spec::keys::{Key, Table, Ty};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
 
-/// The keys of an `add` step.
-pub(crate) const KEYS: &[&str] = &["add"];
-/// The keys inside its mapping (`add: {url, …}`).
-pub(crate) const INNER_KEYS: &[&str] = &[
-    "url",
-    "checksum",
-    "to",
-    "chmod",
-    "chown",
-    "git",
-    "ref",
-    "keep_git_dir",
-];
+/// An `add` step.
+pub(crate) const STEP: Table = Table {
+    name: "add-step",
+    doc: "Adds a remote source: a file from a URL, or a git repository.",
+    keys: &[Key::req(
+        "add",
+        Ty::Table(&INNER),
+        "`{url, checksum, to, chmod, chown}` or `{git, ref, to, keep_git_dir, checksum}`.",
+    )],
+    exactly_one_of: &[],
+};
+
+/// The mapping of an `add` step (`add: {url, …}`).
+pub(crate) const INNER: Table = Table {
+    name: "add",
+    doc: "A remote source: `url` or `git`.",
+    keys: &[
+        Key::opt("url", Ty::Path, "An http(s) URL to download.")
+            .example(r#""https://example.com/tool.tgz""#),
+        Key::opt(
+            "checksum",
+            Ty::Str,
+            "The expected digest (`sha256:…`) of the download or the commit.",
+        )
+        .example(r#""sha256:…""#),
+        Key::opt(
+            "to",
+            Ty::Path,
+            "The destination; default: the working directory.",
+        ),
+        Key::opt("chmod", Ty::Str, "The added files' mode, in octal."),
+        Key::opt("chown", Ty::Path, "The added files' owner: `user[:group]`."),
+        Key::opt("git", Ty::Path, "A git repository URL.")
+            .example(r#""https://github.com/OWNER/REPO.git""#),
+        Key::opt("ref", Ty::Path, "The branch, tag or commit of `git`."),
+        Key::opt(
+            "keep_git_dir",
+            Ty::Bool,
+            "Keep the `.git` directory of `git`.",
+        )
+        .default("false"),
+    ],
+    exactly_one_of: &["url", "git"],
+};
 
 /// Reads an `add` step (`node` is its mapping).
 pub(crate) fn read(cx: &mut Cx<'_>, _: &Fields<'_>, node: &Node) -> Option<Add> {
@@ -31,7 +63,7 @@ pub(crate) fn read(cx: &mut Cx<'_>, _: &Fields<'_>, node: &Node) -> Option<Add> 
         return None;
     }
     let what = "an `add` step";
-    let f = cx.fields(node, "add", what, INNER_KEYS, &|_| None)?;
+    let f = cx.fields(node, "add", what, &INNER, &|_| None)?;
     let to = cx.opt(&f, "to", Cx::path);
     let chmod = cx.opt(&f, "chmod", Cx::file_mode);
     let chown = cx.opt(&f, "chown", Cx::chown);

@@ -33,10 +33,32 @@ pub(crate) use copy::read as read_copy;
 pub(crate) use mkdir::read as read_mkdir;
 pub(crate) use reader::{Cx, Fields};
 pub(crate) use run::read as read_run;
-pub(crate) use {add::INNER_KEYS as ADD_INNER_KEYS, add::KEYS as ADD_KEYS};
-pub(crate) use {copy::KEYS as COPY_KEYS, mkdir::INNER_KEYS as MKDIR_INNER_KEYS};
-pub(crate) use {mkdir::KEYS as MKDIR_KEYS, run::KEYS as RUN_KEYS};
+pub(crate) use {add::INNER as ADD_INNER, add::STEP as ADD_STEP, copy::STEP as COPY_STEP};
+pub(crate) use {mkdir::INNER as MKDIR_INNER, mkdir::STEP as MKDIR_STEP, run::STEP as RUN_STEP};
 
+/// Every table of the language, for the schema's definitions and the
+/// tests that check each against the reader.
+pub(crate) const TABLES: &[&Table] = &[
+    &TOP,
+    &ARG,
+    &stage::STAGE,
+    &run::STEP,
+    &run::CACHE,
+    &run::SECRET,
+    &run::SSH,
+    &run::TMPFS,
+    &run::MOUNT,
+    &copy::STEP,
+    &add::STEP,
+    &add::INNER,
+    &mkdir::STEP,
+    &mkdir::INNER,
+    &artifact::ARTIFACT,
+    &image::IMAGE,
+    &image::HEALTHCHECK,
+];
+
+use super::keys::{Key, Table, Ty};
 use super::model::*;
 use super::raw::{Node, Value};
 use super::validate;
@@ -54,8 +76,43 @@ pub(crate) struct Draft {
     pub target: Option<Spanned<String>>,
 }
 
-const TOP_KEYS: &[&str] = &["version", "args", "stages", "target"];
-const ARG_KEYS: &[&str] = &["default", "description"];
+/// The top level of a spec.
+pub(crate) const TOP: Table = Table {
+    name: "spec",
+    doc: "A Stagecraft build spec: build and runtime stages, compiled to LLB by the frontend that its `# syntax=` line names.",
+    keys: &[
+        Key::req("version", Ty::Version, "The language version: the integer `1`.").example("1"),
+        Key::opt(
+            "args",
+            Ty::Args(&ARG),
+            "Build arguments: `NAME: value` or `NAME: {default, description}`; `--build-arg NAME=…` overrides them.",
+        )
+        .example(r#"{"GO_VERSION": "1.23"}"#),
+        Key::req(
+            "stages",
+            Ty::Stages(&stage::STAGE),
+            "The stages, in order: stage name → stage. Names match `[a-z0-9][a-z0-9_.-]*`.",
+        ),
+        Key::opt(
+            "target",
+            Ty::Str,
+            "The stage built by default (else the last stage); `--target` overrides it.",
+        )
+        .example(r#""runtime""#),
+    ],
+    exactly_one_of: &[],
+};
+
+/// An argument written as a mapping.
+pub(crate) const ARG: Table = Table {
+    name: "arg",
+    doc: "A build argument with a default and a description.",
+    keys: &[
+        Key::opt("default", Ty::Str, "The value when no `--build-arg` sets it; without it, the argument expands to the empty string."),
+        Key::opt("description", Ty::Str, "What the argument is for, shown by `--call=outline`."),
+    ],
+    exactly_one_of: &[],
+};
 
 /// Convert the document root. Returns None when the root is unusable.
 pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
@@ -73,7 +130,7 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
         );
         return draft;
     }
-    let Some(top) = cx.fields(root, "the spec", "the top level", TOP_KEYS, &|_| None) else {
+    let Some(top) = cx.fields(root, "the spec", "the top level", &TOP, &|_| None) else {
         return draft;
     };
     match top.get_raw("version") {
@@ -141,7 +198,7 @@ pub(super) fn args(cx: &mut Cx<'_>, node: &Node) -> Vec<ArgDecl> {
         let (default, description) = match &v.value {
             Value::Null => (None, None),
             Value::Map(_) => {
-                let Some(f) = cx.fields(v, &name.value, "an argument", ARG_KEYS, &|_| None) else {
+                let Some(f) = cx.fields(v, &name.value, "an argument", &ARG, &|_| None) else {
                     continue;
                 };
                 (

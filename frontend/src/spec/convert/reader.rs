@@ -3,6 +3,7 @@
 //! one diagnostic on [`Cx`] and reading on. It knows no key of the spec.
 
 use crate::diag::{did_you_mean, Code, Diagnostic, SourceFile, Span, Spanned};
+use crate::spec::keys::Table;
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
@@ -41,8 +42,8 @@ impl<'n> Fields<'n> {
     }
 }
 
-pub(super) fn list(keys: &[&str]) -> String {
-    keys.iter()
+pub(super) fn list<'k>(keys: impl IntoIterator<Item = &'k str>) -> String {
+    keys.into_iter()
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -76,14 +77,15 @@ impl Cx<'_> {
         ));
     }
 
-    /// Check `node` is a mapping and that its keys are known and unique.
-    /// `hint` may explain an unknown key (e.g. "it belongs inside `add`").
+    /// Check `node` is a mapping and that its keys are known (in `table`)
+    /// and unique. `hint` may explain an unknown key (e.g. "it belongs
+    /// inside `add`").
     pub(super) fn fields<'n>(
         &mut self,
         node: &'n Node,
         key: &str,
         what: &str,
-        allowed: &[&str],
+        table: &Table,
         hint: &dyn Fn(&str) -> Option<String>,
     ) -> Option<Fields<'n>> {
         let Value::Map(entries) = &node.value else {
@@ -110,8 +112,8 @@ impl Cx<'_> {
                 );
                 continue;
             }
-            if !allowed.contains(&name) {
-                self.unknown_key(k, name, what, allowed, hint);
+            if table.key(name).is_none() {
+                self.unknown_key(k, name, what, table, hint);
                 continue;
             }
             fields.entries.push((name, k, v));
@@ -124,10 +126,10 @@ impl Cx<'_> {
         k: &Node,
         name: &str,
         what: &str,
-        allowed: &[&str],
+        table: &Table,
         hint: &dyn Fn(&str) -> Option<String>,
     ) {
-        let suggestion = did_you_mean(name, allowed.iter().copied());
+        let suggestion = did_you_mean(name, table.names());
         let message = match suggestion {
             Some(s) => format!("unknown key `{name}` (did you mean `{s}`?)"),
             None => format!("unknown key `{name}` in {what}"),
@@ -136,7 +138,7 @@ impl Cx<'_> {
         if let Some(h) = hint(name) {
             d = d.with_help(h);
         } else if suggestion.is_none() {
-            d = d.with_help(format!("{what} accepts {}", list(allowed)));
+            d = d.with_help(format!("{what} accepts {}", list(table.names())));
         }
         self.push(d);
     }
@@ -444,9 +446,9 @@ impl Cx<'_> {
         d = match did_you_mean(&text.value, names.iter().copied()) {
             Some(s) => d.with_help(format!(
                 "did you mean `{s}`? `{key}` is one of {}",
-                list(&names)
+                list(names.iter().copied())
             )),
-            None => d.with_help(format!("`{key}` is one of {}", list(&names))),
+            None => d.with_help(format!("`{key}` is one of {}", list(names.iter().copied()))),
         };
         self.push(d);
         None

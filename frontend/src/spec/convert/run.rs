@@ -3,30 +3,177 @@
 
 use super::reader::{Cx, Fields};
 use crate::diag::{Code, Diagnostic, Spanned};
+use crate::spec::keys::{Key, Table, Ty};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
 
-/// The keys of a `run` step.
-pub(crate) const KEYS: &[&str] = &[
-    "run",
-    "env",
-    "workdir",
-    "user",
-    "description",
-    "network",
-    "security",
-    "cache",
-    "secrets",
-    "ssh",
-    "tmpfs",
-    "mounts",
-];
-const CACHE_KEYS: &[&str] = &["target", "id", "sharing", "readonly", "mode", "uid", "gid"];
-const SECRET_KEYS: &[&str] = &["id", "target", "env", "required"];
-const SSH_KEYS: &[&str] = &["id", "target", "required"];
-const TMPFS_KEYS: &[&str] = &["target", "size"];
-const MOUNT_KEYS: &[&str] = &["from", "source", "target", "readwrite"];
+/// A `run` step.
+pub(crate) const STEP: Table = Table {
+    name: "run-step",
+    doc: "Runs a command on the stage's filesystem.",
+    keys: &[
+        Key::req(
+            "run",
+            Ty::Command,
+            "The command: a string run by the stage's `shell`, or a list of arguments run as is. Not expanded by the frontend: the shell sees it as written, with the arguments in scope as environment variables.",
+        )
+        .example(r#""go build -o /out/app ./cmd/app""#),
+        Key::opt("env", Ty::KeyValues, "Environment variables for this step only."),
+        Key::opt("workdir", Ty::Path, "The working directory of this step only."),
+        Key::opt("user", Ty::Path, "The user of this step only: `user[:group]` or `uid[:gid]`."),
+        Key::opt("description", Ty::Str, "The step's name in the progress output."),
+        Key::opt(
+            "network",
+            Ty::Choice(&["default", "none", "host"]),
+            "The step's network; `host` needs the `network.host` entitlement.",
+        )
+        .default(r#""default""#),
+        Key::opt(
+            "security",
+            Ty::Choice(&["sandbox", "insecure"]),
+            "`insecure` runs the step privileged and needs the `security.insecure` entitlement.",
+        )
+        .default(r#""sandbox""#),
+        Key::opt(
+            "cache",
+            Ty::List(&Ty::PathOr(&CACHE)),
+            "Cache mounts kept between builds: a target path, or `{target, id, sharing, readonly, mode, uid, gid}`.",
+        )
+        .example(r#"["/root/.cache/go-build"]"#),
+        Key::opt(
+            "secrets",
+            Ty::List(&Ty::Table(&SECRET)),
+            "Secrets (`--secret id=…`) mounted for this step only, as a file or an environment variable.",
+        ),
+        Key::opt(
+            "ssh",
+            Ty::List(&Ty::Table(&SSH)),
+            "SSH agent sockets (`--ssh id=…`) forwarded to this step.",
+        ),
+        Key::opt(
+            "tmpfs",
+            Ty::List(&Ty::PathOr(&TMPFS)),
+            "Empty in-memory filesystems: a target path, or `{target, size}`.",
+        ),
+        Key::opt(
+            "mounts",
+            Ty::List(&Ty::Table(&MOUNT)),
+            "Bind mounts of a stage, an image or a named context (default: the build context), read-only unless `readwrite`.",
+        ),
+    ],
+    exactly_one_of: &[],
+};
+
+/// A cache mount written as a mapping.
+pub(crate) const CACHE: Table = Table {
+    name: "cache-mount",
+    doc: "A cache mount.",
+    keys: &[
+        Key::req("target", Ty::Path, "Where the cache is mounted."),
+        Key::opt(
+            "id",
+            Ty::Path,
+            "The cache's identity; default: the target path.",
+        ),
+        Key::opt(
+            "sharing",
+            Ty::Choice(&["shared", "private", "locked"]),
+            "How concurrent builds share the cache.",
+        )
+        .default(r#""shared""#),
+        Key::opt("readonly", Ty::Bool, "Mount the cache read-only.").default("false"),
+        Key::opt(
+            "mode",
+            Ty::Str,
+            "The mode of a new cache directory, in octal.",
+        )
+        .example(r#""0755""#),
+        Key::opt("uid", Ty::UInt, "The owner of a new cache directory."),
+        Key::opt("gid", Ty::UInt, "The group of a new cache directory."),
+    ],
+    exactly_one_of: &[],
+};
+
+/// A secret mount.
+pub(crate) const SECRET: Table = Table {
+    name: "secret-mount",
+    doc: "A secret, given with `--secret id=…`.",
+    keys: &[
+        Key::req("id", Ty::Path, "The secret's id (`--secret id=ID,…`)."),
+        Key::opt(
+            "target",
+            Ty::Path,
+            "Where the secret file is mounted; default `/run/secrets/<id>`.",
+        ),
+        Key::opt(
+            "env",
+            Ty::Str,
+            "Expose the secret as this environment variable instead of a file.",
+        ),
+        Key::opt(
+            "required",
+            Ty::Bool,
+            "Fail the step when the build was not given the secret.",
+        )
+        .default("false"),
+    ],
+    exactly_one_of: &[],
+};
+
+/// An ssh mount.
+pub(crate) const SSH: Table = Table {
+    name: "ssh-mount",
+    doc: "An SSH agent socket, given with `--ssh id=…`.",
+    keys: &[
+        Key::opt("id", Ty::Path, "The agent's id (`--ssh ID=…`).").default(r#""default""#),
+        Key::opt(
+            "target",
+            Ty::Path,
+            "Where the socket is mounted; `SSH_AUTH_SOCK` names it.",
+        ),
+        Key::opt(
+            "required",
+            Ty::Bool,
+            "Fail the step when the build was not given the agent.",
+        )
+        .default("false"),
+    ],
+    exactly_one_of: &[],
+};
+
+/// A tmpfs mount written as a mapping.
+pub(crate) const TMPFS: Table = Table {
+    name: "tmpfs-mount",
+    doc: "An in-memory filesystem.",
+    keys: &[
+        Key::req("target", Ty::Path, "Where the tmpfs is mounted."),
+        Key::opt("size", Ty::Str, "Its size limit, e.g. `64m`.").example(r#""64m""#),
+    ],
+    exactly_one_of: &[],
+};
+
+/// A bind mount.
+pub(crate) const MOUNT: Table = Table {
+    name: "bind-mount",
+    doc: "A bind mount.",
+    keys: &[
+        Key::opt(
+            "from",
+            Ty::Path,
+            "A stage, an image reference or a named context; default: the build context.",
+        ),
+        Key::opt("source", Ty::Path, "The path in `from` to mount.").default(r#""/""#),
+        Key::req("target", Ty::Path, "Where it is mounted."),
+        Key::opt(
+            "readwrite",
+            Ty::Bool,
+            "Allow writes (they are discarded after the step).",
+        )
+        .default("false"),
+    ],
+    exactly_one_of: &[],
+};
 
 /// Reads a `run` step (`value` is the command; `f` has the step's other keys).
 pub(crate) fn read(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run> {
@@ -119,7 +266,7 @@ fn cache_mount(cx: &mut Cx<'_>, node: &Node) -> Option<CacheMount> {
         });
     }
     let what = "a cache mount";
-    let f = cx.fields(node, "cache", what, CACHE_KEYS, &|_| None)?;
+    let f = cx.fields(node, "cache", what, &CACHE, &|_| None)?;
     let target = cx.req(&f, "target", what, Cx::path);
     let id = cx.opt(&f, "id", Cx::path);
     let sharing = f.get("sharing").and_then(|n| {
@@ -151,7 +298,7 @@ fn cache_mount(cx: &mut Cx<'_>, node: &Node) -> Option<CacheMount> {
 
 fn secret_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SecretMount> {
     let what = "a secret";
-    let f = cx.fields(node, "secrets", what, SECRET_KEYS, &|_| None)?;
+    let f = cx.fields(node, "secrets", what, &SECRET, &|_| None)?;
     let id = cx.req(&f, "id", what, Cx::path);
     let target = cx.opt(&f, "target", Cx::path);
     let env = cx.opt(&f, "env", Cx::expandable);
@@ -173,7 +320,7 @@ fn secret_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SecretMount> {
 
 fn ssh_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SshMount> {
     let what = "an ssh mount";
-    let f = cx.fields(node, "ssh", what, SSH_KEYS, &|_| None)?;
+    let f = cx.fields(node, "ssh", what, &SSH, &|_| None)?;
     let id = cx
         .opt(&f, "id", Cx::path)
         .unwrap_or_else(|| Spanned::new("default".to_string(), node.span));
@@ -197,7 +344,7 @@ fn tmpfs_mount(cx: &mut Cx<'_>, node: &Node) -> Option<TmpfsMount> {
         });
     }
     let what = "a tmpfs mount";
-    let f = cx.fields(node, "tmpfs", what, TMPFS_KEYS, &|_| None)?;
+    let f = cx.fields(node, "tmpfs", what, &TMPFS, &|_| None)?;
     let target = cx.req(&f, "target", what, Cx::path);
     let size = f.get("size").and_then(|n| {
         let text = cx.string(n, "size")?;
@@ -218,7 +365,7 @@ fn tmpfs_mount(cx: &mut Cx<'_>, node: &Node) -> Option<TmpfsMount> {
 
 fn bind_mount(cx: &mut Cx<'_>, node: &Node) -> Option<BindMount> {
     let what = "a bind mount";
-    let f = cx.fields(node, "mounts", what, MOUNT_KEYS, &|_| None)?;
+    let f = cx.fields(node, "mounts", what, &MOUNT, &|_| None)?;
     // No `from`: the build context, as for a copy.
     let from = cx.opt(&f, "from", Cx::path);
     let source = cx

@@ -4,25 +4,79 @@
 use super::reader::{misspelled, Cx};
 use super::{artifact, image};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span, Spanned};
+use crate::spec::keys::{Key, Table, Ty};
 use crate::spec::model::*;
 use crate::spec::raw::{Node, Value};
 use crate::spec::validate;
 use crate::steps::{self, STEP_KINDS};
 
-const STAGE_KEYS: &[&str] = &[
-    "from",
-    "platform",
-    "description",
-    "args",
-    "env",
-    "workdir",
-    "user",
-    "shell",
-    "needs",
-    "steps",
-    "artifacts",
-    "image",
-];
+/// A stage.
+pub(crate) const STAGE: Table = Table {
+    name: "stage",
+    doc: "A stage: a base, steps run on it, artifacts taken from other stages, and the image config it has as a result.",
+    keys: &[
+        Key::req(
+            "from",
+            Ty::Path,
+            "The base: a stage of this spec, `scratch`, or an image reference. A named build context (`--build-context NAME=…`) of the same name replaces an image reference.",
+        )
+        .example(r#""golang:1.23-alpine""#),
+        Key::opt(
+            "platform",
+            Ty::Path,
+            "`os/arch[/variant]`, may use `${BUILDPLATFORM}`; default: the target platform.",
+        )
+        .example(r#""${BUILDPLATFORM}""#),
+        Key::opt("description", Ty::Str, "Shown by `--call=targets`."),
+        Key::opt(
+            "args",
+            Ty::Args(&super::ARG),
+            "Stage-local arguments (`NAME: value`), visible to this stage only.",
+        ),
+        Key::opt(
+            "env",
+            Ty::KeyValues,
+            "`NAME: value`: set for every step, and kept in the image config.",
+        )
+        .example(r#"{"CGO_ENABLED": "0"}"#),
+        Key::opt(
+            "workdir",
+            Ty::Path,
+            "The working directory of the steps (created if missing); kept in the image config.",
+        )
+        .example(r#""/src""#),
+        Key::opt(
+            "user",
+            Ty::Path,
+            "`user[:group]` or `uid[:gid]` for the steps; kept in the image config.",
+        )
+        .example(r#""65532:65532""#),
+        Key::opt(
+            "shell",
+            Ty::Strings,
+            "The argv prefix of string-form `run` steps and shell-form `entrypoint`/`cmd`.",
+        )
+        .default(r#"["/bin/sh", "-c"]"#),
+        Key::opt(
+            "needs",
+            Ty::Strings,
+            "Stages that must build successfully before this one, though nothing is copied from them (e.g. tests).",
+        )
+        .example(r#"["test"]"#),
+        Key::opt("steps", Ty::Steps, "The steps, in order: each has exactly one kind key (`run`, `copy`, `add` or `mkdir`)."),
+        Key::opt(
+            "artifacts",
+            Ty::List(&Ty::Table(&super::artifact::ARTIFACT)),
+            "The files this stage takes from other stages, images or contexts, added after its steps.",
+        ),
+        Key::opt(
+            "image",
+            Ty::Table(&super::image::IMAGE),
+            "The runtime configuration written to the image config when this stage is the result.",
+        ),
+    ],
+    exactly_one_of: &[],
+};
 
 pub(super) fn stage(
     cx: &mut Cx<'_>,
@@ -35,7 +89,7 @@ pub(super) fn stage(
         cx.missing(span, "from", &what);
         return None;
     }
-    let f = cx.fields(node, &name.value, "a stage", STAGE_KEYS, &|_| None)?;
+    let f = cx.fields(node, &name.value, "a stage", &STAGE, &|_| None)?;
     let from = if f.get_raw("from").is_none() {
         // A misspelt `from` is already reported as an unknown key with a suggestion.
         if !misspelled(node, "from") {
@@ -166,14 +220,14 @@ fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
     };
     let kind = def.name;
     let hint = |key: &str| -> Option<String> {
-        if def.inner_keys.contains(&key) {
+        if def.inner.is_some_and(|t| t.key(key).is_some()) {
             return Some(format!(
                 "`{key}` goes inside the `{kind}` mapping: `{kind}: {{..., {key}: ...}}`"
             ));
         }
         STEP_KINDS
             .iter()
-            .find(|other| other.name != kind && other.keys.contains(&key))
+            .find(|other| other.name != kind && other.table.key(key).is_some())
             .map(|other| {
                 format!(
                     "`{key}` is an option of `{}` steps, not `{kind}` steps",
@@ -182,7 +236,7 @@ fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
             })
     };
     let what = format!("{} `{kind}` step", def.article);
-    let f = cx.fields(node, "step", &what, def.keys, &hint)?;
+    let f = cx.fields(node, "step", &what, def.table, &hint)?;
     let value = f.get_raw(kind)?;
     let before = cx.diags.len();
     let kind = (def.read)(cx, &f, value).filter(|_| cx.diags.len() == before)?;
