@@ -9,6 +9,7 @@ pub mod compile;
 pub mod diag;
 pub mod gateway;
 pub mod image;
+pub mod lsp;
 pub mod options;
 pub mod progress;
 pub mod sbom;

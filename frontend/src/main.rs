@@ -54,6 +54,8 @@ enum Cmd {
     },
     /// Print the JSON Schema of the language (for editors: see docs/editors.md).
     Schema,
+    /// Run the language server on stdin/stdout (for editors: see docs/editors.md).
+    Lsp,
 }
 
 /// Reads a spec, never more than one byte past the size limit.
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
             }
             Ok(())
         }),
+        Cmd::Lsp => stagecraft::lsp::run().map_err(|e| format!("stagecraft lsp: {e}")),
         Cmd::Schema => {
             print!("{}", stagecraft::spec::schema::text());
             Ok(())

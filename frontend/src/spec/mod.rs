@@ -89,28 +89,10 @@ pub fn parse_for_build(
     contexts: &std::collections::BTreeSet<String>,
     check: Option<&str>,
 ) -> Result<Spec, Vec<Diagnostic>> {
-    let root = match raw::parse_yaml(&src) {
-        Ok(root) => root,
-        Err(d) => return Err(vec![d]),
+    let Analysis { draft, diags, .. } = analyse(&src, contexts, check);
+    let Some(draft) = draft else {
+        return Err(diags);
     };
-    let mut cx = convert::Cx {
-        src: &src,
-        diags: Vec::new(),
-    };
-    let draft = convert::convert(&root, &mut cx);
-    graph::check(&draft, contexts, &mut cx);
-    let before = cx.diags.len();
-    lint::lint(&draft, &mut cx);
-    // What the rules found, as the check configuration wants it.
-    match lint::config::resolve(&src, check) {
-        Ok(cfg) => {
-            let found = cx.diags.split_off(before);
-            cx.diags.extend(cfg.apply(found));
-        }
-        Err(d) => cx.diags.push(d),
-    }
-    let mut diags = cx.diags;
-    diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
@@ -132,6 +114,56 @@ pub fn parse_for_build(
         target: draft.target,
         warnings: diags,
     })
+}
+
+/// Everything known about a spec, valid or not: its tree (unless the YAML
+/// is broken), the stages that could be read, and every diagnostic, sorted
+/// by position. The language server works on this; builds on [`Spec`].
+pub(crate) struct Analysis {
+    pub root: Option<raw::Node>,
+    pub draft: Option<convert::Draft>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Reads, checks and lints a spec, keeping whatever could be read.
+pub(crate) fn analyse(
+    src: &SourceFile,
+    contexts: &std::collections::BTreeSet<String>,
+    check: Option<&str>,
+) -> Analysis {
+    let root = match raw::parse_yaml(src) {
+        Ok(root) => root,
+        Err(d) => {
+            return Analysis {
+                root: None,
+                draft: None,
+                diags: vec![d],
+            }
+        }
+    };
+    let mut cx = convert::Cx {
+        src,
+        diags: Vec::new(),
+    };
+    let draft = convert::convert(&root, &mut cx);
+    graph::check(&draft, contexts, &mut cx);
+    let before = cx.diags.len();
+    lint::lint(&draft, &mut cx);
+    // What the rules found, as the check configuration wants it.
+    match lint::config::resolve(src, check) {
+        Ok(cfg) => {
+            let found = cx.diags.split_off(before);
+            cx.diags.extend(cfg.apply(found));
+        }
+        Err(d) => cx.diags.push(d),
+    }
+    let mut diags = cx.diags;
+    diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
+    Analysis {
+        root: Some(root),
+        draft: Some(draft),
+        diags,
+    }
 }
 
 #[cfg(test)]

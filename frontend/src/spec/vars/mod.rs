@@ -15,6 +15,19 @@ use crate::diag::{did_you_mean, Code, Diagnostic, SourceFile, Span, Spanned};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+/// The arguments every stage has without declaring them (BuildKit's
+/// automatic platform arguments).
+pub const PLATFORM_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
 /// What a [`Scope`] knows about a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lookup {
