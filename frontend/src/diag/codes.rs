@@ -72,6 +72,26 @@ pub enum Code {
     SudoInRun,
     /// `curl-piped-to-shell`: a download piped straight into a shell.
     CurlPipedToShell,
+    /// `cd-in-run`: `cd` as a command of a `run` step.
+    CdInRun,
+    /// `apt-get-missing-yes`: `apt-get install` without `-y` in a `run` step.
+    AptGetMissingYes,
+    /// `package-install-without-cache`: a package manager that downloads in a `run` step with no `cache:` mount.
+    PackageInstallWithoutCache,
+    /// `copy-before-install`: the whole build context copied before a dependency install.
+    CopyBeforeInstall,
+    /// `artifact-copies-directory`: an artifact `path` that is a whole tree (`/`, `/src`, the builder's `workdir`).
+    ArtifactCopiesDirectory,
+    /// `sdk-runtime-image`: the target stage starts from a build (SDK) image.
+    SdkRuntimeImage,
+    /// `reserved-stage-name`: a stage named `context`.
+    ReservedStageName,
+    /// `redundant-target-platform`: `platform: ${TARGETPLATFORM}`, the default.
+    RedundantTargetPlatform,
+    /// `from-platform-flag-const-disallowed`: a constant `platform:` on a stage.
+    FromPlatformFlagConstDisallowed,
+    /// `invalid-default-arg-in-from`: a `from` that uses an argument without a default.
+    InvalidDefaultArgInFrom,
 }
 
 /// When a code is reported.
@@ -370,6 +390,96 @@ const CURL_PIPED_TO_SHELL: CodeInfo = CodeInfo {
     doc: include_str!("docs/curl-piped-to-shell.md"),
 };
 
+const CD_IN_RUN: CodeInfo = CodeInfo {
+    code: Code::CdInRun,
+    name: "cd-in-run",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "`cd` as a command of a `run` step",
+    doc: include_str!("docs/cd-in-run.md"),
+};
+
+const APT_GET_MISSING_YES: CodeInfo = CodeInfo {
+    code: Code::AptGetMissingYes,
+    name: "apt-get-missing-yes",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "`apt-get install` without `-y` in a `run` step",
+    doc: include_str!("docs/apt-get-missing-yes.md"),
+};
+
+const PACKAGE_INSTALL_WITHOUT_CACHE: CodeInfo = CodeInfo {
+    code: Code::PackageInstallWithoutCache,
+    name: "package-install-without-cache",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a package manager that downloads in a `run` step with no `cache:` mount",
+    doc: include_str!("docs/package-install-without-cache.md"),
+};
+
+const COPY_BEFORE_INSTALL: CodeInfo = CodeInfo {
+    code: Code::CopyBeforeInstall,
+    name: "copy-before-install",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "the whole build context copied before a dependency install",
+    doc: include_str!("docs/copy-before-install.md"),
+};
+
+const ARTIFACT_COPIES_DIRECTORY: CodeInfo = CodeInfo {
+    code: Code::ArtifactCopiesDirectory,
+    name: "artifact-copies-directory",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "an artifact `path` that is a whole tree (`/`, `/src`, the builder's `workdir`)",
+    doc: include_str!("docs/artifact-copies-directory.md"),
+};
+
+const SDK_RUNTIME_IMAGE: CodeInfo = CodeInfo {
+    code: Code::SdkRuntimeImage,
+    name: "sdk-runtime-image",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "the target stage starts from a build (SDK) image",
+    doc: include_str!("docs/sdk-runtime-image.md"),
+};
+
+const RESERVED_STAGE_NAME: CodeInfo = CodeInfo {
+    code: Code::ReservedStageName,
+    name: "reserved-stage-name",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a stage named `context`",
+    doc: include_str!("docs/reserved-stage-name.md"),
+};
+
+const REDUNDANT_TARGET_PLATFORM: CodeInfo = CodeInfo {
+    code: Code::RedundantTargetPlatform,
+    name: "redundant-target-platform",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "`platform: ${TARGETPLATFORM}`, the default",
+    doc: include_str!("docs/redundant-target-platform.md"),
+};
+
+const FROM_PLATFORM_FLAG_CONST_DISALLOWED: CodeInfo = CodeInfo {
+    code: Code::FromPlatformFlagConstDisallowed,
+    name: "from-platform-flag-const-disallowed",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a constant `platform:` on a stage",
+    doc: include_str!("docs/from-platform-flag-const-disallowed.md"),
+};
+
+const INVALID_DEFAULT_ARG_IN_FROM: CodeInfo = CodeInfo {
+    code: Code::InvalidDefaultArgInFrom,
+    name: "invalid-default-arg-in-from",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a `from` that uses an argument without a default",
+    doc: include_str!("docs/invalid-default-arg-in-from.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -401,6 +511,16 @@ pub const CODES: &[CodeInfo] = &[
     APT_GET_UPGRADE,
     SUDO_IN_RUN,
     CURL_PIPED_TO_SHELL,
+    CD_IN_RUN,
+    APT_GET_MISSING_YES,
+    PACKAGE_INSTALL_WITHOUT_CACHE,
+    COPY_BEFORE_INSTALL,
+    ARTIFACT_COPIES_DIRECTORY,
+    SDK_RUNTIME_IMAGE,
+    RESERVED_STAGE_NAME,
+    REDUNDANT_TARGET_PLATFORM,
+    FROM_PLATFORM_FLAG_CONST_DISALLOWED,
+    INVALID_DEFAULT_ARG_IN_FROM,
 ];
 
 impl Code {
@@ -436,6 +556,16 @@ impl Code {
             Code::AptGetUpgrade => &APT_GET_UPGRADE,
             Code::SudoInRun => &SUDO_IN_RUN,
             Code::CurlPipedToShell => &CURL_PIPED_TO_SHELL,
+            Code::CdInRun => &CD_IN_RUN,
+            Code::AptGetMissingYes => &APT_GET_MISSING_YES,
+            Code::PackageInstallWithoutCache => &PACKAGE_INSTALL_WITHOUT_CACHE,
+            Code::CopyBeforeInstall => &COPY_BEFORE_INSTALL,
+            Code::ArtifactCopiesDirectory => &ARTIFACT_COPIES_DIRECTORY,
+            Code::SdkRuntimeImage => &SDK_RUNTIME_IMAGE,
+            Code::ReservedStageName => &RESERVED_STAGE_NAME,
+            Code::RedundantTargetPlatform => &REDUNDANT_TARGET_PLATFORM,
+            Code::FromPlatformFlagConstDisallowed => &FROM_PLATFORM_FLAG_CONST_DISALLOWED,
+            Code::InvalidDefaultArgInFrom => &INVALID_DEFAULT_ARG_IN_FROM,
         }
     }
 

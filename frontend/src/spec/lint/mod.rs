@@ -6,10 +6,20 @@
 //! checks; they only add diagnostics. This module does NOT decide what is an
 //! error: those checks live in `convert` and `validate`.
 
+mod apt_get_missing_yes;
 mod apt_get_upgrade;
+mod artifact_copies_directory;
+mod cd_in_run;
 pub mod config;
+mod copy_before_install;
 mod curl_piped_to_shell;
+mod from_platform_flag_const_disallowed;
+mod invalid_default_arg_in_from;
 mod json_args_recommended;
+mod package_install_without_cache;
+mod redundant_target_platform;
+mod reserved_stage_name;
+mod sdk_runtime_image;
 mod secrets_in_arg_or_env;
 mod sudo_in_run;
 mod words;
@@ -28,6 +38,16 @@ const RULES: &[Rule] = &[
     apt_get_upgrade::check,
     sudo_in_run::check,
     curl_piped_to_shell::check,
+    cd_in_run::check,
+    apt_get_missing_yes::check,
+    package_install_without_cache::check,
+    copy_before_install::check,
+    artifact_copies_directory::check,
+    sdk_runtime_image::check,
+    reserved_stage_name::check,
+    redundant_target_platform::check,
+    from_platform_flag_const_disallowed::check,
+    invalid_default_arg_in_from::check,
 ];
 
 /// Runs every rule.

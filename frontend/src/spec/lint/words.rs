@@ -1,7 +1,8 @@
 //! The words of a `run` command, for the rules that look for commands in
 //! it: split at white space and at the shell's `|`, `;`, `&`, `(` and `)`,
-//! each of `|` and `;` kept as a word of its own. Not a shell parser:
-//! quotes and expansions are not interpreted.
+//! each of `|` and `;` kept as a word of its own; and the calls of a
+//! program among them ([`calls`]). Not a shell parser: quotes and
+//! expansions are not interpreted.
 
 use crate::spec::model::Command;
 
@@ -41,6 +42,54 @@ pub(super) fn words(command: &Command) -> Vec<String> {
     }
     if !word.is_empty() {
         out.push(word);
+    }
+    out
+}
+
+/// One call of a program in a command's words.
+pub(super) struct Call<'w> {
+    /// The words after the program, up to the next `;` or `|` (a `&&` is no
+    /// word: the words of the commands after it are included).
+    pub(super) args: &'w [String],
+}
+
+impl Call<'_> {
+    /// Whether its operands (the arguments that are not options) start
+    /// with `words`.
+    pub(super) fn starts_with(&self, words: &[&str]) -> bool {
+        let mut operands = self.args.iter().filter(|a| !a.starts_with('-'));
+        words
+            .iter()
+            .all(|w| operands.next().is_some_and(|o| o == w))
+    }
+
+    /// Whether one of its arguments is `word`.
+    pub(super) fn has(&self, word: &str) -> bool {
+        self.args.iter().any(|a| a == word)
+    }
+}
+
+/// The last component of a path: `/usr/bin/pip` → `pip`.
+fn program_name(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
+/// Every call of `program` (compared with the last component of a word's
+/// path) in `words` (from [`words`]).
+pub(super) fn calls<'w>(words: &'w [String], program: &str) -> Vec<Call<'w>> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if program_name(w) != program {
+            continue;
+        }
+        let rest = words.get(i + 1..).unwrap_or(&[]);
+        let end = rest
+            .iter()
+            .position(|a| a == PIPE || a == ";")
+            .unwrap_or(rest.len());
+        out.push(Call {
+            args: rest.get(..end).unwrap_or(rest),
+        });
     }
     out
 }

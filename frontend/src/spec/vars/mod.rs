@@ -338,6 +338,34 @@ pub fn references(text: &str) -> Vec<&str> {
     out
 }
 
+/// The names `text` references with no fallback of their own, in order:
+/// `$NAME` and `${NAME}`, not `${NAME:-…}`, `${NAME:+…}`, `${NAME:?…}` nor
+/// the names inside those. Empty if the syntax is invalid.
+pub fn plain_references(text: &str) -> Vec<&str> {
+    let Ok(parts) = parse(text) else {
+        return Vec::new();
+    };
+    parts
+        .iter()
+        .filter_map(|part| match part {
+            Part::Var {
+                name,
+                range,
+                op: Op::Plain,
+            } => {
+                let skip = if text.get(range.start + 1..range.start + 2) == Some("{") {
+                    2
+                } else {
+                    1
+                };
+                let at = range.start + skip;
+                text.get(at..at + name.len())
+            }
+            Part::Var { .. } | Part::Lit(_) => None,
+        })
+        .collect()
+}
+
 /// Maps byte ranges of a value to spans in the spec file.
 struct Locator<'a> {
     value: &'a Spanned<String>,
