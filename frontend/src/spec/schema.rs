@@ -136,7 +136,7 @@ pub fn schema() -> Value {
     definitions.insert(
         "step".into(),
         json!({
-            "description": "A step: exactly one of `run`, `copy`, `add` or `mkdir`, with that kind's options.",
+            "description": format!("A step: exactly one of {}, with that kind's options.", crate::steps::names_one_of()),
             "oneOf": kinds,
         }),
     );
