@@ -92,6 +92,14 @@ pub enum Code {
     FromPlatformFlagConstDisallowed,
     /// `invalid-default-arg-in-from`: a `from` that uses an argument without a default.
     InvalidDefaultArgInFrom,
+    /// `apt-get-no-install-recommends`: `apt-get install` without `--no-install-recommends`.
+    AptGetNoInstallRecommends,
+    /// `base-image-unpinned`: a base image without a tag, or tagged `latest`.
+    BaseImageUnpinned,
+    /// `runs-as-root`: the target's image runs as root.
+    RunsAsRoot,
+    /// `unreachable-stage`: a stage the default target does not reach, that no stage uses and no `description` explains.
+    UnreachableStage,
 }
 
 /// When a code is reported.
@@ -480,6 +488,42 @@ const INVALID_DEFAULT_ARG_IN_FROM: CodeInfo = CodeInfo {
     doc: include_str!("docs/invalid-default-arg-in-from.md"),
 };
 
+const APT_GET_NO_INSTALL_RECOMMENDS: CodeInfo = CodeInfo {
+    code: Code::AptGetNoInstallRecommends,
+    name: "apt-get-no-install-recommends",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "`apt-get install` without `--no-install-recommends`",
+    doc: include_str!("docs/apt-get-no-install-recommends.md"),
+};
+
+const BASE_IMAGE_UNPINNED: CodeInfo = CodeInfo {
+    code: Code::BaseImageUnpinned,
+    name: "base-image-unpinned",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a base image without a tag, or tagged `latest`",
+    doc: include_str!("docs/base-image-unpinned.md"),
+};
+
+const RUNS_AS_ROOT: CodeInfo = CodeInfo {
+    code: Code::RunsAsRoot,
+    name: "runs-as-root",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "the target's image runs as root",
+    doc: include_str!("docs/runs-as-root.md"),
+};
+
+const UNREACHABLE_STAGE: CodeInfo = CodeInfo {
+    code: Code::UnreachableStage,
+    name: "unreachable-stage",
+    severity: Severity::Warning,
+    phase: Phase::Parse,
+    summary: "a stage the default target does not reach, that no stage uses and no `description` explains",
+    doc: include_str!("docs/unreachable-stage.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -521,6 +565,19 @@ pub const CODES: &[CodeInfo] = &[
     REDUNDANT_TARGET_PLATFORM,
     FROM_PLATFORM_FLAG_CONST_DISALLOWED,
     INVALID_DEFAULT_ARG_IN_FROM,
+    APT_GET_NO_INSTALL_RECOMMENDS,
+    BASE_IMAGE_UNPINNED,
+    RUNS_AS_ROOT,
+    UNREACHABLE_STAGE,
+];
+
+/// The lint rules that run only when a `# check=experimental=…` line (or
+/// `BUILDKIT_DOCKERFILE_CHECK`) names them or says `all`, as the Dockerfile
+/// frontend's experimental rules do: opinions that most specs would get.
+pub const EXPERIMENTAL: &[Code] = &[
+    Code::BaseImageUnpinned,
+    Code::RunsAsRoot,
+    Code::UnreachableStage,
 ];
 
 impl Code {
@@ -566,6 +623,10 @@ impl Code {
             Code::RedundantTargetPlatform => &REDUNDANT_TARGET_PLATFORM,
             Code::FromPlatformFlagConstDisallowed => &FROM_PLATFORM_FLAG_CONST_DISALLOWED,
             Code::InvalidDefaultArgInFrom => &INVALID_DEFAULT_ARG_IN_FROM,
+            Code::AptGetNoInstallRecommends => &APT_GET_NO_INSTALL_RECOMMENDS,
+            Code::BaseImageUnpinned => &BASE_IMAGE_UNPINNED,
+            Code::RunsAsRoot => &RUNS_AS_ROOT,
+            Code::UnreachableStage => &UNREACHABLE_STAGE,
         }
     }
 
@@ -650,7 +711,11 @@ pub fn markdown() -> String {
         out.push_str(&format!(
             "| [`{0}`](#{0}) | {1} | {2} | {3} |\n",
             i.name,
-            i.severity.as_str(),
+            if EXPERIMENTAL.contains(&i.code) {
+                "warning"
+            } else {
+                i.severity.as_str()
+            },
             i.phase.as_str(),
             i.summary
         ));

@@ -149,13 +149,16 @@ pub(crate) fn analyse(
     graph::check(&draft, contexts, &mut cx);
     let before = cx.diags.len();
     lint::lint(&draft, &mut cx);
-    // What the rules found, as the check configuration wants it.
+    // What the rules found, as the check configuration wants it (a bad
+    // configuration is an error, and the default one applies).
+    let found = cx.diags.split_off(before);
     match lint::config::resolve(src, check) {
-        Ok(cfg) => {
-            let found = cx.diags.split_off(before);
-            cx.diags.extend(cfg.apply(found));
+        Ok(cfg) => cx.diags.extend(cfg.apply(found)),
+        Err(d) => {
+            cx.diags
+                .extend(lint::config::CheckConfig::default().apply(found));
+            cx.diags.push(d);
         }
-        Err(d) => cx.diags.push(d),
     }
     let mut diags = cx.diags;
     diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));

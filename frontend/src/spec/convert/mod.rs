@@ -76,6 +76,21 @@ pub(crate) struct Draft {
     pub target: Option<Spanned<String>>,
 }
 
+impl Draft {
+    /// The stage built when no `--target` is given (as `Spec::default_target`).
+    pub fn default_target(&self) -> Option<&Stage> {
+        match &self.target {
+            Some(t) => self.stages.iter().find(|s| s.name.value == t.value),
+            None => self.stages.last(),
+        }
+    }
+
+    /// The stage named `name`.
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name.value == name)
+    }
+}
+
 /// The top level of a spec.
 pub(crate) const TOP: Table = Table {
     name: "spec",

@@ -1,15 +1,17 @@
 //! Which lint rules run, and whether their warnings fail the build: the
-//! `# check=skip=RULE,…;error=true` comment among the spec's first comment
-//! lines, and the `BUILDKIT_DOCKERFILE_CHECK` build argument, which wins
-//! over it, as for a Dockerfile. Rule names are ours (`json-args-recommended`)
-//! or the Dockerfile frontend's (`JSONArgsRecommended`): case, `-` and `_`
-//! do not count. `skip=all` turns every rule off.
+//! `# check=skip=RULE,…;error=true;experimental=RULE,…` comment among the
+//! spec's first comment lines, and the `BUILDKIT_DOCKERFILE_CHECK` build
+//! argument, which wins over it, as for a Dockerfile. Rule names are ours
+//! (`json-args-recommended`) or the Dockerfile frontend's
+//! (`JSONArgsRecommended`): case, `-` and `_` do not count. `skip=all` turns
+//! every rule off; the experimental rules (`codes::EXPERIMENTAL`) run only
+//! when `experimental=` names them or says `all`.
 //!
 //! This module does not run rules; it filters what they found.
 
 use std::collections::BTreeSet;
 
-use crate::diag::codes::CODES;
+use crate::diag::codes::{CODES, EXPERIMENTAL};
 use crate::diag::{Code, Diagnostic, Severity, SourceFile, Span};
 
 /// A check configuration.
@@ -19,6 +21,9 @@ pub struct CheckConfig {
     /// Normalised rule names.
     skip: BTreeSet<String>,
     error: bool,
+    experimental_all: bool,
+    /// Normalised names of the experimental rules turned on.
+    experimental: BTreeSet<String>,
 }
 
 fn normalise(name: &str) -> String {
@@ -42,9 +47,9 @@ impl CheckConfig {
         let mut cfg = Self::default();
         let known: BTreeSet<String> = rule_names().map(normalise).collect();
         for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("`{part}` is not KEY=VALUE (keys: skip, error)"))?;
+            let (k, v) = part.split_once('=').ok_or_else(|| {
+                format!("`{part}` is not KEY=VALUE (keys: skip, error, experimental)")
+            })?;
             match k.trim() {
                 "skip" => {
                     for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -60,22 +65,56 @@ impl CheckConfig {
                         }
                     }
                 }
+                "experimental" => {
+                    for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                        if name == "all" {
+                            cfg.experimental_all = true;
+                        } else if EXPERIMENTAL
+                            .iter()
+                            .any(|c| normalise(c.name()) == normalise(name))
+                        {
+                            cfg.experimental.insert(normalise(name));
+                        } else {
+                            let hint = crate::diag::did_you_mean(
+                                name,
+                                EXPERIMENTAL.iter().map(|c| c.name()),
+                            )
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default();
+                            return Err(format!("`{name}` is no experimental lint rule{hint}"));
+                        }
+                    }
+                }
                 "error" => {
                     cfg.error = crate::options::go_bool("error", v.trim())
                         .map_err(|_| format!("error=`{v}` is not a boolean"))?;
                 }
-                other => return Err(format!("unknown key `{other}` (keys: skip, error)")),
+                other => {
+                    return Err(format!(
+                        "unknown key `{other}` (keys: skip, error, experimental)"
+                    ))
+                }
             }
         }
         Ok(cfg)
     }
 
-    /// Applies the configuration to what the rules found: skipped rules'
-    /// warnings go; with `error=true` the others become errors.
+    /// Whether the rule of `code` runs.
+    fn runs(&self, code: Code) -> bool {
+        let name = normalise(code.name());
+        let on = !EXPERIMENTAL.contains(&code)
+            || self.experimental_all
+            || self.experimental.contains(&name);
+        on && !self.skip_all && !self.skip.contains(&name)
+    }
+
+    /// Applies the configuration to what the rules found: the warnings of
+    /// skipped rules and of experimental rules not turned on go; with
+    /// `error=true` the others become errors.
     pub fn apply(&self, warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
         warnings
             .into_iter()
-            .filter(|d| !self.skip_all && !self.skip.contains(&normalise(d.code.name())))
+            .filter(|d| self.runs(d.code))
             .map(|mut d| {
                 if self.error {
                     d.severity = Severity::Error;
@@ -149,6 +188,19 @@ mod tests {
         assert!(e.contains("did you mean `json-args-recommended`"), "{e}");
         assert!(CheckConfig::parse("skipp=x").is_err());
         assert!(CheckConfig::parse("error=maybe").is_err());
+    }
+
+    #[test]
+    fn experimental_rules_run_when_named() {
+        let off = CheckConfig::default();
+        assert!(!off.runs(Code::RunsAsRoot));
+        assert!(off.runs(Code::SudoInRun));
+        let on = CheckConfig::parse("experimental=RunsAsRoot").unwrap();
+        assert!(on.runs(Code::RunsAsRoot) && !on.runs(Code::BaseImageUnpinned));
+        let all = CheckConfig::parse("experimental=all;skip=unreachable-stage").unwrap();
+        assert!(all.runs(Code::BaseImageUnpinned) && !all.runs(Code::UnreachableStage));
+        let e = CheckConfig::parse("experimental=sudo-in-run").unwrap_err();
+        assert!(e.contains("no experimental lint rule"), "{e}");
     }
 
     #[test]

@@ -20,6 +20,8 @@ use crate::diag::{Code, Diagnostic};
 use crate::spec::convert::{Cx, Draft};
 use crate::spec::model::{RefKind, Stage, StepKind};
 
+use super::image_ref::split_image;
+
 /// When an image of a repository is a build image.
 enum When {
     Always,
@@ -86,20 +88,6 @@ fn runtime_base(reference: &str) -> bool {
     repository.contains("distroless") || RUNTIME_BASES.contains(&last)
 }
 
-/// The repository and tag of an image reference as written:
-/// `docker.io/library/node:22@sha256:…` → (`docker.io/library/node`, `22`).
-fn split_image(reference: &str) -> (&str, Option<&str>) {
-    let name = reference.split_once('@').map_or(reference, |(n, _)| n);
-    let last = name.rfind('/').map_or(0, |i| i + 1);
-    match name.get(last..).and_then(|l| l.rfind(':')) {
-        Some(colon) => (
-            name.get(..last + colon).unwrap_or(name),
-            name.get(last + colon + 1..),
-        ),
-        None => (name, None),
-    }
-}
-
 /// The build image `reference` is, with its runtime suggestion.
 fn build_image(reference: &str) -> Option<String> {
     let (repository, tag) = split_image(reference);
@@ -130,16 +118,8 @@ fn build_image(reference: &str) -> Option<String> {
     })
 }
 
-/// The stage built when no `--target` is given (as `Spec::default_target`).
-fn default_target(draft: &Draft) -> Option<&Stage> {
-    match &draft.target {
-        Some(t) => draft.stages.iter().find(|s| s.name.value == t.value),
-        None => draft.stages.last(),
-    }
-}
-
 pub(super) fn check(draft: &Draft, cx: &mut Cx<'_>) {
-    let Some(target) = default_target(draft) else {
+    let Some(target) = draft.default_target() else {
         return;
     };
     let from = target.from.value.as_str();
@@ -194,20 +174,6 @@ pub(super) fn check(draft: &Draft, cx: &mut Cx<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn references_split_into_repository_and_tag() {
-        assert_eq!(split_image("node"), ("node", None));
-        assert_eq!(split_image("node:22-slim"), ("node", Some("22-slim")));
-        assert_eq!(
-            split_image("localhost:5000/golang@sha256:abc"),
-            ("localhost:5000/golang", None)
-        );
-        assert_eq!(
-            split_image("mcr.microsoft.com/dotnet/sdk:8.0"),
-            ("mcr.microsoft.com/dotnet/sdk", Some("8.0"))
-        );
-    }
 
     #[test]
     fn build_images_by_repository_and_tag() {

@@ -85,6 +85,46 @@ pub fn call_check_lists_each_rule_and_fails(engine: &Engine) {
         .assert_log_contains("stagecraft.yaml:13:12: `image.cmd` is a string");
 }
 
+/// The rules that read commands, copies and artifacts, and the
+/// experimental ones, which run only when `# check=experimental=` says so.
+pub fn experimental_rules_run_when_the_check_line_turns_them_on(engine: &Engine) {
+    let dir = workdir("warning-experimental");
+    let body = "version: 1\nstages:\n  context:\n    from: busybox\n    steps:\n      - run: echo ok\n  old:\n    from: busybox\n  app:\n    from: busybox\n    platform: ${TARGETPLATFORM}\n    workdir: /src\n    steps:\n      - copy: .\n      - run: cd sub && apt-get install curl && npm ci\n    artifacts:\n      - from: context\n        path: /\n";
+    let on = format!("# syntax=stagecraft:dev\n# check=experimental=all\n{body}");
+    let off = format!("# syntax=stagecraft:dev\n{body}");
+    write_files(&dir, engine, &[("on.yaml", &on), ("off.yaml", &off)]);
+    let always = [
+        "reserved-stage-name",
+        "redundant-target-platform",
+        "cd-in-run",
+        "apt-get-missing-yes",
+        "apt-get-no-install-recommends",
+        "package-install-without-cache",
+        "copy-before-install",
+        "artifact-copies-directory",
+    ];
+    let experimental = ["base-image-unpinned", "runs-as-root", "unreachable-stage"];
+    let b = engine.build(&dir, &["-f", "on.yaml", "--call=check", "."]);
+    b.assert_failed();
+    for rule in always.iter().chain(&experimental) {
+        b.assert_log_contains(rule);
+    }
+    b.assert_log_contains("13 warnings found");
+    let b = engine.build(&dir, &["-f", "off.yaml", "--call=check", "."]);
+    b.assert_failed();
+    for rule in always {
+        b.assert_log_contains(rule);
+    }
+    for rule in experimental {
+        assert!(
+            !b.log.contains(rule),
+            "{rule} runs without experimental=:\n{}",
+            b.log
+        );
+    }
+    b.assert_log_contains("8 warnings found");
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -96,6 +136,11 @@ pub fn cases() -> Vec<Case> {
             "call_check_lists_each_rule_and_fails",
             &[Feature::Buildx, Feature::Call],
             call_check_lists_each_rule_and_fails,
+        ),
+        case(
+            "experimental_rules_run_when_the_check_line_turns_them_on",
+            &[Feature::Buildx, Feature::Call],
+            experimental_rules_run_when_the_check_line_turns_them_on,
         ),
     ]
 }
