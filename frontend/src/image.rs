@@ -265,6 +265,26 @@ impl Image {
         Ok(img)
     }
 
+    /// The platform an image config states (`os`, `architecture`,
+    /// `variant`), if it states one.
+    pub fn stated_platform(bytes: &[u8]) -> Option<Platform> {
+        #[derive(serde::Deserialize)]
+        struct Stated {
+            #[serde(default)]
+            os: Option<String>,
+            #[serde(default)]
+            architecture: Option<String>,
+            #[serde(default)]
+            variant: Option<String>,
+        }
+        let s: Stated = serde_json::from_slice(bytes).ok()?;
+        Some(Platform {
+            os: s.os.filter(|o| !o.is_empty())?,
+            architecture: s.architecture.filter(|a| !a.is_empty())?,
+            variant: s.variant.unwrap_or_default(),
+        })
+    }
+
     fn ensure_path(&mut self) {
         if self.env_value("PATH").is_none() {
             self.set_env("PATH", DEFAULT_PATH);

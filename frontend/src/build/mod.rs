@@ -166,11 +166,13 @@ async fn resolve_images(
             };
             let config = Image::from_base(&name, &resolved.config, &platform)
                 .map_err(|e| BuildFailure::plain(e.to_string()))?;
+            let stated = Image::stated_platform(&resolved.config);
             Ok::<_, BuildFailure>((
                 (base, platform),
                 BaseImage {
                     config,
                     digest: resolved.digest,
+                    platform: stated,
                     uses,
                 },
             ))
@@ -255,6 +257,20 @@ pub async fn run(gw: &Gateway, opts: &BuildOptions) -> Result<(), BuildFailure> 
     }
 }
 
+/// Warnings of lint rules, each with its help and YAML range.
+async fn send_diagnostics(gw: &Gateway, diags: &[Diagnostic], src: &SourceFile) {
+    for d in diags {
+        let detail: Vec<&str> = d.help.iter().map(String::as_str).collect();
+        send_warning(
+            gw,
+            &format!("{}: {}", d.code, d.message),
+            &detail,
+            source_range(d, src).as_ref(),
+        )
+        .await;
+    }
+}
+
 /// The build of a spec that was read.
 async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<(), BuildFailure> {
     let read::Read {
@@ -264,7 +280,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         remote_context,
         spec_definition,
     } = read;
-    let spec: Spec = spec::parse_for_build(
+    let mut spec: Spec = spec::parse_for_build(
         src.clone(),
         &opts.contexts.keys().cloned().collect(),
         opts.build_args
@@ -275,16 +291,16 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
-    let answer = |request: &str| {
-        let target = compile::target_stage(&spec, opts).map_err(fail)?;
+    let answer = |spec: &Spec, request: &str| {
+        let target = compile::target_stage(spec, opts).map_err(fail)?;
         // The stages the target needs on any platform (for the outline's secrets, ssh, caches).
         let mut needed = std::collections::BTreeSet::new();
         for p in &platforms {
-            needed.extend(compile::plan(&spec, opts, p, &build).map_err(fail)?.stages);
+            needed.extend(compile::plan(spec, opts, p, &build).map_err(fail)?.stages);
         }
         crate::subrequests::answer(
             request,
-            &spec,
+            spec,
             opts,
             &target.name.value,
             &needed,
@@ -299,20 +315,11 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     // variables are found) but solves nothing; other subrequests need only the spec.
     let lint = opts.request_id.as_deref() == Some(crate::subrequests::LINT);
     if let Some(request) = opts.request_id.as_deref().filter(|_| !lint) {
-        gw.return_metadata(answer(request)?).await?;
+        gw.return_metadata(answer(&spec, request)?).await?;
         return Ok(());
     }
     // The spec's warnings, each at its YAML range (buildx prints the excerpt).
-    for d in &spec.warnings {
-        let detail: Vec<&str> = d.help.iter().map(String::as_str).collect();
-        send_warning(
-            gw,
-            &format!("{}: {}", d.code, d.message),
-            &detail,
-            source_range(d, &src).as_ref(),
-        )
-        .await;
-    }
+    send_diagnostics(gw, &spec.warnings, &src).await;
     // Options this frontend does not honour, each by name (options::keys).
     for message in &opts.ignored {
         send_warning(gw, message, &[], None).await;
@@ -330,12 +337,13 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         );
         send_warning(gw, &message, &[], None).await;
     }
-    let ignore = match spec_ignore {
-        Some(i) => Some(i),
-        None => context_ignore?,
+    let (ignore, ignore_file) = match spec_ignore {
+        Some(i) => (Some(i), format!("{}.dockerignore", opts.filename)),
+        None => (context_ignore?, ".dockerignore".to_owned()),
     };
     let mut opts = opts.clone();
     opts.context_excludes = ignore.as_deref().map(parse_ignore).unwrap_or_default();
+    opts.context_ignore_file = ignore_file;
     let opts = &opts;
     // Each image once, with its most uses in any one platform's plan.
     let mut wanted: BTreeMap<(BaseRef, Platform), usize> = BTreeMap::new();
@@ -372,11 +380,34 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         };
         compiled.push((p.clone(), compile::compile(&input).map_err(fail)?));
     }
+    // What the lint rules that need the build found, once for all
+    // platforms, as the check configuration wants them.
+    let mut found: Vec<Diagnostic> = Vec::new();
+    for d in compiled.iter().flat_map(|(_, c)| &c.warnings) {
+        if !found
+            .iter()
+            .any(|f| f.code == d.code && f.span == d.span && f.message == d.message)
+        {
+            found.push(d.clone());
+        }
+    }
+    let check = opts
+        .build_args
+        .get("BUILDKIT_DOCKERFILE_CHECK")
+        .map(String::as_str);
+    let found = spec::apply_check(&src, check, found);
+    if found.iter().any(Diagnostic::is_error) {
+        return Err(BuildFailure::from_diagnostics(&found, &src));
+    }
     if lint {
-        gw.return_metadata(answer(crate::subrequests::LINT)?)
+        spec.warnings.extend(found);
+        spec.warnings
+            .sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
+        gw.return_metadata(answer(&spec, crate::subrequests::LINT)?)
             .await?;
         return Ok(());
     }
+    send_diagnostics(gw, &found, &src).await;
     let scanner = scanner.as_ref();
     let solves = compiled.into_iter().map(|(platform, c)| {
         let gw = gw.clone();
@@ -519,6 +550,7 @@ pub fn compile_offline(
                     BaseImage {
                         config,
                         digest: String::new(),
+                        platform: None,
                         uses,
                     },
                 )

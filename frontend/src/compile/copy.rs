@@ -102,6 +102,14 @@ pub(crate) fn compile_copy(
     for s in &cp.sources {
         let src = ctx.expand_path(s)?;
         shown.push(src.clone());
+        if cp.from.is_none() {
+            c.warnings.extend(super::lint::copy_ignored_file::check(
+                &c.input.opts.context_excludes,
+                s,
+                &src,
+                &c.input.opts.context_ignore_file,
+            ));
+        }
         let abs = resolve_path("/", &src);
         if cp.parents {
             // Keep each match's path relative to the source root: copy the root,

@@ -13,7 +13,9 @@ pub(crate) mod add;
 mod artifacts;
 mod context;
 pub(crate) mod copy;
+mod ignore;
 mod image;
+mod lint;
 pub(crate) mod mkdir;
 mod plan;
 pub(crate) mod run;
@@ -84,6 +86,9 @@ pub struct Compiled {
     /// stages marked with `BUILDKIT_SBOM_SCAN_STAGE`, and the build context
     /// (`context`) with `BUILDKIT_SBOM_SCAN_CONTEXT`.
     pub scan_extras: Vec<(String, State)>,
+    /// What the lint rules that need the build found (`compile::lint`),
+    /// before the check configuration filters them.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A resolved base image: its config and the digest its source is pinned to.
@@ -92,6 +97,9 @@ pub struct BaseImage {
     pub config: Image,
     /// `sha256:…`; empty when unknown (offline compilation).
     pub digest: String,
+    /// The platform the registry's config states (before the config is
+    /// stamped with the stage's); none when unknown (offline compilation).
+    pub platform: Option<Platform>,
     /// How many `from:` values of the build name it (its vertex is named
     /// after a stage's step only when one does).
     pub uses: usize,
@@ -162,6 +170,8 @@ pub(crate) struct Compiler<'a, 'b> {
     pub(crate) context_paths: BTreeSet<String>,
     /// The follow paths the context source is created with (none: all of it).
     context_follow: Vec<String>,
+    /// What the compile-time lint rules found (`compile::lint`).
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 /// Compiles the target stage for one platform.
 ///
@@ -214,6 +224,7 @@ fn compile_with(
         context: None,
         context_paths: BTreeSet::new(),
         context_follow,
+        warnings: Vec::new(),
     };
     let mut result = None;
     for (stage, _) in order {
@@ -250,6 +261,7 @@ fn compile_with(
         stages: c.order,
         needs: c.needs,
         scan_extras,
+        warnings: c.warnings,
     };
     Ok((compiled, c.context_paths))
 }

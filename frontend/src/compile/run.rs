@@ -79,6 +79,16 @@ pub(crate) fn compile_run(
     for (k, v) in ctx.scope.run_args(&named) {
         env.set(k, v);
     }
+    {
+        use crate::spec::vars::Scope as _;
+        let known = |n: &str| {
+            ctx.scope.lookup(n) != vars::Lookup::Undeclared
+                || r.env.iter().any(|(k, _)| k.value == n)
+        };
+        let names = ctx.scope.names();
+        c.warnings
+            .extend(super::lint::undefined_var::check(&r.command, known, &names));
+    }
     if !r.env.is_empty() {
         let mut step_scope = ctx.scope.clone();
         for (k, v) in &r.env {

@@ -244,6 +244,13 @@ impl<'a> Compiler<'a, '_> {
                             stage.from.span,
                         )
                     })?;
+                    self.warnings
+                        .extend(super::lint::invalid_base_image_platform::check(
+                            &stage.from,
+                            r,
+                            &base,
+                            &platform,
+                        ));
                     let state = match base_ref {
                         BaseRef::Image(text) => {
                             let reference = parse_reference(&text, stage.from.span)?;

@@ -100,6 +100,12 @@ pub enum Code {
     RunsAsRoot,
     /// `unreachable-stage`: a stage the default target does not reach, that no stage uses and no `description` explains.
     UnreachableStage,
+    /// `undefined-var`: a `$NAME` in a `run` command that nothing sets.
+    UndefinedVar,
+    /// `copy-ignored-file`: a `copy` from the build context of a path the ignore file excludes.
+    CopyIgnoredFile,
+    /// `invalid-base-image-platform`: a base image resolved for another platform than the stage's.
+    InvalidBaseImagePlatform,
 }
 
 /// When a code is reported.
@@ -524,6 +530,33 @@ const UNREACHABLE_STAGE: CodeInfo = CodeInfo {
     doc: include_str!("docs/unreachable-stage.md"),
 };
 
+const UNDEFINED_VAR: CodeInfo = CodeInfo {
+    code: Code::UndefinedVar,
+    name: "undefined-var",
+    severity: Severity::Warning,
+    phase: Phase::Compile,
+    summary: "a `$NAME` in a `run` command that nothing sets",
+    doc: include_str!("docs/undefined-var.md"),
+};
+
+const COPY_IGNORED_FILE: CodeInfo = CodeInfo {
+    code: Code::CopyIgnoredFile,
+    name: "copy-ignored-file",
+    severity: Severity::Warning,
+    phase: Phase::Compile,
+    summary: "a `copy` from the build context of a path the ignore file excludes",
+    doc: include_str!("docs/copy-ignored-file.md"),
+};
+
+const INVALID_BASE_IMAGE_PLATFORM: CodeInfo = CodeInfo {
+    code: Code::InvalidBaseImagePlatform,
+    name: "invalid-base-image-platform",
+    severity: Severity::Warning,
+    phase: Phase::Compile,
+    summary: "a base image resolved for another platform than the stage's",
+    doc: include_str!("docs/invalid-base-image-platform.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -569,6 +602,9 @@ pub const CODES: &[CodeInfo] = &[
     BASE_IMAGE_UNPINNED,
     RUNS_AS_ROOT,
     UNREACHABLE_STAGE,
+    UNDEFINED_VAR,
+    COPY_IGNORED_FILE,
+    INVALID_BASE_IMAGE_PLATFORM,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -627,6 +663,9 @@ impl Code {
             Code::BaseImageUnpinned => &BASE_IMAGE_UNPINNED,
             Code::RunsAsRoot => &RUNS_AS_ROOT,
             Code::UnreachableStage => &UNREACHABLE_STAGE,
+            Code::UndefinedVar => &UNDEFINED_VAR,
+            Code::CopyIgnoredFile => &COPY_IGNORED_FILE,
+            Code::InvalidBaseImagePlatform => &INVALID_BASE_IMAGE_PLATFORM,
         }
     }
 

@@ -90,6 +90,9 @@ pub struct BuildOptions {
     /// Exclude patterns for the build context, from `<file>.dockerignore` or
     /// the context's `.dockerignore` (filled in by `build`, not an option).
     pub context_excludes: Vec<String>,
+    /// The name of the ignore file they come from, for messages (filled in
+    /// by `build`).
+    pub context_ignore_file: String,
     /// `--ulimit`, for every `run` step.
     pub ulimits: Vec<Ulimit>,
     /// `--shm-size` in bytes: a `/dev/shm` tmpfs of that size in every `run` step.

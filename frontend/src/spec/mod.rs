@@ -116,6 +116,20 @@ pub fn parse_for_build(
     })
 }
 
+/// What the lint rules that need the build found (`compile::lint`), as the
+/// check configuration wants them: skipped, experimental or errors with
+/// `error=true`, as [`parse_for_build`] treats the spec's own rules. (A bad
+/// configuration failed the parse already; the default one applies here.)
+pub fn apply_check(
+    src: &SourceFile,
+    check: Option<&str>,
+    found: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    lint::config::resolve(src, check)
+        .unwrap_or_default()
+        .apply(found)
+}
+
 /// Everything known about a spec, valid or not: its tree (unless the YAML
 /// is broken), the stages that could be read, and every diagnostic, sorted
 /// by position. The language server works on this; builds on [`Spec`].

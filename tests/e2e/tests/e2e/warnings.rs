@@ -125,6 +125,59 @@ pub fn experimental_rules_run_when_the_check_line_turns_them_on(engine: &Engine)
     b.assert_log_contains("8 warnings found");
 }
 
+/// The rules that need the build: a `$NAME` nothing sets (the base image's
+/// `PATH` and the shell's `HOME` are set), a copy of an ignored file, and a
+/// base image of another platform than the stage's.
+pub fn rules_that_need_the_build_are_reported(engine: &Engine) {
+    let dir = workdir("warning-build-rules");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  app:\n    from: busybox\n    steps:\n      - run: echo \"building $VERSON in $HOME with $PATH\" && for f in a; do echo $f; done\n      - copy: prod.env\n        to: /etc/\n";
+    write_files(
+        &dir,
+        engine,
+        &[
+            ("stagecraft.yaml", spec),
+            (".dockerignore", "*.env\n"),
+            ("prod.env", "X=1\n"),
+        ],
+    );
+    let b = engine.build(&dir, &["-f", "stagecraft.yaml", "--call=check", "."]);
+    b.assert_failed()
+        .assert_log_contains("2 warnings have been found")
+        .assert_log_contains("undefined-var")
+        .assert_log_contains("`$VERSON` in this `run` step is set nowhere")
+        .assert_log_contains("copy-ignored-file")
+        .assert_log_contains("`copy: prod.env` names a path that .dockerignore excludes");
+    // The suite's busybox is a linux/amd64 image, whatever is asked for.
+    let b = engine.build(
+        &dir,
+        &[
+            "-f",
+            "stagecraft.yaml",
+            "--call=check",
+            "--platform",
+            "linux/arm64",
+            ".",
+        ],
+    );
+    b.assert_failed()
+        .assert_log_contains("invalid-base-image-platform")
+        .assert_log_contains("base image `busybox` is for `linux/amd64`, not for `linux/arm64`");
+    // In a build, as warnings; `error=true` makes them fail it.
+    engine
+        .build(
+            &dir,
+            &[
+                "-f",
+                "stagecraft.yaml",
+                "--build-arg",
+                "BUILDKIT_DOCKERFILE_CHECK=skip=copy-ignored-file;error=true",
+                ".",
+            ],
+        )
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:7:14: `$VERSON` in this `run` step is set nowhere");
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -141,6 +194,11 @@ pub fn cases() -> Vec<Case> {
             "experimental_rules_run_when_the_check_line_turns_them_on",
             &[Feature::Buildx, Feature::Call],
             experimental_rules_run_when_the_check_line_turns_them_on,
+        ),
+        case(
+            "rules_that_need_the_build_are_reported",
+            &[Feature::Buildx, Feature::Call],
+            rules_that_need_the_build_are_reported,
         ),
     ]
 }
