@@ -5,6 +5,7 @@
 //! [`BuildFailure`] whose message names the spec file, line and column; the
 //! caller returns it to BuildKit as a gRPC status.
 
+mod failures;
 mod inputs;
 mod read;
 
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 
 use llb::{marshal, Platform};
 
-use crate::compile::{self, BaseImage, BaseRef, EngineFeatures, Input};
+use crate::compile::{self, BaseImage, BaseRef, EngineFeatures, ImageUse, Input};
 use crate::diag::{self, Diagnostic, SourceFile};
 use crate::gateway::{error::code, Evaluate, Gateway, GatewayError, PlatformResult, SourceRange};
 use crate::image::Image;
@@ -138,15 +139,18 @@ pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a
 /// Resolves every base image of every platform concurrently.
 async fn resolve_images(
     gw: &Gateway,
-    wanted: Vec<((BaseRef, Platform), usize)>,
+    wanted: Vec<((BaseRef, Platform), ImageUse)>,
+    src: &SourceFile,
 ) -> Result<BTreeMap<(BaseRef, Platform), BaseImage>, BuildFailure> {
-    let calls = wanted.into_iter().map(|((base, platform), uses)| {
+    let calls = wanted.into_iter().map(|((base, platform), ImageUse { uses, first })| {
         let gw = gw.clone();
         async move {
             let (name, resolved) = match &base {
                 BaseRef::Image(reference) => (
                     reference.clone(),
-                    gw.resolve_image_config(reference, &platform).await?,
+                    gw.resolve_image_config(reference, &platform)
+                        .await
+                        .map_err(|e| failures::unresolved_image(e, reference, first, src))?,
                 ),
                 BaseRef::Layout(context, layout) => {
                     let reference = layout
@@ -346,19 +350,19 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     opts.context_ignore_file = ignore_file;
     let opts = &opts;
     // Each image once, with its most uses in any one platform's plan.
-    let mut wanted: BTreeMap<(BaseRef, Platform), usize> = BTreeMap::new();
+    let mut wanted: BTreeMap<(BaseRef, Platform), ImageUse> = BTreeMap::new();
     for p in &platforms {
         let plan = compile::plan(&spec, opts, p, &build).map_err(fail)?;
-        for (key, uses) in plan.images {
-            let n = wanted.entry(key).or_insert(0);
-            *n = (*n).max(uses);
+        for (key, u) in plan.images {
+            let w = wanted.entry(key).or_insert(u);
+            w.uses = w.uses.max(u.uses);
         }
     }
     gw.timings.mark("parse");
     // The SBOM scanner is resolved with the base images: a scanner that
     // cannot be had fails the build before anything is built.
     let (images, inputs, scanner) = futures::try_join!(
-        resolve_images(gw, wanted.into_iter().collect()),
+        resolve_images(gw, wanted.into_iter().collect(), &src),
         inputs::frontend_inputs(gw, opts),
         resolve_scanner(gw, opts, &build)
     )?;
@@ -543,7 +547,7 @@ pub fn compile_offline(
         let images: BTreeMap<(BaseRef, Platform), BaseImage> = plan
             .images
             .into_iter()
-            .map(|((r, pl), uses)| {
+            .map(|((r, pl), ImageUse { uses, .. })| {
                 let config = Image::scratch(&pl);
                 (
                     (r, pl),

@@ -56,7 +56,15 @@ pub struct Plan {
     pub stages: BTreeSet<String>,
     /// Images the stages start from or take files from, per platform they
     /// are needed for, with the number of their uses.
-    pub images: BTreeMap<(BaseRef, Platform), usize>,
+    pub images: BTreeMap<(BaseRef, Platform), ImageUse>,
+}
+
+/// How a plan uses an image: how many `from:` values name it, and the
+/// first of them (where a failure to resolve it is reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageUse {
+    pub uses: usize,
+    pub first: Span,
 }
 
 /// Where a base image's config is resolved from.

@@ -89,7 +89,13 @@ pub fn plan(
             let text = scope.expand(r.value, &spec.source)?;
             if let FromRef::Image(name) = spec.classify_from(&text) {
                 if let Some(base) = base_ref(opts, name, r.value.span)? {
-                    *images.entry((base, stage_platform.clone())).or_insert(0) += 1;
+                    images
+                        .entry((base, stage_platform.clone()))
+                        .or_insert(ImageUse {
+                            uses: 0,
+                            first: r.value.span,
+                        })
+                        .uses += 1;
                 }
             }
         }

@@ -106,6 +106,8 @@ pub enum Code {
     CopyIgnoredFile,
     /// `invalid-base-image-platform`: a base image resolved for another platform than the stage's.
     InvalidBaseImagePlatform,
+    /// `image-unavailable`: the engine cannot resolve a base image: not found, access denied, registry unreachable.
+    ImageUnavailable,
 }
 
 /// When a code is reported.
@@ -117,6 +119,8 @@ pub enum Phase {
     Compile,
     /// Both.
     ParseAndCompile,
+    /// A build: the engine's answer to a request, in the spec's terms.
+    Build,
 }
 
 impl Phase {
@@ -125,6 +129,7 @@ impl Phase {
             Phase::Parse => "parse",
             Phase::Compile => "compile",
             Phase::ParseAndCompile => "parse, compile",
+            Phase::Build => "build",
         }
     }
 }
@@ -557,6 +562,15 @@ const INVALID_BASE_IMAGE_PLATFORM: CodeInfo = CodeInfo {
     doc: include_str!("docs/invalid-base-image-platform.md"),
 };
 
+const IMAGE_UNAVAILABLE: CodeInfo = CodeInfo {
+    code: Code::ImageUnavailable,
+    name: "image-unavailable",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "the engine cannot resolve an image: not found, access denied, registry unreachable",
+    doc: include_str!("docs/image-unavailable.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -605,6 +619,7 @@ pub const CODES: &[CodeInfo] = &[
     UNDEFINED_VAR,
     COPY_IGNORED_FILE,
     INVALID_BASE_IMAGE_PLATFORM,
+    IMAGE_UNAVAILABLE,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -666,6 +681,7 @@ impl Code {
             Code::UndefinedVar => &UNDEFINED_VAR,
             Code::CopyIgnoredFile => &COPY_IGNORED_FILE,
             Code::InvalidBaseImagePlatform => &INVALID_BASE_IMAGE_PLATFORM,
+            Code::ImageUnavailable => &IMAGE_UNAVAILABLE,
         }
     }
 

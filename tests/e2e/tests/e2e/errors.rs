@@ -131,8 +131,50 @@ pub fn spec_errors_name_file_line_and_column(engine: &Engine) {
         .assert_log_contains("stagecraft.yaml:5:5: unknown key `form` (did you mean `from`?)");
 }
 
+/// Images the engine cannot resolve fail at their `from:` line, in a
+/// sentence with the fix, the engine's own text below it.
+pub fn unresolvable_images_fail_at_their_from_line(engine: &Engine) {
+    let registry = engine
+        .env
+        .get("STAGECRAFT_REGISTRY")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let missing = format!("{registry}/stagecraft-e2e/does-not-exist:1");
+    let spec = format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n  b:\n    from: {missing}\n    steps:\n      - copy: /bin/sh\n        from: a\n");
+    fails_with(
+        engine,
+        "image-missing",
+        &spec,
+        &[
+            &format!(
+                "stagecraft.yaml:7:11: image `{missing}` does not exist in registry `{registry}`"
+            ),
+            "caused by: ",
+            "not found",
+            &format!(">>>     from: {missing}"),
+        ],
+    );
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - copy: /x\n        from: 127.0.0.1:5999/nothing:1\n";
+    fails_with(
+        engine,
+        "registry-unreachable",
+        spec,
+        &[
+            "stagecraft.yaml:8:15: registry `127.0.0.1:5999` of image `127.0.0.1:5999/nothing:1` cannot be reached",
+            "caused by: ",
+            "connection refused",
+            ">>>         from: 127.0.0.1:5999/nothing:1",
+        ],
+    );
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "unresolvable_images_fail_at_their_from_line",
+            &[Feature::Buildx],
+            unresolvable_images_fail_at_their_from_line,
+        ),
         case(
             "spec_errors_name_file_line_and_column",
             &[],
