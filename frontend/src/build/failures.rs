@@ -6,10 +6,14 @@
 //!
 //! This module decides no failure; it words the ones the engine reports.
 
-use crate::diag::{Code, Diagnostic, SourceFile, Span};
-use crate::gateway::GatewayError;
+use llb::Platform;
 
-use super::BuildFailure;
+use crate::compile::{ignore_excludes, Compiled};
+use crate::diag::{Code, Diagnostic, SourceFile, Span};
+use crate::gateway::{caps, Evaluate, Gateway, GatewayError};
+use crate::options::BuildOptions;
+
+use super::{checked_definition, BuildFailure};
 
 /// Why an image could not be resolved, from the engine's status.
 enum Unresolved {
@@ -95,6 +99,64 @@ pub(super) fn unresolved_image(
     failure.message.push_str(&format!("\ncaused by: {engine}"));
     failure.code = i32::from(status.code());
     failure
+}
+
+/// Fails the build when a `copy` names a path the build context does not
+/// have: checked before the target is returned (the target is built
+/// lazily, so the engine's "failed to calculate checksum … not found" would
+/// otherwise be all the user sees). Without the engine's `statfile` cap the
+/// check is left out, and the engine's message stands.
+pub(super) async fn missing_context_files(
+    gw: &Gateway,
+    compiled: &[(Platform, Compiled)],
+    opts: &BuildOptions,
+    src: &SourceFile,
+) -> Result<(), BuildFailure> {
+    if !gw.caps.gateway(caps::STAT_FILE) {
+        return Ok(());
+    }
+    let mut missing: Vec<Diagnostic> = Vec::new();
+    for (_, c) in compiled {
+        let Some(context) = c.context.as_ref().filter(|_| !c.context_sources.is_empty()) else {
+            continue;
+        };
+        let id = gw
+            .solve(checked_definition(context, &gw.caps)?, Evaluate::Now)
+            .await?;
+        let checks = c.context_sources.iter().map(|(source, path)| {
+            let id = id.clone();
+            async move { Ok::<_, GatewayError>((source, path, gw.exists(&id, path).await?)) }
+        });
+        for (source, path, found) in futures::future::try_join_all(checks).await? {
+            if found || missing.iter().any(|d| d.span == source.span) {
+                continue;
+            }
+            let relative = path.trim_start_matches('/');
+            let excluded = ignore_excludes(&opts.context_excludes, relative);
+            let why = if excluded {
+                format!(", because {} excludes it", opts.context_ignore_file)
+            } else {
+                String::new()
+            };
+            missing.push(
+                Diagnostic::new(
+                    Code::ContextFileMissing,
+                    format!("`copy: {}`: the build context has no `{relative}`{why}", source.value),
+                    source.span,
+                )
+                .with_help(if excluded {
+                    format!("remove the pattern that matches it from {}, or add `!{relative}` after it", opts.context_ignore_file)
+                } else {
+                    "`copy` paths are relative to the build context: the directory or URL given to `docker buildx build` (`.` for the current directory)".to_owned()
+                }),
+            );
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(BuildFailure::from_diagnostics(&missing, src))
+    }
 }
 
 #[cfg(test)]

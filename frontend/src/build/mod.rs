@@ -412,6 +412,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         return Ok(());
     }
     send_diagnostics(gw, &found, &src).await;
+    failures::missing_context_files(gw, &compiled, opts, &src).await?;
     let scanner = scanner.as_ref();
     let solves = compiled.into_iter().map(|(platform, c)| {
         let gw = gw.clone();

@@ -102,6 +102,9 @@ pub(crate) fn compile_copy(
     for s in &cp.sources {
         let src = ctx.expand_path(s)?;
         shown.push(src.clone());
+        if cp.from.is_none() && !src.contains(['*', '?', '[']) {
+            c.context_sources.push((s.clone(), resolve_path("/", &src)));
+        }
         if cp.from.is_none() {
             c.warnings.extend(super::lint::copy_ignored_file::check(
                 &c.input.opts.context_excludes,

@@ -35,7 +35,7 @@ use llb::op::{SourceMap, State};
 use llb::reference::Reference;
 use llb::Platform;
 
-use crate::diag::{Code, Diagnostic, Span};
+use crate::diag::{Code, Diagnostic, Span, Spanned};
 use crate::image::Image;
 use crate::options::BuildOptions;
 use crate::spec::model::Spec;
@@ -97,6 +97,11 @@ pub struct Compiled {
     /// What the lint rules that need the build found (`compile::lint`),
     /// before the check configuration filters them.
     pub warnings: Vec<Diagnostic>,
+    /// The build context as the steps read it, and the literal paths its
+    /// copies name (with the source values), for `build` to check before
+    /// the target is returned.
+    pub context: Option<State>,
+    pub context_sources: Vec<(Spanned<String>, String)>,
 }
 
 /// A resolved base image: its config and the digest its source is pinned to.
@@ -180,6 +185,8 @@ pub(crate) struct Compiler<'a, 'b> {
     context_follow: Vec<String>,
     /// What the compile-time lint rules found (`compile::lint`).
     pub(crate) warnings: Vec<Diagnostic>,
+    /// The literal paths the copies from the build context name.
+    pub(crate) context_sources: Vec<(Spanned<String>, String)>,
 }
 /// Compiles the target stage for one platform.
 ///
@@ -233,6 +240,7 @@ fn compile_with(
         context_paths: BTreeSet::new(),
         context_follow,
         warnings: Vec::new(),
+        context_sources: Vec::new(),
     };
     let mut result = None;
     for (stage, _) in order {
@@ -270,8 +278,16 @@ fn compile_with(
         needs: c.needs,
         scan_extras,
         warnings: c.warnings,
+        context: c.context,
+        context_sources: c.context_sources,
     };
     Ok((compiled, c.context_paths))
+}
+
+/// Whether the ignore file's `patterns` exclude `path` of the build
+/// context (as BuildKit's pattern matcher decides).
+pub fn ignore_excludes(patterns: &[String], path: &str) -> bool {
+    ignore::excluded(patterns, path)
 }
 
 /// The name an SBOM gives the build context among what it scans.

@@ -108,6 +108,8 @@ pub enum Code {
     InvalidBaseImagePlatform,
     /// `image-unavailable`: the engine cannot resolve a base image: not found, access denied, registry unreachable.
     ImageUnavailable,
+    /// `context-file-missing`: a `copy` names a path the build context does not have.
+    ContextFileMissing,
 }
 
 /// When a code is reported.
@@ -571,6 +573,15 @@ const IMAGE_UNAVAILABLE: CodeInfo = CodeInfo {
     doc: include_str!("docs/image-unavailable.md"),
 };
 
+const CONTEXT_FILE_MISSING: CodeInfo = CodeInfo {
+    code: Code::ContextFileMissing,
+    name: "context-file-missing",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "a `copy` names a path the build context does not have",
+    doc: include_str!("docs/context-file-missing.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -620,6 +631,7 @@ pub const CODES: &[CodeInfo] = &[
     COPY_IGNORED_FILE,
     INVALID_BASE_IMAGE_PLATFORM,
     IMAGE_UNAVAILABLE,
+    CONTEXT_FILE_MISSING,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -682,6 +694,7 @@ impl Code {
             Code::CopyIgnoredFile => &COPY_IGNORED_FILE,
             Code::InvalidBaseImagePlatform => &INVALID_BASE_IMAGE_PLATFORM,
             Code::ImageUnavailable => &IMAGE_UNAVAILABLE,
+            Code::ContextFileMissing => &CONTEXT_FILE_MISSING,
         }
     }
 

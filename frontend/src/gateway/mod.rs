@@ -30,6 +30,7 @@ pub mod caps {
     pub const PROTO_REF_ARRAY: &str = "proto.refarray";
     pub const RESOLVE_IMAGE: &str = "resolveimage";
     pub const READ_FILE: &str = "readfile";
+    pub const STAT_FILE: &str = "statfile";
     pub const RETURN_MAP: &str = "returnmap";
     pub const FRONTEND_INPUTS: &str = "frontend.inputs";
     pub const IMPORT_CACHES: &str = "importcaches";
@@ -225,6 +226,26 @@ impl Gateway {
             .await
             .map_err(|s| GatewayError::rpc("read file", s))?;
         Ok(resp.into_inner().data)
+    }
+
+    /// Whether `path` exists in a solved ref (`StatFile`; a missing path is
+    /// the engine's "no such file or directory").
+    pub async fn exists(&self, ref_id: &str, path: &str) -> Result<bool, GatewayError> {
+        let req = fpb::StatFileRequest {
+            r#ref: ref_id.to_owned(),
+            path: path.to_owned(),
+            ..Default::default()
+        };
+        match self.client.clone().stat_file(req).await {
+            Ok(_) => Ok(true),
+            Err(s)
+                if s.code() == tonic::Code::NotFound
+                    || s.message().contains("no such file or directory") =>
+            {
+                Ok(false)
+            }
+            Err(s) => Err(GatewayError::rpc("stat file", s)),
+        }
     }
 
     /// Resolves an image reference to its digest and config for `platform`.

@@ -168,8 +168,39 @@ pub fn unresolvable_images_fail_at_their_from_line(engine: &Engine) {
     );
 }
 
+/// A copy of a path the build context does not have fails at the copy's
+/// value, saying so (and naming the ignore file when it excludes the path),
+/// before anything is built.
+pub fn missing_context_files_fail_at_their_copy(engine: &Engine) {
+    let dir = workdir("context-missing");
+    write_files(
+        &dir,
+        engine,
+        &[
+            (
+                "stagecraft.yaml",
+                "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - copy: [present.txt, nothere.txt]\n        to: /x/\n      - copy: local.env\n        to: /x/\n",
+            ),
+            ("present.txt", "here\n"),
+            ("local.env", "A=1\n"),
+            (".dockerignore", "*.env\n"),
+        ],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:7:29: `copy: nothere.txt`: the build context has no `nothere.txt`")
+        .assert_log_contains("`copy: local.env`: the build context has no `local.env`, because .dockerignore excludes it")
+        .assert_log_contains(">>>       - copy: [present.txt, nothere.txt]");
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "missing_context_files_fail_at_their_copy",
+            &[Feature::Buildx],
+            missing_context_files_fail_at_their_copy,
+        ),
         case(
             "unresolvable_images_fail_at_their_from_line",
             &[Feature::Buildx],
