@@ -21,6 +21,11 @@ pub fn git(url: &str) -> String {
     format!("[internal] git {url}")
 }
 
+/// The URL of a [`git`] name.
+pub fn git_url(name: &str) -> Option<&str> {
+    name.strip_prefix("[internal] git ")
+}
+
 /// `[internal] load metadata for REF`: resolving a base image's config.
 pub fn load_metadata(reference: &str) -> String {
     format!("[internal] load metadata for {reference}")

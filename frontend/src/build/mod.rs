@@ -432,17 +432,18 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
                     return Ok(String::new());
                 }
                 let def = checked_definition(&c.state, &gw.caps)?;
-                // Downloads first, each alone, so that a failed one is
+                // Downloads and git sources first, each alone, so that a failed one is
                 // explained here at its YAML line; then the target lazily,
                 // as the Dockerfile frontend returns it: the engine builds it
                 // for the exporter, and `buildx debug --on error` gets the
                 // failed step's state to open a shell in.
-                let downloads = llb::definition::sources_alone(&def, &["http://", "https://"])
-                    .into_iter()
-                    .map(|d| {
-                        let gw = gw.clone();
-                        async move { gw.solve(d, Evaluate::Now).await }
-                    });
+                let downloads =
+                    llb::definition::sources_alone(&def, &["http://", "https://", "git://"])
+                        .into_iter()
+                        .map(|d| {
+                            let gw = gw.clone();
+                            async move { gw.solve(d, Evaluate::Now).await }
+                        });
                 futures::future::try_join_all(downloads).await?;
                 Ok::<_, BuildFailure>(gw.solve(def, Evaluate::Lazily).await?)
             };

@@ -171,16 +171,95 @@ fn failed_op_name(status: &Status) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Rewrites engine messages that are terse about what went wrong in spec terms.
+/// Why a download failed, from the engine's message.
+fn download_failure(message: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| m.contains(w));
+    if let Some(code) = message
+        .split("invalid response status ")
+        .nth(1)
+        .and_then(|r| r.get(..3))
+    {
+        format!("the server answered HTTP {code}")
+    } else if any(&["x509", "tls:", "certificate"]) {
+        "the server's TLS certificate is not trusted".to_owned()
+    } else if any(&[
+        "connection refused",
+        "no such host",
+        "i/o timeout",
+        "dial tcp",
+        "network is unreachable",
+        "connection reset",
+    ]) {
+        "the server cannot be reached".to_owned()
+    } else {
+        "see the engine's message below".to_owned()
+    }
+}
+
+/// Why a git source failed, from the engine's message (git's own words).
+fn git_failure(message: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| m.contains(w));
+    if any(&[
+        "does not contain ref",
+        "couldn't find remote ref",
+        "unknown revision",
+        "did not match any",
+        "not our ref",
+        "no such ref",
+    ]) {
+        "the repository has no such `ref` (branch, tag or commit)".to_owned()
+    } else if any(&[
+        "authentication failed",
+        "permission denied",
+        "could not read username",
+        "terminal prompts disabled",
+    ]) {
+        "the repository needs credentials: pass a token with `--secret id=GIT_AUTH_TOKEN,env=…` or an agent with `--ssh default`".to_owned()
+    } else if any(&[
+        "connection refused",
+        "no such host",
+        "i/o timeout",
+        "could not resolve host",
+        "unable to connect",
+        "network is unreachable",
+    ]) {
+        "the server cannot be reached".to_owned()
+    } else if any(&[
+        "repository not found",
+        "does not appear to be a git repository",
+        "not found",
+    ]) {
+        "the repository does not exist there".to_owned()
+    } else {
+        "see the engine's message below".to_owned()
+    }
+}
+
+/// Rewrites engine messages that are terse about what went wrong in spec
+/// terms: one sentence, the engine's text kept after `caused by:`.
 fn explain(status: &mut Status) {
     let name = failed_op_name(status).unwrap_or_default();
-    if let (Some(url), Some(rest)) = (
-        crate::progress::downloaded_url(&name),
-        status.message.strip_prefix("digest mismatch "),
-    ) {
-        let (actual, expected) = rest.split_once(": ").unwrap_or((rest, "?"));
+    if let Some(url) = crate::progress::downloaded_url(&name) {
+        status.message = match status.message.strip_prefix("digest mismatch ") {
+            Some(rest) => {
+                let (actual, expected) = rest.split_once(": ").unwrap_or((rest, "?"));
+                format!(
+                    "checksum mismatch for `{url}`: the spec expects `{expected}` but the download is `{actual}` (engine: {})",
+                    status.message
+                )
+            }
+            None => format!(
+                "download of `{url}` failed: {}\ncaused by: {}",
+                download_failure(&status.message),
+                status.message
+            ),
+        };
+    } else if let Some(url) = crate::progress::git_url(&name) {
         status.message = format!(
-            "checksum mismatch for `{url}`: the spec expects `{expected}` but the download is `{actual}` (engine: {})",
+            "git source `{url}` failed: {}\ncaused by: {}",
+            git_failure(&status.message),
             status.message
         );
     }
@@ -247,4 +326,35 @@ pub fn op_locations<'d>(
             Some((info, loc.ranges.as_slice()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_and_git_failures_in_a_sentence() {
+        assert_eq!(
+            download_failure("invalid response status 404"),
+            "the server answered HTTP 404"
+        );
+        assert_eq!(
+            download_failure(
+                "Get \"http://127.0.0.1:1/x\": dial tcp 127.0.0.1:1: connect: connection refused"
+            ),
+            "the server cannot be reached"
+        );
+        assert!(
+            git_failure("fatal: couldn't find remote ref refs/heads/nope")
+                .contains("no such `ref`")
+        );
+        assert!(
+            git_failure("repository does not contain ref nope, output: \"\"")
+                .contains("no such `ref`")
+        );
+        assert!(
+            git_failure("fatal: repository 'http://x/y.git/' not found").contains("does not exist")
+        );
+        assert!(git_failure("fatal: Authentication failed for 'https://x'").contains("credentials"));
+    }
 }

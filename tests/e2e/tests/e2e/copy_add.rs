@@ -195,6 +195,59 @@ pub fn add_git_with_ref_and_keep_git_dir(engine: &Engine) {
         .assert_log_contains(&"0".repeat(40));
 }
 
+/// A download the server refuses and a git ref the repository lacks fail
+/// in a sentence at their `add` line, the engine's text kept below it.
+pub fn add_failures_say_what_failed(engine: &Engine) {
+    let served = workdir("http-served-empty");
+    let (_server, port) = serve::http(&served);
+    let url = format!("http://127.0.0.1:{port}/missing.txt");
+    let dir = workdir("add-http-404");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            &format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - add: {{ url: \"{url}\", to: /tools/ }}\n"),
+        )],
+    );
+    engine
+        .export(&dir, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains(&format!(
+            "download of `{url}` failed: the server answered HTTP 404"
+        ))
+        .assert_log_contains("caused by: ")
+        .assert_log_contains(">>>       - add:");
+
+    let root = workdir("git-served-refs");
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("hello.txt"), "v1\n").unwrap();
+    commit(&work, "v1");
+    let (_daemon, port) = serve::git_daemon(&root, &work);
+    let repo = format!("git://127.0.0.1:{port}/repo.git");
+    let dir = workdir("add-git-no-ref");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            &format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: scratch\n    steps:\n      - add: {{ git: \"{repo}\", ref: no-such-branch, to: /src }}\n"),
+        )],
+    );
+    engine
+        .export(&dir, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains(&format!(
+            "git source `{repo}` failed: the repository has no such `ref`"
+        ))
+        .assert_log_contains("caused by: ")
+        .assert_log_contains(">>>       - add:");
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -211,6 +264,11 @@ pub fn cases() -> Vec<Case> {
             "add_http_checks_the_checksum",
             &[Feature::Buildx, Feature::FailedOpDetails],
             add_http_checks_the_checksum,
+        ),
+        case(
+            "add_failures_say_what_failed",
+            &[Feature::Buildx, Feature::FailedOpDetails],
+            add_failures_say_what_failed,
         ),
         case(
             "add_git_with_ref_and_keep_git_dir",
