@@ -175,7 +175,7 @@ pub(super) fn at(lines: &[&str], at: usize, col: usize) -> Context {
         Some(c) => (true, c.trim_start_matches(' ')),
         None => (false, rest),
     };
-    let content_col = col.min(before.len()) - content.len();
+    let content_col = before.len().saturating_sub(content.len());
     let key = content.split_once(':').map(|(k, _)| k.trim());
     // On a `- ` line the cursor is in a new list item: its keys (for the
     // step kind), and the list's key is left of the dash.

@@ -213,3 +213,49 @@ impl Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsp_types::Position;
+
+    /// The client chooses positions and texts: every request at every
+    /// position of every small fixture (and past the ends) is answered
+    /// without a panic.
+    #[test]
+    fn every_position_of_every_fixture_is_answered() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let uri: Uri = "file:///w/stagecraft.yaml"
+            .parse()
+            .unwrap_or_else(|_| panic!("a URI"));
+        let mut positions = 0usize;
+        for dir in ["valid", "invalid", "warn"] {
+            let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
+                panic!("no fixtures in {dir}");
+            };
+            for entry in entries.flatten() {
+                let Ok(bytes) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                if bytes.len() > 2_000 {
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let doc = Document::new("stagecraft.yaml", text, None);
+                for line in 0..=doc.line_count() + 1 {
+                    let width = u32::try_from(doc.line(line).encode_utf16().count()).unwrap_or(0);
+                    for character in 0..=width + 1 {
+                        let p = Position::new(line, character);
+                        let offset = doc.offset(p);
+                        let _ = features::hover(&doc, offset);
+                        let _ = features::completion(&doc, p);
+                        let _ = features::definition(&doc, &uri, offset);
+                        let _ = features::rename(&doc, offset, "renamed");
+                        positions += 1;
+                    }
+                }
+            }
+        }
+        assert!(positions > 10_000, "{positions}");
+    }
+}
