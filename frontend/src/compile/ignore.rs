@@ -38,66 +38,109 @@ fn components(path: &str) -> Vec<&str> {
 }
 
 /// Whether the pattern's components match the path's, `**` matching any
-/// number of components.
+/// number of components: a table over (pattern, path) positions, so the
+/// cost is their product, whatever the pattern.
 fn matches(pattern: &[&str], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => {
-            (0..=path.len()).any(|skip| path.get(skip..).is_some_and(|p| matches(rest, p)))
+    let (n, m) = (pattern.len(), path.len());
+    // ok[i * (m + 1) + j]: pattern[i..] matches path[j..].
+    let mut ok = vec![false; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    if let Some(end) = ok.get_mut(at(n, m)) {
+        *end = true;
+    }
+    for i in (0..n).rev() {
+        for j in (0..=m).rev() {
+            let get = |ok: &[bool], i: usize, j: usize| ok.get(at(i, j)).copied().unwrap_or(false);
+            let v = match pattern.get(i) {
+                Some(&"**") => get(&ok, i + 1, j) || (j < m && get(&ok, i, j + 1)),
+                Some(c) => {
+                    j < m
+                        && path
+                            .get(j)
+                            .is_some_and(|name| glob(c.as_bytes(), name.as_bytes()))
+                        && get(&ok, i + 1, j + 1)
+                }
+                None => false,
+            };
+            if let Some(cell) = ok.get_mut(at(i, j)) {
+                *cell = v;
+            }
         }
-        Some((first, rest)) => match path.split_first() {
-            Some((name, more)) => glob(first.as_bytes(), name.as_bytes()) && matches(rest, more),
-            None => false,
-        },
+    }
+    ok.first().copied().unwrap_or(false)
+}
+
+/// Where the token of `p` at `i` ends if it matches character `c`: `?`,
+/// `[...]` (with `^` or `!` negation and ranges; no closing `]` makes `[` a
+/// literal), `\x`, or a literal.
+fn one(p: &[u8], i: usize, c: u8) -> Option<usize> {
+    match p.get(i)? {
+        b'?' => Some(i + 1),
+        b'\\' => (p.get(i + 1) == Some(&c)).then_some(i + 2),
+        b'[' => {
+            let start = i + 1;
+            let (negated, first) = match p.get(start) {
+                Some(b'^' | b'!') => (true, start + 1),
+                Some(_) | None => (false, start),
+            };
+            let Some(end) = p
+                .get(first + 1..)
+                .and_then(|rest| rest.iter().position(|b| *b == b']'))
+                .map(|k| first + 1 + k)
+            else {
+                return (c == b'[').then_some(i + 1);
+            };
+            let set = p.get(first..end).unwrap_or(&[]);
+            let mut hit = false;
+            let mut k = 0;
+            while let Some(&a) = set.get(k) {
+                match (set.get(k + 1), set.get(k + 2)) {
+                    (Some(b'-'), Some(&b)) => {
+                        hit |= (a..=b).contains(&c);
+                        k += 3;
+                    }
+                    _ => {
+                        hit |= a == c;
+                        k += 1;
+                    }
+                }
+            }
+            (hit != negated).then_some(end + 1)
+        }
+        &a => (a == c).then_some(i + 1),
     }
 }
 
-/// One component: `*`, `?`, `[...]` (with `^` or `!` negation and ranges),
-/// `\` escapes.
+/// One component against a glob: `*` matches any run of characters, the
+/// other tokens one each ([`one`]). Greedy with one backtrack point (the
+/// last `*`), so the cost is at most the product of the lengths.
 fn glob(p: &[u8], s: &[u8]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some((b'*', rest)) => (0..=s.len()).any(|i| s.get(i..).is_some_and(|t| glob(rest, t))),
-        Some((b'?', rest)) => s.split_first().is_some_and(|(_, t)| glob(rest, t)),
-        Some((b'[', rest)) => {
-            let Some((&c, t)) = s.split_first() else {
-                return false;
-            };
-            let (negated, class) = match rest.split_first() {
-                Some((b'^' | b'!', r)) => (true, r),
-                Some(_) | None => (false, rest),
-            };
-            let Some(end) = class.iter().skip(1).position(|b| *b == b']').map(|i| i + 1) else {
-                // No closing `]`: a literal `[`.
-                return c == b'[' && glob(rest, t);
-            };
-            let (set, after) = (
-                class.get(..end).unwrap_or(&[]),
-                class.get(end + 1..).unwrap_or(&[]),
-            );
-            let mut hit = false;
-            let mut i = 0;
-            while let Some(&a) = set.get(i) {
-                if set.get(i + 1) == Some(&b'-') {
-                    if let Some(&b) = set.get(i + 2) {
-                        hit |= (a..=b).contains(&c);
-                        i += 3;
-                        continue;
-                    }
-                }
-                hit |= a == c;
-                i += 1;
-            }
-            hit != negated && glob(after, t)
+    let (mut pi, mut si) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&c) = s.get(si) {
+        if p.get(pi) == Some(&b'*') {
+            pi += 1;
+            star = Some((pi, si));
+            continue;
         }
-        Some((b'\\', rest)) => match (rest.split_first(), s.split_first()) {
-            (Some((a, r)), Some((b, t))) => a == b && glob(r, t),
-            _ => false,
-        },
-        Some((a, rest)) => s
-            .split_first()
-            .is_some_and(|(b, t)| a == b && glob(rest, t)),
+        if let Some(next) = one(p, pi, c) {
+            pi = next;
+            si += 1;
+            continue;
+        }
+        match star {
+            Some((after, from)) => {
+                pi = after;
+                si = from + 1;
+                star = Some((after, from + 1));
+            }
+            None => return false,
+        }
     }
+    while p.get(pi) == Some(&b'*') {
+        pi += 1;
+    }
+    pi == p.len()
 }
 
 #[cfg(test)]
@@ -135,5 +178,20 @@ mod tests {
         );
         assert!(ex(&["*.md", "!README.md", "README*"], "README.md"));
         assert!(!ex(&[], "a"));
+        assert!(ex(&["a\\*b"], "a*b") && !ex(&["a\\*b"], "axb"));
+        assert!(ex(&["[abc"], "[abc"), "an unclosed class is a literal `[`");
+        assert!(ex(&["**/x/**/y"], "a/x/b/c/y"));
+    }
+
+    #[test]
+    fn patterns_that_would_backtrack_finish() {
+        // A backtracking matcher takes exponential time on these (years);
+        // this one takes the product of the lengths.
+        let name = format!("{}b", "a".repeat(5_000));
+        let star = format!("{}c", "*a".repeat(50));
+        assert!(!ex(&[&star], &name));
+        let deep = vec!["**"; 200].join("/") + "/z";
+        let path = vec!["d"; 200].join("/");
+        assert!(!ex(&[&deep], &path));
     }
 }
