@@ -7,6 +7,7 @@
 pub mod build;
 pub mod compile;
 pub mod diag;
+pub mod dockerfile;
 pub mod gateway;
 pub mod image;
 pub mod lsp;

@@ -56,6 +56,18 @@ enum Cmd {
     Schema,
     /// Run the language server on stdin/stdout (for editors: see docs/editors.md).
     Lsp,
+    /// Convert a Dockerfile to a spec (offline; see docs/migrating.md).
+    Convert {
+        /// The Dockerfile to read.
+        #[arg(default_value = "Dockerfile")]
+        dockerfile: PathBuf,
+        /// Write the spec here instead of to stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The frontend image for the spec's `# syntax=` line.
+        #[arg(long, default_value = "stagecraft")]
+        syntax: String,
+    },
 }
 
 /// Reads a spec, never more than one byte past the size limit.
@@ -112,6 +124,11 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Cmd::Lsp => stagecraft::lsp::run().map_err(|e| format!("stagecraft lsp: {e}")),
+        Cmd::Convert {
+            dockerfile,
+            output,
+            syntax,
+        } => convert(&dockerfile, output.as_deref(), syntax),
         Cmd::Schema => {
             print!("{}", stagecraft::spec::schema::text());
             Ok(())
@@ -148,6 +165,32 @@ fn main() -> ExitCode {
                 eprintln!("{e}");
             }
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `stagecraft convert`: the spec on stdout or in `output`.
+fn convert(
+    dockerfile: &std::path::Path,
+    output: Option<&std::path::Path>,
+    syntax: String,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(dockerfile)
+        .map_err(|e| format!("cannot read {}: {e}", dockerfile.display()))?;
+    let name = dockerfile.display().to_string();
+    let opts = stagecraft::dockerfile::ConvertOptions {
+        syntax,
+        source_name: name.clone(),
+    };
+    let spec = stagecraft::dockerfile::convert(&text, &opts)
+        .map_err(|e| format!("{name}:{}: {}", e.line, e.message))?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, spec).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            print!("{spec}");
+            Ok(())
         }
     }
 }

@@ -1,0 +1,39 @@
+//! `stagecraft convert` on the Dockerfiles in `fixtures/dockerfiles/`:
+//! `NAME.Dockerfile` → a snapshot of the converted spec, which must be a
+//! valid spec (`spec::parse` finds no error) and the same bytes twice;
+//! `NAME.error.Dockerfile` → a snapshot of the error, naming its line.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use stagecraft::diag::SourceFile;
+use stagecraft::dockerfile::{convert, ConvertOptions};
+
+fn opts() -> ConvertOptions {
+    ConvertOptions {
+        syntax: "stagecraft:dev".to_owned(),
+        source_name: "Dockerfile".to_owned(),
+    }
+}
+
+#[test]
+fn dockerfiles_convert_to_valid_specs() {
+    insta::glob!("fixtures/dockerfiles/*.Dockerfile", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".error.Dockerfile") {
+            let e = convert(&text, &opts()).expect_err("an error");
+            insta::assert_snapshot!(format!("Dockerfile:{}: {}", e.line, e.message));
+            return;
+        }
+        let spec =
+            convert(&text, &opts()).unwrap_or_else(|e| panic!("{name}:{}: {}", e.line, e.message));
+        assert_eq!(convert(&text, &opts()).unwrap(), spec, "deterministic");
+        if let Err(d) = stagecraft::spec::parse(SourceFile::new("stagecraft.yaml", spec.clone())) {
+            let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+            assert!(
+                errors.is_empty(),
+                "{name}: the converted spec has errors: {errors:?}\n{spec}"
+            );
+        }
+        insta::assert_snapshot!(spec);
+    });
+}
