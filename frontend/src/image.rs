@@ -108,6 +108,15 @@ pub struct ContainerConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub cmd: Option<Vec<String>>,
+    /// Set by the Dockerfile frontend whenever `CMD` or `ENTRYPOINT` is
+    /// (Docker's image spec field; kept from a base image too).
+    #[serde(
+        rename = "ArgsEscaped",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub args_escaped: bool,
     #[serde(
         rename = "Volumes",
         default,

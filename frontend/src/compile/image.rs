@@ -42,6 +42,10 @@ pub(super) fn apply_image_config(
     ctx: &mut StageCtx<'_, '_>,
     img: &ImageConfig,
 ) -> Result<(), Diagnostic> {
+    // As the Dockerfile frontend does for `CMD` and `ENTRYPOINT`.
+    if img.entrypoint.is_some() || img.cmd.is_some() {
+        ctx.image.config.args_escaped = true;
+    }
     if let Some(e) = &img.entrypoint {
         ctx.image.config.entrypoint = Some(command(ctx, e)?);
         ctx.image.config.cmd = None;

@@ -2,8 +2,9 @@
 //! what each means: a `WORKDIR`, `ENV`, `USER` or `SHELL` after the first
 //! step applies to the later steps only (step options, a `mkdir`, and the
 //! image config), as in the Dockerfile; the last stage's trailing
-//! `COPY --from` become its `artifacts` (with `link: false` unless
-//! `--link`, since a Dockerfile copy is not linked); `MAINTAINER` becomes a
+//! single-source `COPY --from` become its `artifacts` (with `link: false`
+//! unless `--link`, since a Dockerfile copy is not linked; a copy of several
+//! sources is one layer, so it stays a copy); `MAINTAINER` becomes a
 //! label. What a spec cannot say (`ONBUILD`, a local archive `ADD`, a mount
 //! option the language lacks, heredocs for now) is an error at its line.
 //!
@@ -754,7 +755,11 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
             let keep = st
                 .steps
                 .iter()
-                .rposition(|(_, step)| !matches!(step, StepOut::Copy(c) if c.from.is_some() && !c.parents && c.exclude.is_empty()))
+                .rposition(|(_, step)| {
+                    // One source, as an artifact has: a copy of several is
+                    // one layer, which artifacts would split.
+                    !matches!(step, StepOut::Copy(c) if c.from.is_some() && c.sources.len() == 1 && !c.parents && c.exclude.is_empty())
+                })
                 .map_or(0, |p| p + 1);
             for (comments, step) in st.steps.split_off(keep) {
                 let StepOut::Copy(c) = step else { continue };

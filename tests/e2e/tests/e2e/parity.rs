@@ -469,8 +469,58 @@ pub fn source_date_epoch_keeps_the_base_image_history_dates(engine: &Engine) {
     assert_eq!(s.last().map(String::as_str), Some("1970-01-01T00:00:00Z"));
 }
 
+const CONVERTED_DOCKERFILE: &str = r#"FROM busybox AS build
+WORKDIR /src
+ENV GREETING=hello
+COPY a.txt ./
+RUN echo "$GREETING" > out.txt && cat a.txt >> out.txt
+WORKDIR sub
+RUN pwd > /src/where
+USER 1000:1000
+RUN id -u > /tmp/uid
+
+FROM busybox
+LABEL org.example.kind=converted
+EXPOSE 8080
+COPY --from=build /src/out.txt /app/out.txt
+COPY --from=build /src/where /tmp/uid /app/
+ENTRYPOINT ["/bin/cat"]
+CMD ["/app/out.txt"]
+"#;
+
+/// `stagecraft convert`'s spec of a Dockerfile builds the Dockerfile's image
+/// (issue 10's differential suite starts here).
+pub fn a_converted_dockerfile_builds_the_same_image(engine: &Engine) {
+    let dir = workdir("parity-converted");
+    let spec = stagecraft::dockerfile::convert(
+        CONVERTED_DOCKERFILE,
+        &stagecraft::dockerfile::ConvertOptions {
+            syntax: engine.image.clone(),
+            source_name: "Dockerfile".to_owned(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("line {}: {}", e.line, e.message));
+    write_files(
+        &dir,
+        engine,
+        &[
+            ("Dockerfile", CONVERTED_DOCKERFILE),
+            ("stagecraft.yaml", &spec),
+            ("a.txt", "from the context\n"),
+        ],
+    );
+    let oracle = export_oci(engine, &dir, "Dockerfile", &[]);
+    let ours = export_oci(engine, &dir, "stagecraft.yaml", &[]);
+    assert_same_image(&ours, &oracle);
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "a_converted_dockerfile_builds_the_same_image",
+            &[Feature::Buildx, Feature::OciExport],
+            a_converted_dockerfile_builds_the_same_image,
+        ),
         case(
             "source_date_epoch_keeps_the_base_image_history_dates",
             &[Feature::Buildx, Feature::OciExport],
