@@ -126,6 +126,16 @@ fn absolute(dir: &str, path: &str) -> String {
     }
 }
 
+/// A mapping of names to strings.
+fn string_map(pairs: &[(String, String)]) -> Y {
+    Y::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| Entry::new((k.clone(), s(v))))
+            .collect(),
+    )
+}
+
 /// A copy step, kept apart so the last stage's trailing ones can become artifacts.
 #[derive(Debug, Clone)]
 struct CopyOut {
@@ -337,15 +347,7 @@ fn run(i: &Instruction, st: &StageOut) -> Result<Y> {
     };
     let mut keys: Vec<(&str, Y)> = vec![("run", command)];
     if !st.step_env.is_empty() {
-        keys.push((
-            "env",
-            Y::Map(
-                st.step_env
-                    .iter()
-                    .map(|(k, v)| Entry::new((k.clone(), s(v))))
-                    .collect(),
-            ),
-        ));
+        keys.push(("env", string_map(&st.step_env)));
     }
     if let Some(w) = &st.step_workdir {
         keys.push(("workdir", s(w)));
@@ -799,15 +801,7 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
             ));
         }
         if !st.env.is_empty() {
-            keys.push((
-                "env",
-                Y::Map(
-                    st.env
-                        .iter()
-                        .map(|(k, v)| Entry::new((k.clone(), s(v))))
-                        .collect(),
-                ),
-            ));
+            keys.push(("env", string_map(&st.env)));
         }
         if let Some(w) = &st.workdir {
             keys.push(("workdir", s(w)));
