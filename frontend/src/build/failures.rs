@@ -8,7 +8,7 @@
 
 use llb::Platform;
 
-use crate::compile::{ignore_excludes, Compiled};
+use crate::compile::{ignore, Compiled};
 use crate::diag::{Code, Diagnostic, SourceFile, Span};
 use crate::gateway::{caps, Evaluate, Gateway, GatewayError};
 use crate::options::BuildOptions;
@@ -116,13 +116,19 @@ pub(super) async fn missing_context_files(
         return Ok(());
     }
     let mut missing: Vec<Diagnostic> = Vec::new();
+    // Platforms usually read the same context for the same copies: checked once.
+    let mut checked = Vec::new();
     for (_, c) in compiled {
         let Some(context) = c.context.as_ref().filter(|_| !c.context_sources.is_empty()) else {
             continue;
         };
-        let id = gw
-            .solve(checked_definition(context, &gw.caps)?, Evaluate::Now)
-            .await?;
+        let def = checked_definition(context, &gw.caps)?;
+        let key = (def.def.clone(), c.context_sources.as_slice());
+        if checked.contains(&key) {
+            continue;
+        }
+        checked.push(key);
+        let id = gw.solve(def, Evaluate::Now).await?;
         let checks = c.context_sources.iter().map(|(source, path)| {
             let id = id.clone();
             async move { Ok::<_, GatewayError>((source, path, gw.exists(&id, path).await?)) }
@@ -132,7 +138,7 @@ pub(super) async fn missing_context_files(
                 continue;
             }
             let relative = path.trim_start_matches('/');
-            let excluded = ignore_excludes(&opts.context_excludes, relative);
+            let excluded = ignore::excluded(&opts.context_excludes, relative);
             let why = if excluded {
                 format!(", because {} excludes it", opts.context_ignore_file)
             } else {

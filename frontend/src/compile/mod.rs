@@ -13,7 +13,7 @@ pub(crate) mod add;
 mod artifacts;
 mod context;
 pub(crate) mod copy;
-mod ignore;
+pub(crate) mod ignore;
 mod image;
 mod lint;
 pub(crate) mod mkdir;
@@ -282,12 +282,6 @@ fn compile_with(
         context_sources: c.context_sources,
     };
     Ok((compiled, c.context_paths))
-}
-
-/// Whether the ignore file's `patterns` exclude `path` of the build
-/// context (as BuildKit's pattern matcher decides).
-pub fn ignore_excludes(patterns: &[String], path: &str) -> bool {
-    ignore::excluded(patterns, path)
 }
 
 /// The name an SBOM gives the build context among what it scans.

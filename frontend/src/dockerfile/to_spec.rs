@@ -223,15 +223,13 @@ impl StageOut {
     }
 }
 
-/// The stage that `--from` or `FROM` names: by name (any case) or index.
-fn stage_ref(stages: &[StageOut], name: &str) -> Option<String> {
+/// The stage of `names` that `FROM` or `--from` names: by name (any case)
+/// or index.
+fn stage_ref(names: &[String], name: &str) -> Option<String> {
     if let Ok(n) = name.parse::<usize>() {
-        return stages.get(n).map(|s| s.name.clone());
+        return names.get(n).cloned();
     }
-    stages
-        .iter()
-        .find(|s| s.name.eq_ignore_ascii_case(name))
-        .map(|s| s.name.clone())
+    names.iter().find(|s| s.eq_ignore_ascii_case(name)).cloned()
 }
 
 /// A run step's mount flag (`--mount=type=cache,target=…`) as a spec mount.
@@ -251,50 +249,66 @@ fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
         }
     }
     let mut out: Vec<(&str, Y)> = Vec::new();
-    let table: &[(&str, &str)] = match kind.as_str() {
-        "cache" => &[
-            ("target", "target"),
-            ("dst", "target"),
-            ("destination", "target"),
-            ("id", "id"),
-            ("sharing", "sharing"),
-            ("readonly", "readonly"),
-            ("ro", "readonly"),
-            ("mode", "mode"),
-            ("uid", "uid"),
-            ("gid", "gid"),
-        ],
-        "secret" => &[
-            ("id", "id"),
-            ("target", "target"),
-            ("dst", "target"),
-            ("destination", "target"),
-            ("env", "env"),
-            ("required", "required"),
-        ],
-        "ssh" => &[
-            ("id", "id"),
-            ("target", "target"),
-            ("dst", "target"),
-            ("destination", "target"),
-            ("required", "required"),
-        ],
-        "tmpfs" => &[
-            ("target", "target"),
-            ("dst", "target"),
-            ("destination", "target"),
-            ("size", "size"),
-        ],
-        "bind" => &[
-            ("target", "target"),
-            ("dst", "target"),
-            ("destination", "target"),
-            ("source", "source"),
-            ("src", "source"),
-            ("from", "from"),
-            ("rw", "readwrite"),
-            ("readwrite", "readwrite"),
-        ],
+    // The spec key of the mount kind, and its option names → keys.
+    let (key, table): (&str, &[(&str, &str)]) = match kind.as_str() {
+        "cache" => (
+            "cache",
+            &[
+                ("target", "target"),
+                ("dst", "target"),
+                ("destination", "target"),
+                ("id", "id"),
+                ("sharing", "sharing"),
+                ("readonly", "readonly"),
+                ("ro", "readonly"),
+                ("mode", "mode"),
+                ("uid", "uid"),
+                ("gid", "gid"),
+            ],
+        ),
+        "secret" => (
+            "secrets",
+            &[
+                ("id", "id"),
+                ("target", "target"),
+                ("dst", "target"),
+                ("destination", "target"),
+                ("env", "env"),
+                ("required", "required"),
+            ],
+        ),
+        "ssh" => (
+            "ssh",
+            &[
+                ("id", "id"),
+                ("target", "target"),
+                ("dst", "target"),
+                ("destination", "target"),
+                ("required", "required"),
+            ],
+        ),
+        "tmpfs" => (
+            "tmpfs",
+            &[
+                ("target", "target"),
+                ("dst", "target"),
+                ("destination", "target"),
+                ("size", "size"),
+            ],
+        ),
+        "bind" => (
+            "mounts",
+            &[
+                ("target", "target"),
+                ("dst", "target"),
+                ("destination", "target"),
+                ("source", "source"),
+                ("src", "source"),
+                ("from", "from"),
+                ("rw", "readwrite"),
+                ("readwrite", "readwrite"),
+            ],
+        ),
         other => {
             return err(
                 i,
@@ -303,13 +317,13 @@ fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
         }
     };
     for (k, v) in opts {
-        let Some((_, key)) = table.iter().find(|(n, _)| *n == k) else {
+        let Some((_, name)) = table.iter().find(|(n, _)| *n == k) else {
             return err(
                 i,
                 format!("`--mount` option `{k}` of a {kind} mount has no equivalent in a spec"),
             );
         };
-        let value = match (*key, v) {
+        let value = match (*name, v) {
             ("readonly" | "required" | "readwrite", None) => Y::Bool(true),
             ("readonly" | "required" | "readwrite", Some(v)) => Y::Bool(v == "true"),
             ("uid" | "gid", Some(v)) => match v.parse::<i64>() {
@@ -319,33 +333,14 @@ fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
             (_, Some(v)) => Y::Str(v),
             (_, None) => return err(i, format!("`--mount` option `{k}` needs a value")),
         };
-        out.push((key, value));
+        out.push((name, value));
     }
-    let key = match kind.as_str() {
-        "cache" => "cache",
-        "secret" => "secrets",
-        "ssh" => "ssh",
-        "tmpfs" => "tmpfs",
-        _ => "mounts",
-    };
     Ok((key, map(out)))
 }
 
 fn run(i: &Instruction, st: &StageOut) -> Result<Y> {
     check_flags(i, &["mount", "network", "security"])?;
-    let command = match &i.args {
-        Args::Exec(v) => Y::List(v.iter().map(|a| Entry::new(s(a))).collect()),
-        Args::Shell(c) => match &st.step_shell {
-            Some(sh) => Y::List(
-                sh.iter()
-                    .chain(std::iter::once(c))
-                    .map(|a| Entry::new(s(a)))
-                    .collect(),
-            ),
-            None => s(c),
-        },
-    };
-    let mut keys: Vec<(&str, Y)> = vec![("run", command)];
+    let mut keys: Vec<(&str, Y)> = vec![("run", command(&i.args, st))];
     if !st.step_env.is_empty() {
         keys.push(("env", string_map(&st.step_env)));
     }
@@ -518,7 +513,7 @@ fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
     Ok(StepOut::Step(map(vec![("add", map(keys))])))
 }
 
-/// A command for `CMD`/`ENTRYPOINT`/`HEALTHCHECK`: the exec form as a list,
+/// A command for `RUN`/`CMD`/`ENTRYPOINT`/`HEALTHCHECK`: the exec form as a list,
 /// the shell form as a string (or, after a mid-stage `SHELL`, its argv).
 fn command(args: &Args, st: &StageOut) -> Y {
     match args {
@@ -592,7 +587,9 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 _ => return err(i, "expects `FROM IMAGE [AS NAME]`"),
             };
             check_flags(i, &["platform"])?;
-            let from = stage_ref(&stages, &image).unwrap_or(image);
+            // Only an earlier stage.
+            let earlier: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
+            let from = stage_ref(&earlier, &image).unwrap_or(image);
             stages.push(StageOut {
                 name: name.unwrap_or_else(|| format!("stage-{}", stages.len())),
                 comments: i.comments.clone(),
@@ -738,16 +735,7 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
     }
     // Stage names that `--from` and mounts use are resolved against every stage.
     let names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
-    let resolve = |v: &str| -> String {
-        if let Ok(n) = v.parse::<usize>() {
-            return names.get(n).cloned().unwrap_or_else(|| v.to_owned());
-        }
-        names
-            .iter()
-            .find(|n| n.eq_ignore_ascii_case(v))
-            .cloned()
-            .unwrap_or_else(|| v.to_owned())
-    };
+    let resolve = |v: &str| stage_ref(&names, v).unwrap_or_else(|| v.to_owned());
     let last = stages.len().saturating_sub(1);
     let mut out: Vec<Entry<(String, Y)>> = Vec::new();
     for (index, mut st) in stages.into_iter().enumerate() {
@@ -785,7 +773,7 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 }
             }
         }
-        let mut keys: Vec<(&str, Y)> = vec![("from", s(&resolve(&st.from)))];
+        let mut keys: Vec<(&str, Y)> = vec![("from", s(&st.from))];
         if let Some(p) = &st.platform {
             keys.push(("platform", s(p)));
         }

@@ -121,7 +121,7 @@ fn inline(v: &Y) -> Option<String> {
                 .iter()
                 .map(|e| match &e.value {
                     Y::Str(_) | Y::Int(_) | Y::Bool(_) if e.comments.is_empty() => inline(&e.value),
-                    _ => None,
+                    Y::Str(_) | Y::Int(_) | Y::Bool(_) | Y::Null | Y::List(_) | Y::Map(_) => None,
                 })
                 .collect();
             let joined = format!("[{}]", parts?.join(", "));

@@ -128,27 +128,44 @@ fn resolve(path: &[Seg]) -> Option<Resolved> {
     let mut ty: Ty = Ty::Table(&crate::spec::convert::TOP);
     let mut segs = path.iter().peekable();
     while let Some(seg) = segs.next() {
-        ty = match (ty, seg) {
-            (Ty::Table(t) | Ty::PathOr(t) | Ty::NoneOr(t), Seg::Key(k)) => t.key(k)?.ty,
-            (Ty::Args(t) | Ty::Stages(t), Seg::Key(_)) => Ty::Table(t),
-            (Ty::List(item), Seg::Item(_)) => *item,
-            (Ty::Steps, Seg::Item(keys)) => {
-                let kind = keys
-                    .iter()
-                    .find_map(|k| STEP_KINDS.iter().find(|d| d.name == k));
-                match kind {
-                    Some(d) => Ty::Table(d.table),
-                    None if segs.peek().is_none() => return Some(Resolved::Step),
-                    None => return None,
+        ty = match seg {
+            // A key of a table, or a name in `args`/`stages` (whose value is
+            // the table); `Ty::table` decides, exhaustively, what has keys.
+            Seg::Key(k) => match ty {
+                Ty::Args(t) | Ty::Stages(t) => Ty::Table(t),
+                other => other.table()?.key(k)?.ty,
+            },
+            Seg::Item(keys) => match ty {
+                Ty::List(item) => *item,
+                Ty::Steps => {
+                    let kind = keys
+                        .iter()
+                        .find_map(|k| STEP_KINDS.iter().find(|d| d.name == k));
+                    match kind {
+                        Some(d) => Ty::Table(d.table),
+                        None if segs.peek().is_none() => return Some(Resolved::Step),
+                        None => return None,
+                    }
                 }
-            }
-            _ => return None,
+                Ty::Version
+                | Ty::Str
+                | Ty::Path
+                | Ty::Bool
+                | Ty::UInt
+                | Ty::Command
+                | Ty::Strings
+                | Ty::OneOrMany
+                | Ty::KeyValues
+                | Ty::Choice(_)
+                | Ty::Table(_)
+                | Ty::PathOr(_)
+                | Ty::NoneOr(_)
+                | Ty::Args(_)
+                | Ty::Stages(_) => return None,
+            },
         };
     }
-    match ty {
-        Ty::Table(t) | Ty::PathOr(t) | Ty::NoneOr(t) => Some(Resolved::Table(t)),
-        _ => None,
-    }
+    ty.table().map(Resolved::Table)
 }
 
 enum Resolved {
@@ -220,11 +237,29 @@ pub(super) fn at(lines: &[&str], at: usize, col: usize) -> Context {
         };
         return match key.ty {
             Ty::Steps => Context::StepKind,
+            // A new mapping of a list of tables (`- ` under `artifacts:`).
             Ty::List(&Ty::Table(inner)) => Context::Key {
                 table: inner,
                 present: Vec::new(),
             },
-            _ => Context::Value { table: t, key },
+            // An item of a list of values (or of paths-or-mappings).
+            Ty::List(_) => Context::Value { table: t, key },
+            // A value list item of a key that takes one value.
+            Ty::Version
+            | Ty::Str
+            | Ty::Path
+            | Ty::Bool
+            | Ty::UInt
+            | Ty::Command
+            | Ty::Strings
+            | Ty::OneOrMany
+            | Ty::KeyValues
+            | Ty::Choice(_)
+            | Ty::Table(_)
+            | Ty::PathOr(_)
+            | Ty::NoneOr(_)
+            | Ty::Args(_)
+            | Ty::Stages(_) => Context::Value { table: t, key },
         };
     }
     match resolve(&path(lines, at, content_col, None)) {

@@ -133,7 +133,7 @@ pub(super) fn hover(doc: &Document, offset: usize) -> Option<Hover> {
     }
     let (stage, at) = stage_reference_at(doc, offset)?;
     let draft = doc.analysis.draft.as_ref()?;
-    let s = draft.stages.iter().find(|s| s.name.value == stage)?;
+    let s = draft.stage(&stage)?;
     let mut text = format!("**stage `{stage}`**, from `{}`", s.from.value);
     if let Some(d) = &s.description {
         text.push_str(&format!("\n\n{}", d.value));
@@ -221,7 +221,22 @@ pub(super) fn completion(doc: &Document, position: Position) -> Vec<CompletionIt
                     .iter()
                     .map(|o| item(o, CompletionItemKind::CONSTANT, "boolean".into(), None))
                     .collect(),
-                _ => Vec::new(),
+                // Free values: nothing to offer.
+                Ty::Version
+                | Ty::Str
+                | Ty::Path
+                | Ty::UInt
+                | Ty::Command
+                | Ty::Strings
+                | Ty::OneOrMany
+                | Ty::KeyValues
+                | Ty::Table(_)
+                | Ty::PathOr(_)
+                | Ty::NoneOr(_)
+                | Ty::List(_)
+                | Ty::Args(_)
+                | Ty::Stages(_)
+                | Ty::Steps => Vec::new(),
             }
         }
         Context::Variable => variables(doc, offset)

@@ -47,6 +47,31 @@ pub enum Ty {
     Steps,
 }
 
+impl Ty {
+    /// The table of a value of this type that is a mapping (a table, or a
+    /// path or `none` written as a mapping); none for scalars, lists and
+    /// mappings of names.
+    pub fn table(&self) -> Option<&'static Table> {
+        match self {
+            Ty::Table(t) | Ty::PathOr(t) | Ty::NoneOr(t) => Some(t),
+            Ty::Version
+            | Ty::Str
+            | Ty::Path
+            | Ty::Bool
+            | Ty::UInt
+            | Ty::Command
+            | Ty::Strings
+            | Ty::OneOrMany
+            | Ty::KeyValues
+            | Ty::Choice(_)
+            | Ty::List(_)
+            | Ty::Args(_)
+            | Ty::Stages(_)
+            | Ty::Steps => None,
+        }
+    }
+}
+
 /// One key of a mapping.
 #[derive(Debug, Clone, Copy)]
 pub struct Key {

@@ -80,7 +80,7 @@ impl Draft {
     /// The stage built when no `--target` is given (as `Spec::default_target`).
     pub fn default_target(&self) -> Option<&Stage> {
         match &self.target {
-            Some(t) => self.stages.iter().find(|s| s.name.value == t.value),
+            Some(t) => self.stage(&t.value),
             None => self.stages.last(),
         }
     }
