@@ -54,12 +54,9 @@ async fn single_platform_returns_one_ref_with_config_and_pinned_sources() {
     assert!(solves
         .iter()
         .all(|s| s.allow_result_return && s.allow_result_array_ref));
-    // Files the frontend reads are built at once; the target is returned
-    // unevaluated, as the Dockerfile frontend returns it (the exporter, or
-    // buildx's debugger, builds it).
-    let (target, reads) = solves.split_last().unwrap();
-    assert!(reads.iter().all(|s| s.evaluate));
-    assert!(!target.evaluate);
+    // Files the frontend reads are built at once, and so is the target
+    // (its failures about secrets, entitlements and paths are worded here).
+    assert!(solves.iter().all(|s| s.evaluate));
 
     let ret = rec.returned();
     assert!(ret.error.is_none());
@@ -233,8 +230,11 @@ async fn a_bad_spec_returns_invalid_argument_with_its_source() {
     assert_eq!(start_line(&details[0]), 5);
 }
 
+/// A `run` of the target that fails is left to the engine: the target is
+/// solved again unevaluated and returned, so the engine reports the failure
+/// from the exporter's request (where `buildx debug` can open a shell).
 #[tokio::test]
-async fn a_failing_run_points_at_its_yaml_line() {
+async fn a_failing_run_of_the_target_is_returned_unevaluated() {
     let spec = "\
 version: 1
 stages:
@@ -243,7 +243,48 @@ stages:
     steps:
       - run: echo ok
       - run: \"false\"
+";
+    let engine = Engine {
+        fail_exec: Some("false"),
+        ..Engine::new(spec)
+    };
+    let (outcome, rec) = build_with(engine, &[]).await;
+    outcome.unwrap();
+    let solves = rec.solves();
+    let (lazy, rest) = solves.split_last().unwrap();
+    let eager = rest.last().unwrap();
+    assert!(eager.evaluate && !lazy.evaluate);
+    assert_eq!(
+        eager.definition, lazy.definition,
+        "the same target, unevaluated"
+    );
+    let ret = rec.returned();
+    assert!(ret.error.is_none());
+    assert_eq!(
+        ret.result.unwrap().result,
+        Some(ResultKind::Ref(fpb::Ref {
+            id: format!("ref-{}", solves.len()),
+            def: None
+        }))
+    );
+}
+
+/// A failing `run` in a stage the target `needs` (solved by the frontend)
+/// fails the build with the engine's status and the `run`'s YAML line.
+#[tokio::test]
+async fn a_failing_run_points_at_its_yaml_line() {
+    let spec = "\
+version: 1
+stages:
+  check:
+    from: busybox
+    steps:
+      - run: echo ok
+      - run: \"false\"
       - run: echo never
+  app:
+    from: busybox
+    needs: [check]
 ";
     let engine = Engine {
         fail_exec: Some("false"),

@@ -414,16 +414,20 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     send_diagnostics(gw, &found, &src).await;
     failures::missing_context_files(gw, &compiled, opts, &src).await?;
     let scanner = scanner.as_ref();
+    let (spec, src) = (&spec, &src);
     let solves = compiled.into_iter().map(|(platform, c)| {
         let gw = gw.clone();
         async move {
             // The target and the stages it `needs` build together (the engine
             // shares common work); a failure in any fails the build.
+            let uses = &c.uses;
             let needs = c.needs.iter().map(|need| {
                 let gw = gw.clone();
                 async move {
                     let def = checked_definition(need, &gw.caps)?;
-                    gw.solve(def, Evaluate::Now).await?;
+                    gw.solve(def, Evaluate::Now)
+                        .await
+                        .map_err(|e| explained(e, uses, spec, opts, src))?;
                     Ok::<_, BuildFailure>(())
                 }
             });
@@ -433,10 +437,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
                 }
                 let def = checked_definition(&c.state, &gw.caps)?;
                 // Downloads and git sources first, each alone, so that a failed one is
-                // explained here at its YAML line; then the target lazily,
-                // as the Dockerfile frontend returns it: the engine builds it
-                // for the exporter, and `buildx debug --on error` gets the
-                // failed step's state to open a shell in.
+                // explained here at its YAML line; then the target.
                 let downloads =
                     llb::definition::sources_alone(&def, &["http://", "https://", "git://"])
                         .into_iter()
@@ -445,7 +446,21 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
                             async move { gw.solve(d, Evaluate::Now).await }
                         });
                 futures::future::try_join_all(downloads).await?;
-                Ok::<_, BuildFailure>(gw.solve(def, Evaluate::Lazily).await?)
+                // The target is built here, so that a failure about what it
+                // uses (a secret, an entitlement, another stage's path) is
+                // worded at its YAML value. Any other failure (a `run` that
+                // exited non-zero) is left to the engine: the target is then
+                // returned unevaluated, as the Dockerfile frontend returns it,
+                // and the engine reports the failure it remembers from this
+                // build without running the step again, with the failed
+                // step's state for `buildx debug --on error` to open a shell in.
+                match gw.solve(def.clone(), Evaluate::Now).await {
+                    Ok(id) => Ok(id),
+                    Err(e) => match explain(&e, &c.uses, spec, opts, src) {
+                        Some(f) => Err(f),
+                        None => Ok::<_, BuildFailure>(gw.solve(def, Evaluate::Lazily).await?),
+                    },
+                }
             };
             // The SBOM: the scanner run on the result and the extras,
             // returned unevaluated like the result.
@@ -478,6 +493,32 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     let as_map = opts.multi_platform == Some(true) || results.len() > 1;
     gw.return_result(results, BTreeMap::new(), as_map).await?;
     Ok(())
+}
+
+/// An engine failure worded by `failures::explain_use` when it is about
+/// something the build uses.
+fn explain(
+    e: &GatewayError,
+    uses: &[compile::uses::Use],
+    spec: &Spec,
+    opts: &BuildOptions,
+    src: &SourceFile,
+) -> Option<BuildFailure> {
+    let GatewayError::Solve { status } = e else {
+        return None;
+    };
+    failures::explain_use(status, uses, spec, opts, src)
+}
+
+/// [`explain`], or the failure as the engine reported it.
+fn explained(
+    e: GatewayError,
+    uses: &[compile::uses::Use],
+    spec: &Spec,
+    opts: &BuildOptions,
+    src: &SourceFile,
+) -> BuildFailure {
+    explain(&e, uses, spec, opts, src).unwrap_or_else(|| e.into())
 }
 
 /// One frontend session: options from the gateway environment, the build,

@@ -4,6 +4,7 @@
 use crate::diag::Diagnostic;
 
 use super::copy::{apply_layer, copy_options, destination};
+use super::uses::{Reading, Use};
 use super::{resolve_path, Compiler, StageCtx};
 
 pub(super) fn compile_artifacts(
@@ -17,6 +18,14 @@ pub(super) fn compile_artifacts(
         let dest = destination(ctx, a.to.as_ref(), false)?;
         let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
         let from_name = ctx.expand(&a.from)?;
+        if !path.contains(['*', '?', '[']) {
+            c.uses.push(Use::StagePath {
+                reading: Reading::Artifact,
+                from: from_name.clone(),
+                path: path.clone(),
+                at: a.path.span,
+            });
+        }
         let text = format!("ARTIFACT {from_name}:{path} {dest}");
         let files = llb::FileOp::new().copy(&from, &path, &dest, opts.clone());
         let state = apply_layer(

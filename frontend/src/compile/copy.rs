@@ -4,6 +4,7 @@
 use llb::file::CopyOptions;
 use llb::{merge, FileOp, State};
 
+use super::uses::{Reading, Use};
 use super::{resolve_path, Compiler, StageCtx};
 use crate::diag::{Diagnostic, Span, Spanned};
 use crate::spec::model::{Copy, FileMode};
@@ -102,8 +103,17 @@ pub(crate) fn compile_copy(
     for s in &cp.sources {
         let src = ctx.expand_path(s)?;
         shown.push(src.clone());
-        if cp.from.is_none() && !src.contains(['*', '?', '[']) {
-            c.context_sources.push((s.clone(), resolve_path("/", &src)));
+        if !src.contains(['*', '?', '[']) {
+            let path = resolve_path("/", &src);
+            match &cp.from {
+                None => c.context_sources.push((s.clone(), path)),
+                Some(from) => c.uses.push(Use::StagePath {
+                    reading: Reading::Copy,
+                    from: ctx.expand(from)?,
+                    path,
+                    at: s.span,
+                }),
+            }
         }
         if cp.from.is_none() {
             c.warnings.extend(super::lint::copy_ignored_file::check(

@@ -21,6 +21,7 @@ mod plan;
 pub(crate) mod run;
 pub mod scope;
 mod stage;
+pub mod uses;
 
 pub use context::FrontendInput;
 use plan::build_order;
@@ -102,6 +103,9 @@ pub struct Compiled {
     /// the target is returned.
     pub context: Option<State>,
     pub context_sources: Vec<(Spanned<String>, String)>,
+    /// Secrets, ssh agents, entitlements and other stages' paths the
+    /// build uses, for `build` to word the engine's failures about them.
+    pub uses: Vec<uses::Use>,
 }
 
 /// A resolved base image: its config and the digest its source is pinned to.
@@ -187,6 +191,7 @@ pub(crate) struct Compiler<'a, 'b> {
     pub(crate) warnings: Vec<Diagnostic>,
     /// The literal paths the copies from the build context name.
     pub(crate) context_sources: Vec<(Spanned<String>, String)>,
+    pub(crate) uses: Vec<uses::Use>,
 }
 /// Compiles the target stage for one platform.
 ///
@@ -241,6 +246,7 @@ fn compile_with(
         context_follow,
         warnings: Vec::new(),
         context_sources: Vec::new(),
+        uses: Vec::new(),
     };
     let mut result = None;
     for (stage, _) in order {
@@ -280,6 +286,7 @@ fn compile_with(
         warnings: c.warnings,
         context: c.context,
         context_sources: c.context_sources,
+        uses: c.uses,
     };
     Ok((compiled, c.context_paths))
 }

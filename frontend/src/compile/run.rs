@@ -9,6 +9,7 @@ use llb::file::ChownOpt;
 use llb::op::OpMeta;
 use llb::{FileOp, State};
 
+use super::uses::{Entitlement, Use};
 use super::{resolve_path, Compiler, StageCtx};
 use crate::diag::{Code, Diagnostic, Span};
 use crate::image::EnvList;
@@ -119,8 +120,24 @@ pub(crate) fn compile_run(
     };
     exec.security = match r.security.as_ref().map(|s| s.value) {
         Some(Security::Insecure) => SecurityMode::Insecure,
-        _ => SecurityMode::Sandbox,
+        Some(Security::Sandbox) | None => SecurityMode::Sandbox,
     };
+    if exec.network == NetMode::Host {
+        c.uses.push(Use::Entitlement {
+            what: Entitlement::NetworkHost,
+            at: r.network.as_ref().map(|n| n.span),
+        });
+    }
+    if let Some(s) = r
+        .security
+        .as_ref()
+        .filter(|s| s.value == Security::Insecure)
+    {
+        c.uses.push(Use::Entitlement {
+            what: Entitlement::SecurityInsecure,
+            at: Some(s.span),
+        });
+    }
     let opts = ctx.input.opts;
     exec.extra_hosts = opts.extra_hosts.clone();
     exec.hostname = opts.hostname.clone();
@@ -174,6 +191,12 @@ pub(crate) fn compile_run(
     }
     for s in &r.secrets {
         let id = ctx.expand(&s.id)?;
+        if s.required {
+            c.uses.push(Use::Secret {
+                id: id.clone(),
+                at: s.id.span,
+            });
+        }
         if let Some(name) = &s.env {
             let env_name = ctx.expand(name)?;
             if let Err(msg) = crate::spec::validate::check_arg_name(&env_name) {
@@ -206,9 +229,16 @@ pub(crate) fn compile_run(
             Some(t) => resolve_path(&ctx.workdir, &ctx.expand_path(t)?),
             None => format!("/run/buildkit/ssh_agent.{i}"),
         };
+        let id = ctx.expand(&s.id)?;
+        if s.required {
+            c.uses.push(Use::Ssh {
+                id: id.clone(),
+                at: s.id.span,
+            });
+        }
         exec.mounts.push(Mount::Ssh {
             dest,
-            id: ctx.expand(&s.id)?,
+            id,
             uid: 0,
             gid: 0,
             mode: 0o600,

@@ -110,6 +110,14 @@ pub enum Code {
     ImageUnavailable,
     /// `context-file-missing`: a `copy` names a path the build context does not have.
     ContextFileMissing,
+    /// `stage-path-missing`: a `copy` or artifact names a path its stage, image or context does not have.
+    StagePathMissing,
+    /// `secret-not-provided`: a required secret was not given to the build.
+    SecretNotProvided,
+    /// `ssh-not-provided`: a required ssh agent or key was not forwarded to the build.
+    SshNotProvided,
+    /// `entitlement-not-granted`: a step needs an entitlement the build was not granted.
+    EntitlementNotGranted,
 }
 
 /// When a code is reported.
@@ -582,6 +590,42 @@ const CONTEXT_FILE_MISSING: CodeInfo = CodeInfo {
     doc: include_str!("docs/context-file-missing.md"),
 };
 
+const STAGE_PATH_MISSING: CodeInfo = CodeInfo {
+    code: Code::StagePathMissing,
+    name: "stage-path-missing",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "a `copy` or artifact names a path its stage, image or context does not have",
+    doc: include_str!("docs/stage-path-missing.md"),
+};
+
+const SECRET_NOT_PROVIDED: CodeInfo = CodeInfo {
+    code: Code::SecretNotProvided,
+    name: "secret-not-provided",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "a required secret was not given to the build",
+    doc: include_str!("docs/secret-not-provided.md"),
+};
+
+const SSH_NOT_PROVIDED: CodeInfo = CodeInfo {
+    code: Code::SshNotProvided,
+    name: "ssh-not-provided",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "a required ssh agent or key was not forwarded to the build",
+    doc: include_str!("docs/ssh-not-provided.md"),
+};
+
+const ENTITLEMENT_NOT_GRANTED: CodeInfo = CodeInfo {
+    code: Code::EntitlementNotGranted,
+    name: "entitlement-not-granted",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "a step needs an entitlement (`network.host`, `security.insecure`) the build was not granted",
+    doc: include_str!("docs/entitlement-not-granted.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -632,6 +676,10 @@ pub const CODES: &[CodeInfo] = &[
     INVALID_BASE_IMAGE_PLATFORM,
     IMAGE_UNAVAILABLE,
     CONTEXT_FILE_MISSING,
+    STAGE_PATH_MISSING,
+    SECRET_NOT_PROVIDED,
+    SSH_NOT_PROVIDED,
+    ENTITLEMENT_NOT_GRANTED,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -695,6 +743,10 @@ impl Code {
             Code::InvalidBaseImagePlatform => &INVALID_BASE_IMAGE_PLATFORM,
             Code::ImageUnavailable => &IMAGE_UNAVAILABLE,
             Code::ContextFileMissing => &CONTEXT_FILE_MISSING,
+            Code::StagePathMissing => &STAGE_PATH_MISSING,
+            Code::SecretNotProvided => &SECRET_NOT_PROVIDED,
+            Code::SshNotProvided => &SSH_NOT_PROVIDED,
+            Code::EntitlementNotGranted => &ENTITLEMENT_NOT_GRANTED,
         }
     }
 

@@ -8,7 +8,7 @@ pub struct Engine {
     pub import_caches: bool,
     pub merge_op: bool,
     pub worker: (&'static str, &'static str),
-    /// Fail solves holding an exec whose last argument is this, as a failing `run` does.
+    /// Fail evaluated solves holding an exec whose last argument is this, as a failing `run` does.
     pub fail_exec: Option<&'static str>,
     /// LLB caps this engine lacks (it announces every other cap of [`ENGINE_LLB_CAPS`]).
     pub missing_llb_caps: Vec<&'static str>,

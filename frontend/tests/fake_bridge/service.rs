@@ -114,7 +114,8 @@ impl LlbBridge for Fake {
             log.solves.push(req.clone());
             format!("ref-{}", log.solves.len())
         };
-        if let Some(arg) = self.engine.fail_exec {
+        // As BuildKit: an unevaluated solve fails only when its result is built.
+        if let Some(arg) = self.engine.fail_exec.filter(|_| req.evaluate) {
             if let Some(name) = exec_name(&def, arg) {
                 return Err(failed_exec_status(&name));
             }

@@ -1,7 +1,7 @@
 //! Bad specs fail with one clear message naming the spec's file, line and
 //! column, shown to the user by buildx; a failing `run` shows its YAML line.
 
-use e2e::{case, workdir, write_files, Case, Engine, Feature};
+use e2e::{case, unique, workdir, write_files, Case, Engine, Feature};
 
 fn fails_with(engine: &Engine, name: &str, spec: &str, expected: &[&str]) {
     let dir = workdir(name);
@@ -194,8 +194,178 @@ pub fn missing_context_files_fail_at_their_copy(engine: &Engine) {
         .assert_log_contains(">>>       - copy: [present.txt, nothere.txt]");
 }
 
+/// A required secret or ssh agent the build was not given fails at its
+/// entry, naming the flag that gives it; given, the same spec builds.
+pub fn missing_secrets_and_ssh_name_their_flags(engine: &Engine) {
+    let dir = workdir("secret-missing");
+    // A step that built once is cached, and a cached step needs no secret
+    // (as in a Dockerfile): each run of the test has a step of its own.
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: test \"$(cat /run/secrets/tok)\" = s3cr3t && echo {}\n        secrets:\n          - id: tok\n            required: true\n",
+        unique("secret")
+    );
+    write_files(
+        &dir,
+        engine,
+        &[("stagecraft.yaml", &spec), ("tok.txt", "s3cr3t")],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:9:17: secret `tok` was not given to the build")
+        .assert_log_contains(
+            "pass it with `--secret id=tok,src=FILE` or `--secret id=tok,env=VARIABLE`",
+        )
+        .assert_log_contains("caused by: secret tok: not found")
+        .assert_log_contains(">>>           - id: tok");
+    engine
+        .build(
+            &dir,
+            &[
+                "--secret",
+                "id=tok,src=tok.txt",
+                "-f",
+                "stagecraft.yaml",
+                ".",
+            ],
+        )
+        .assert_ok();
+
+    let dir = workdir("ssh-missing");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo fine\n      - run: ls \"$SSH_AUTH_SOCK\"\n        ssh:\n          - id: deploy\n            required: true\n",
+        )],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains(
+            "stagecraft.yaml:10:17: ssh agent `deploy` was not forwarded to the build",
+        )
+        .assert_log_contains("pass `--ssh deploy=PATH` (an agent socket or a key file)")
+        .assert_log_contains("caused by: ")
+        .assert_log_contains(">>>           - id: deploy");
+}
+
+/// A step that needs an entitlement the build was not granted fails at its
+/// `network:` value, naming `--allow`; with `--allow` the same spec builds.
+pub fn entitlements_not_granted_name_the_allow_flag(engine: &Engine) {
+    let dir = workdir("entitlement");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo on the host network\n        network: host\n",
+        )],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:8:18: `network: host` needs the `network.host` entitlement, which this build was not granted")
+        .assert_log_contains("pass `--allow network.host` to `docker buildx build`")
+        .assert_log_contains("caused by: ")
+        .assert_log_contains("network.host is not allowed")
+        .assert_log_contains(">>>         network: host");
+    engine
+        .build(
+            &dir,
+            &["--allow", "network.host", "-f", "stagecraft.yaml", "."],
+        )
+        .assert_ok();
+}
+
+/// A path that a `copy` or an artifact takes from another stage, and that
+/// the stage does not have, fails at the path's value, naming the stage.
+pub fn missing_stage_paths_fail_at_their_value(engine: &Engine) {
+    let dir = workdir("stage-path-missing");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && echo built > /out/app\n  app:\n    from: busybox\n    artifacts:\n      - from: build\n        path: /out/ap\n",
+        )],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains(
+            "stagecraft.yaml:12:15: artifact `/out/ap`: stage `build` has no `/out/ap`",
+        )
+        .assert_log_contains("check that a step of `build` creates it")
+        .assert_log_contains("caused by: ")
+        .assert_log_contains(">>>         path: /out/ap");
+    let dir = workdir("copy-from-missing");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    from: busybox\n    steps:\n      - run: echo built > /app\n  app:\n    from: busybox\n    steps:\n      - copy: [app, lib]\n        from: build\n        to: /srv/\n",
+        )],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:11:21: copy `/lib`: stage `build` has no `/lib`")
+        .assert_log_contains(">>>       - copy: [app, lib]");
+}
+
+/// A failing `run` is reported by the engine (exit code, the command, its
+/// YAML line) and runs once: the frontend's attempt to build the target and
+/// the engine's report of it are one execution.
+pub fn a_failing_run_runs_once(engine: &Engine) {
+    let dir = workdir("failing-run-once");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: echo marker-$((6*7)) && exit 5\n",
+        )],
+    );
+    let build = engine.build(&dir, &["--progress=plain", "-f", "stagecraft.yaml", "."]);
+    build
+        .assert_failed()
+        .assert_log_contains("exit code: 5")
+        .assert_log_contains(">>>       - run: echo marker-$((6*7)) && exit 5");
+    // Progress lines of a vertex start with `#N `; the error summary repeats
+    // the output without that prefix.
+    let runs = build
+        .log
+        .lines()
+        .filter(|l| l.starts_with('#') && l.ends_with(" marker-42"))
+        .count();
+    assert_eq!(runs, 1, "the failing run ran {runs} times:\n{}", build.log);
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "missing_secrets_and_ssh_name_their_flags",
+            &[Feature::Buildx],
+            missing_secrets_and_ssh_name_their_flags,
+        ),
+        case(
+            "entitlements_not_granted_name_the_allow_flag",
+            &[Feature::Buildx],
+            entitlements_not_granted_name_the_allow_flag,
+        ),
+        case(
+            "missing_stage_paths_fail_at_their_value",
+            &[Feature::Buildx],
+            missing_stage_paths_fail_at_their_value,
+        ),
+        case(
+            "a_failing_run_runs_once",
+            &[Feature::Buildx],
+            a_failing_run_runs_once,
+        ),
         case(
             "missing_context_files_fail_at_their_copy",
             &[Feature::Buildx],
