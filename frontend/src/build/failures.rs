@@ -107,6 +107,33 @@ pub(super) fn unresolved_image(
     failure
 }
 
+/// A failed resolution of the image of an OCI-layout context
+/// (`--build-context NAME=oci-layout://…`), named by the `from:` value at `at`.
+pub(super) fn unresolved_layout(
+    e: GatewayError,
+    context: &str,
+    digest: &str,
+    at: Span,
+    src: &SourceFile,
+) -> BuildFailure {
+    let (GatewayError::Resolve { status, .. } | GatewayError::Rpc { status, .. }) = &e else {
+        return e.into();
+    };
+    let engine = status.message();
+    let d = Diagnostic::new(
+        Code::ImageUnavailable,
+        format!("build context `{context}` is an OCI layout without the image `{digest}`"),
+        at,
+    )
+    .with_help(format!(
+        "buildx reads the layout on the client: check that the directory of `--build-context {context}=oci-layout://DIR[:TAG][@DIGEST]` holds an OCI layout (`index.json`) with that image"
+    ));
+    let mut failure = BuildFailure::from_diagnostics(&[d], src);
+    failure.message.push_str(&format!("\ncaused by: {engine}"));
+    failure.code = i32::from(status.code());
+    failure
+}
+
 /// Fails the build when a `copy` names a path the build context does not
 /// have: checked before the target is returned (the target is built
 /// lazily, so the engine's "failed to calculate checksum … not found" would

@@ -164,7 +164,10 @@ async fn resolve_images(
                     let log = crate::progress::oci_layout_metadata(context, &reference);
                     let resolved = gw
                         .resolve_layout_config(&reference, &layout.store, log, &platform)
-                        .await?;
+                        .await
+                        .map_err(|e| {
+                            failures::unresolved_layout(e, context, &layout.digest, first, src)
+                        })?;
                     (reference, resolved)
                 }
             };

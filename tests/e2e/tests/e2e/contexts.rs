@@ -266,6 +266,18 @@ pub fn an_oci_layout_context_is_an_image(engine: &Engine) {
     let read = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
     assert_eq!(read("seen.txt"), "from-oci\n", "the layout image's ENV");
     assert_eq!(read("copied.txt"), "oci\n");
+
+    // A digest the layout lacks fails at the `from:` naming the context.
+    let missing = format!("sha256:{}", "0".repeat(64));
+    let ctx = format!("base=oci-layout://{}@{missing}", layout.display());
+    engine
+        .build(&dir, &["--build-context", &ctx, "-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains(&format!(
+            "stagecraft.yaml:5:11: build context `base` is an OCI layout without the image `{missing}`"
+        ))
+        .assert_log_contains("caused by: ")
+        .assert_log_contains(">>>     from: base");
 }
 
 /// The build context as a URL, as `docker buildx build URL` passes it: a
