@@ -108,8 +108,8 @@ pub struct ContainerConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub cmd: Option<Vec<String>>,
-    /// Set by the Dockerfile frontend whenever `CMD` or `ENTRYPOINT` is
-    /// (Docker's image spec field; kept from a base image too).
+    /// Set by the Dockerfile frontend whenever `CMD` is (Docker's image
+    /// spec field; kept from a base image too).
     #[serde(
         rename = "ArgsEscaped",
         default,

@@ -42,8 +42,9 @@ pub(super) fn apply_image_config(
     ctx: &mut StageCtx<'_, '_>,
     img: &ImageConfig,
 ) -> Result<(), Diagnostic> {
-    // As the Dockerfile frontend does for `CMD` and `ENTRYPOINT`.
-    if img.entrypoint.is_some() || img.cmd.is_some() {
+    // As the Dockerfile frontend does for `CMD` (not for `ENTRYPOINT`: the
+    // differential suite showed an exec-form `ENTRYPOINT` alone leaves it unset).
+    if img.cmd.is_some() {
         ctx.image.config.args_escaped = true;
     }
     if let Some(e) = &img.entrypoint {
