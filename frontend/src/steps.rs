@@ -60,6 +60,13 @@ pub(crate) const STEP_KINDS: &[StepKindDef] = &[
         inner: Some(&read::MKDIR_INNER),
         read: |cx, f, v| read::read_mkdir(cx, f, v).map(StepKind::Mkdir),
     },
+    StepKindDef {
+        name: "write",
+        article: "a",
+        table: &read::WRITE_STEP,
+        inner: None,
+        read: |cx, f, v| read::read_write(cx, f, v).map(StepKind::Write),
+    },
 ];
 
 /// The kind named `name`.
@@ -67,7 +74,7 @@ pub(crate) fn kind(name: &str) -> Option<&'static StepKindDef> {
     STEP_KINDS.iter().find(|k| k.name == name)
 }
 
-/// "`run`, `copy`, `add` or `mkdir`".
+/// "`run`, `copy`, `add`, `mkdir` or `write`".
 pub(crate) fn names_one_of() -> String {
     let names: Vec<String> = STEP_KINDS.iter().map(|k| format!("`{}`", k.name)).collect();
     match names.split_last() {
@@ -85,6 +92,7 @@ impl StepKind {
             StepKind::Copy(_) => "copy",
             StepKind::Add(_) => "add",
             StepKind::Mkdir(_) => "mkdir",
+            StepKind::Write(_) => "write",
         }
     }
 
@@ -94,7 +102,7 @@ impl StepKind {
         match self {
             StepKind::Run(r) => r.mounts.iter().filter_map(|m| m.from.as_ref()).collect(),
             StepKind::Copy(c) => c.from.iter().collect(),
-            StepKind::Add(_) | StepKind::Mkdir(_) => Vec::new(),
+            StepKind::Add(_) | StepKind::Mkdir(_) | StepKind::Write(_) => Vec::new(),
         }
     }
 
@@ -102,7 +110,9 @@ impl StepKind {
     pub fn mounts(&self) -> (&[SecretMount], &[SshMount], &[CacheMount]) {
         match self {
             StepKind::Run(r) => (&r.secrets, &r.ssh, &r.cache),
-            StepKind::Copy(_) | StepKind::Add(_) | StepKind::Mkdir(_) => (&[], &[], &[]),
+            StepKind::Copy(_) | StepKind::Add(_) | StepKind::Mkdir(_) | StepKind::Write(_) => {
+                (&[], &[], &[])
+            }
         }
     }
 
@@ -118,6 +128,7 @@ impl StepKind {
             StepKind::Copy(cp) => compile::copy::compile_copy(c, ctx, cp, span),
             StepKind::Add(a) => compile::add::compile_add(ctx, a, span),
             StepKind::Mkdir(m) => compile::mkdir::compile_mkdir(ctx, m, span),
+            StepKind::Write(w) => compile::write::compile_write(ctx, w, span),
         }
     }
 }
@@ -136,6 +147,6 @@ mod tests {
                 k.name
             );
         }
-        assert_eq!(names_one_of(), "`run`, `copy`, `add` or `mkdir`");
+        assert_eq!(names_one_of(), "`run`, `copy`, `add`, `mkdir` or `write`");
     }
 }

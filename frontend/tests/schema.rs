@@ -301,6 +301,7 @@ fn host(t: &Table, body: &Map<String, Json>) -> Json {
         }
         "mkdir-step" => step(merged(minimal(t), &body)),
         "mkdir" => step(json!({ "mkdir": merged(minimal(t), &body) })),
+        "write-step" => step(merged(minimal(t), &body)),
         "artifact" => stage(
             json!({ "from": "scratch", "artifacts": [merged(obj(json!({ "from": "b", "path": "/x" })), &body)] }),
         ),

@@ -22,6 +22,7 @@ pub(crate) mod run;
 pub mod scope;
 mod stage;
 pub mod uses;
+pub(crate) mod write;
 
 pub use context::FrontendInput;
 use plan::build_order;

@@ -38,7 +38,7 @@ pub enum Code {
     InvalidStageName,
     /// `duplicate-stage`: two stages with the same name.
     DuplicateStage,
-    /// `step-kind-missing`: a step without `run`, `copy`, `add` or `mkdir`.
+    /// `step-kind-missing`: a step without `run`, `copy`, `add`, `mkdir` or `write`.
     StepKindMissing,
     /// `step-kind-ambiguous`: a step with two kinds.
     StepKindAmbiguous,
@@ -271,7 +271,7 @@ const STEP_KIND_MISSING: CodeInfo = CodeInfo {
     name: "step-kind-missing",
     severity: Severity::Error,
     phase: Phase::Parse,
-    summary: "a step without `run`, `copy`, `add` or `mkdir`",
+    summary: "a step without `run`, `copy`, `add`, `mkdir` or `write`",
     doc: include_str!("docs/step-kind-missing.md"),
 };
 

@@ -180,6 +180,7 @@ pub enum StepKind {
     Copy(Copy),
     Add(Add),
     Mkdir(Mkdir),
+    Write(Write),
 }
 
 /// A command: a string run by the stage's `shell`, or an argv list.
@@ -352,6 +353,20 @@ pub struct Mkdir {
     pub path: Spanned<String>,
     pub chmod: Option<Spanned<FileMode>>,
     pub chown: Option<Spanned<String>>,
+}
+
+/// `write: path` with `content` (language 1.1): a file from inline text.
+#[derive(Clone, Debug)]
+pub struct Write {
+    /// The file (expanded; relative to the workdir).
+    pub path: Spanned<String>,
+    /// Written byte for byte, unless `expand`.
+    pub content: Spanned<String>,
+    /// Default `0644`.
+    pub chmod: Option<Spanned<FileMode>>,
+    pub chown: Option<Spanned<String>>,
+    /// Default false: `${…}` in `content` is expanded only when true.
+    pub expand: bool,
 }
 
 /// `artifacts: [{from, path, to, chmod, chown, link}]`.

@@ -27,12 +27,14 @@ mod mkdir;
 mod reader;
 mod run;
 mod stage;
+mod write;
 
 pub(crate) use add::read as read_add;
 pub(crate) use copy::read as read_copy;
 pub(crate) use mkdir::read as read_mkdir;
 pub(crate) use reader::{Cx, Fields};
 pub(crate) use run::read as read_run;
+pub(crate) use write::{read as read_write, STEP as WRITE_STEP};
 pub(crate) use {add::INNER as ADD_INNER, add::STEP as ADD_STEP, copy::STEP as COPY_STEP};
 pub(crate) use {mkdir::INNER as MKDIR_INNER, mkdir::STEP as MKDIR_STEP, run::STEP as RUN_STEP};
 
@@ -53,6 +55,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &add::INNER,
     &mkdir::STEP,
     &mkdir::INNER,
+    &write::STEP,
     &artifact::ARTIFACT,
     &image::IMAGE,
     &image::HEALTHCHECK,

@@ -63,7 +63,7 @@ pub(crate) const STAGE: Table = Table {
             "Stages that must build successfully before this one, though nothing is copied from them (e.g. tests).",
         )
         .example(r#"["test"]"#),
-        Key::opt("steps", Ty::Steps, "The steps, in order: each has exactly one kind key (`run`, `copy`, `add` or `mkdir`)."),
+        Key::opt("steps", Ty::Steps, "The steps, in order: each has exactly one kind key (`run`, `copy`, `add`, `mkdir` or `write`)."),
         Key::opt(
             "artifacts",
             Ty::List(&Ty::Table(&super::artifact::ARTIFACT)),

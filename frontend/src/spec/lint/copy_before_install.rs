@@ -152,7 +152,7 @@ pub(super) fn check(draft: &Draft, cx: &mut Cx<'_>) {
                     // One finding per whole-context copy.
                     whole = None;
                 }
-                StepKind::Add(_) | StepKind::Mkdir(_) => {}
+                StepKind::Add(_) | StepKind::Mkdir(_) | StepKind::Write(_) => {}
             }
         }
     }

@@ -155,7 +155,7 @@ pub(super) fn check(draft: &Draft, cx: &mut Cx<'_>) {
                     && builders.contains(s.name.value.as_str())
                     && s.steps.iter().any(|step| match step.kind {
                         StepKind::Run(_) => true,
-                        StepKind::Copy(_) | StepKind::Add(_) | StepKind::Mkdir(_) => false,
+                        StepKind::Copy(_) | StepKind::Add(_) | StepKind::Mkdir(_) | StepKind::Write(_) => false,
                     })
             })
             .map(|builder| {

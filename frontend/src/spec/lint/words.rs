@@ -103,7 +103,8 @@ pub(super) fn runs(
             crate::spec::model::StepKind::Run(r) => Some(r),
             crate::spec::model::StepKind::Copy(_)
             | crate::spec::model::StepKind::Add(_)
-            | crate::spec::model::StepKind::Mkdir(_) => None,
+            | crate::spec::model::StepKind::Mkdir(_)
+            | crate::spec::model::StepKind::Write(_) => None,
         })
     })
 }

@@ -20,7 +20,7 @@ pub(super) fn check(draft: &Draft, cx: &mut Cx<'_>) {
         }
         let run_workdirs = stage.steps.iter().filter_map(|s| match &s.kind {
             StepKind::Run(r) => r.workdir.as_ref().map(|w| ("a `run` step's `workdir`", w)),
-            StepKind::Copy(_) | StepKind::Add(_) | StepKind::Mkdir(_) => None,
+            StepKind::Copy(_) | StepKind::Add(_) | StepKind::Mkdir(_) | StepKind::Write(_) => None,
         });
         let found = stage
             .workdir

@@ -248,8 +248,36 @@ pub fn add_failures_say_what_failed(engine: &Engine) {
         .assert_log_contains(">>>       - add:");
 }
 
+/// `write` (language 1.1): a file from inline text, byte for byte, with
+/// its parents created, its mode (default 0644) and owner (by name too),
+/// relative to the workdir, and `${…}` expanded only with `expand: true`.
+pub fn write_steps_write_files_byte_for_byte(engine: &Engine) {
+    let dir = workdir("write-steps");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nargs:\n  PORT: \"8080\"\nstages:\n  a:\n    from: busybox\n    workdir: /srv\n    steps:\n      - run: echo 'app:x:4321:4321::/:/bin/sh' >> /etc/passwd && echo 'app:x:4321:' >> /etc/group\n      - write: /etc/app/app.conf\n        content: |\n          port=${PORT}\n          cost=$$5\n      - write: banner.txt\n        content: \"port ${PORT}, cost $$5\"\n        expand: true\n        chmod: \"0600\"\n        chown: app:app\n      - write: /empty\n        content: \"\"\n      - run: mkdir -p /out && stat -c '%a %u:%g' /etc/app /etc/app/app.conf /srv/banner.txt /empty > /out/stat && cp /etc/app/app.conf /srv/banner.txt /out/\n";
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
+    let (b, out) = engine.export(&dir, &[]);
+    b.assert_ok();
+    b.assert_log_contains("WRITE /etc/app/app.conf");
+    let read = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+    assert_eq!(
+        read("out/app.conf"),
+        "port=${PORT}\ncost=$$5\n",
+        "written as it is"
+    );
+    assert_eq!(read("out/banner.txt"), "port 8080, cost $5", "expanded");
+    assert_eq!(
+        read("out/stat"),
+        "755 0:0\n644 0:0\n600 4321:4321\n644 0:0\n"
+    );
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "write_steps_write_files_byte_for_byte",
+            &[Feature::Buildx],
+            write_steps_write_files_byte_for_byte,
+        ),
         case(
             "copy_globs_chmod_chown_include_exclude_parents_and_from_image",
             &[Feature::Buildx],
