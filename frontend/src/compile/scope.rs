@@ -36,13 +36,18 @@ pub fn builtins(target: &Platform, build: &Platform) -> BTreeMap<String, Option<
     m
 }
 
+/// Declares `decls` over `args`: a `--build-arg` wins, then the
+/// declaration's default; a name declared again with no value keeps the
+/// value it had (a stage's `NAME:` takes the top-level value, as a
+/// Dockerfile's `ARG NAME` in a stage takes the global one).
 fn declare(args: &mut BTreeMap<String, Option<String>>, decls: &[ArgDecl], opts: &BuildOptions) {
     for d in decls {
         let value = opts
             .build_args
             .get(&d.name.value)
             .cloned()
-            .or_else(|| d.default.as_ref().map(|v| v.value.clone()));
+            .or_else(|| d.default.as_ref().map(|v| v.value.clone()))
+            .or_else(|| args.get(&d.name.value).cloned().flatten());
         args.insert(d.name.value.clone(), value);
     }
 }

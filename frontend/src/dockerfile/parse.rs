@@ -19,6 +19,21 @@ pub struct Instruction {
     pub args: Args,
     /// The comment lines just above it, without `#`.
     pub comments: Vec<String>,
+    /// The heredocs the instruction opens (`RUN <<EOF`, `COPY <<EOF /x`),
+    /// with their bodies, in order.
+    pub heredocs: Vec<Heredoc>,
+}
+
+/// A heredoc: `<<NAME` (or `<<-NAME`, `<<"NAME"`) and the lines up to `NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    pub name: String,
+    /// The body: every line with its newline (`<<-` strips their leading tabs).
+    pub data: String,
+    /// The body as written (tabs kept), for a shell that reads it itself.
+    pub raw: String,
+    /// The delimiter was unquoted: the Dockerfile frontend expands variables in a copied body.
+    pub expand: bool,
 }
 
 /// An instruction's arguments.
@@ -41,11 +56,13 @@ impl Args {
 }
 
 /// A parsed Dockerfile.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dockerfile {
     /// `check` directive's value, if any (the others are not kept: `syntax`
     /// names a Dockerfile frontend, `escape` is applied while parsing).
     pub check: Option<String>,
+    /// The escape character (`\\`, or `` ` `` by the `escape` directive).
+    pub escape: char,
     pub instructions: Vec<Instruction>,
 }
 
@@ -105,7 +122,11 @@ const JSON_FORM: &[&str] = &[
 
 /// Parses a Dockerfile.
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
-    let mut df = Dockerfile::default();
+    let mut df = Dockerfile {
+        check: None,
+        escape: '\\',
+        instructions: Vec::new(),
+    };
     let lines: Vec<&str> = text.lines().collect();
     let mut escape = '\\';
     let mut i = 0;
@@ -132,6 +153,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
         }
         i += 1;
     }
+    df.escape = escape;
     let mut comments: Vec<String> = Vec::new();
     while let Some(first) = lines.get(i) {
         let start = i;
@@ -178,12 +200,38 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             Some((n, r)) => (n.to_ascii_uppercase(), r.to_owned()),
             None => (text.to_ascii_uppercase(), String::new()),
         };
-        if rest.contains("<<") && matches!(name.as_str(), "RUN" | "COPY" | "ADD") && heredoc(&rest)
-        {
-            return Err(ParseError {
-                line: start + 1,
-                message: format!("{name} with a heredoc (`<<`): not converted yet (language 1.1's `write:` step is not implemented)"),
-            });
+        let mut heredocs = Vec::new();
+        if matches!(name.as_str(), "RUN" | "COPY" | "ADD") {
+            for (delim, chomp, expand) in heredoc_markers(&rest) {
+                let mut data = String::new();
+                let mut raw = String::new();
+                loop {
+                    let Some(l) = lines.get(i) else {
+                        return Err(ParseError {
+                            line: start + 1,
+                            message: format!(
+                                "{name} (line {}): the heredoc `{delim}` has no end line `{delim}`",
+                                start + 1
+                            ),
+                        });
+                    };
+                    i += 1;
+                    let body = if chomp { l.trim_start_matches('\t') } else { l };
+                    if body == delim {
+                        break;
+                    }
+                    raw.push_str(l);
+                    raw.push('\n');
+                    data.push_str(body);
+                    data.push('\n');
+                }
+                heredocs.push(Heredoc {
+                    name: delim,
+                    data,
+                    raw,
+                    expand,
+                });
+            }
         }
         let takes_flags = matches!(
             name.as_str(),
@@ -204,21 +252,46 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             flags,
             args,
             comments: std::mem::take(&mut comments),
+            heredocs,
         });
     }
     Ok(df)
 }
 
-/// Whether `<<` starts a heredoc (`<<EOF`, `<<-EOF`, `<<"EOF"`), not a
-/// shell here-string or shift inside a quoted command.
-fn heredoc(rest: &str) -> bool {
-    rest.match_indices("<<").any(|(i, _)| {
-        let after = rest.get(i + 2..).unwrap_or("");
-        let after = after.strip_prefix('-').unwrap_or(after);
-        let after = after.trim_start_matches(['"', '\'']);
-        after.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
-            && !rest.get(..i).unwrap_or("").ends_with('<')
-    })
+/// The heredocs an instruction's text opens, in order: `(name, chomp,
+/// expand)` for each word `<<NAME`, `<<-NAME`, `<<"NAME"` or `<<'NAME'`
+/// (a quoted name: no expansion), as BuildKit finds them; `<<<` (a
+/// here-string) and `<<` inside a word are not heredocs.
+pub fn heredoc_markers(rest: &str) -> Vec<(String, bool, bool)> {
+    let mut out = Vec::new();
+    for word in rest.split_whitespace() {
+        let Some(after) = word.strip_prefix("<<") else {
+            continue;
+        };
+        if after.starts_with('<') {
+            continue;
+        }
+        let (chomp, after) = match after.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, after),
+        };
+        let (quoted, name) = match after.chars().next() {
+            Some(q @ ('"' | '\'')) => match after[1..].strip_suffix(q) {
+                Some(n) => (true, n),
+                None => continue,
+            },
+            _ => (false, after),
+        };
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid {
+            out.push((name.to_owned(), chomp, !quoted));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -230,7 +303,7 @@ mod tests {
         let df = parse(
             "# syntax=docker/dockerfile:1\n# check=skip=all\n\n# the base\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN apt-get update && \\\n# a comment inside\n    apt-get install -y make\nCMD [\"/app\", \"--serve\"]\ncopy --link --from=build /out /\n",
         )
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(df.check.as_deref(), Some("skip=all"));
         let [from, run, cmd, copy] = df.instructions.as_slice() else {
             panic!("{df:?}");
@@ -253,13 +326,29 @@ mod tests {
 
     #[test]
     fn escape_directive_and_heredocs() {
-        let df = parse("# escape=`\nFROM scratch\nRUN a `\n  b\n").unwrap_or_default();
+        let df =
+            parse("# escape=`\nFROM scratch\nRUN a `\n  b\n").unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
             df.instructions.get(1).map(|i| i.args.clone()),
             Some(Args::Shell("a   b".into()))
         );
-        let e = parse("FROM alpine\nRUN <<EOF\necho\nEOF\n").unwrap_err();
+        let df = parse("FROM alpine\nRUN <<EOF\necho $A\nEOF\nCOPY <<-'X' <<Y /d/\n\tone\n\tX\ntwo\nY\nRUN echo after\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let [_, run, copy, after] = df.instructions.as_slice() else {
+            panic!("{df:?}");
+        };
+        assert_eq!(run.heredocs.len(), 1);
+        assert_eq!(run.heredocs[0].data, "echo $A\n");
+        assert!(run.heredocs[0].expand);
+        assert_eq!(copy.heredocs[0].name, "X");
+        assert_eq!(copy.heredocs[0].data, "one\n");
+        assert_eq!(copy.heredocs[0].raw, "\tone\n");
+        assert!(!copy.heredocs[0].expand);
+        assert_eq!(copy.heredocs[1].data, "two\n");
+        assert_eq!(after.line, 10);
+        let e = parse("FROM alpine\nRUN <<EOF\necho\n").unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(parse("FROM alpine\nRUN cat <<< hi\n").is_ok());
+        let df = parse("FROM alpine\nRUN cat <<< hi\n").unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(df.instructions[1].heredocs.is_empty());
     }
 }

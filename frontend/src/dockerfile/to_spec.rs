@@ -22,66 +22,198 @@ fn err<T>(i: &Instruction, message: impl Into<String>) -> Result<T> {
     })
 }
 
-/// Words of a shell-form argument list: white space splits, quotes group
-/// (and are removed), a backslash keeps the next character; `\$` becomes
-/// the spec's literal dollar `$$`.
-fn words(text: &str) -> Vec<String> {
+/// Splits `text` at unquoted white space, keeping quotes and escapes in
+/// the words (as BuildKit splits `ENV`/`LABEL` pairs and `ARG` lists);
+/// [`process`] then reads each word.
+fn split_words(text: &str, esc: char) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
-    let mut started = false;
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
-        match (quote, c) {
-            (None, c) if c.is_whitespace() => {
-                if started {
+        match quote {
+            None if c.is_whitespace() => {
+                if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
-                    started = false;
                 }
             }
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                started = true;
-            }
-            (Some(q), c) if c == q => quote = None,
-            (Some('\''), c) => cur.push(c),
-            (_, '\\') => {
-                started = true;
-                match chars.next() {
-                    Some('$') => cur.push_str("$$"),
-                    Some(n) => cur.push(n),
-                    None => cur.push('\\'),
-                }
-            }
-            (_, c) => {
+            None if c == esc => {
                 cur.push(c);
-                started = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
             }
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            Some('"') if c == esc => {
+                cur.push(c);
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            Some(q) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            None | Some(_) => cur.push(c),
         }
     }
-    if started {
+    if !cur.is_empty() {
         out.push(cur);
     }
     out
 }
 
-/// `K=V` pairs (or the legacy `K V` form when `legacy` allows it).
-fn pairs(i: &Instruction, legacy: bool) -> Result<Vec<(String, String)>> {
+/// One Dockerfile word as a spec value, as BuildKit's shell lexer reads
+/// it: quotes removed, escapes resolved, a literal `$` (single-quoted or
+/// escaped) written as the spec's `$$`; `$NAME` and `${…}` are left for the
+/// spec to expand, as the Dockerfile frontend expands them.
+fn process(word: &str, esc: char) -> std::result::Result<String, String> {
+    let mut out = String::new();
+    let mut chars = word.chars().peekable();
+    let literal = |out: &mut String, c: char| {
+        if c == '$' {
+            out.push_str("$$");
+        } else {
+            out.push(c);
+        }
+    };
+    while let Some(c) = chars.next() {
+        if c == esc {
+            match chars.next() {
+                Some(n) => literal(&mut out, n),
+                None => out.push(c),
+            }
+        } else if c == '\'' {
+            loop {
+                match chars.next() {
+                    Some('\'') => break,
+                    Some(n) => literal(&mut out, n),
+                    None => {
+                        return Err(
+                            "unexpected end of statement while looking for matching single-quote"
+                                .to_owned(),
+                        )
+                    }
+                }
+            }
+        } else if c == '"' {
+            loop {
+                match chars.next() {
+                    Some('"') => break,
+                    Some(n) if n == esc => match chars.peek().copied() {
+                        Some(m) if m == '"' || m == '$' || m == esc => {
+                            chars.next();
+                            literal(&mut out, m);
+                        }
+                        Some(_) | None => out.push(n),
+                    },
+                    Some(n) => out.push(n),
+                    None => {
+                        return Err(
+                            "unexpected end of statement while looking for matching double-quote"
+                                .to_owned(),
+                        )
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// [`split_words`], each word read by [`process`].
+fn words(i: &Instruction, text: &str, esc: char) -> Result<Vec<String>> {
+    split_words(text, esc)
+        .iter()
+        .map(|w| process(w, esc).or_else(|e| err(i, e)))
+        .collect()
+}
+
+/// The index of the first `=` outside quotes.
+fn split_eq(word: &str) -> Option<(&str, &str)> {
+    let mut quote: Option<char> = None;
+    for (n, c) in word.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '=') => return Some((&word[..n], &word[n + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `K=V` pairs, or the legacy `K V` form (the value is the rest of the
+/// line, white space kept).
+fn pairs(i: &Instruction, esc: char) -> Result<Vec<(String, String)>> {
     let text = i.args.text();
-    let w = words(&text);
-    if legacy && w.first().is_some_and(|f| !f.contains('=')) {
+    let raw = split_words(&text, esc);
+    let read = |w: &str| process(w, esc).or_else(|e| err(i, e));
+    if raw.first().is_some_and(|f| split_eq(f).is_none()) {
         let (k, v) = text
             .trim()
             .split_once(char::is_whitespace)
             .unwrap_or((text.trim(), ""));
-        return Ok(vec![(k.to_owned(), words(v).join(" "))]);
+        return Ok(vec![(read(k)?, read(v.trim())?)]);
     }
-    w.into_iter()
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => Ok((k.to_owned(), v.to_owned())),
+    raw.iter()
+        .map(|p| match split_eq(p) {
+            Some((k, v)) => Ok((read(k)?, read(v)?)),
             None => err(i, format!("`{p}` is not NAME=VALUE")),
         })
         .collect()
+}
+
+/// `value` with its references (`$NAME`, `${NAME}`) to the variables in
+/// `known` replaced by their values: a Dockerfile expands a value with the
+/// environment of the moment, which a later `ENV` may change.
+fn substitute(value: &str, known: &[(String, String)]) -> String {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push_str("$$");
+            rest = tail;
+            continue;
+        }
+        let (name, tail, whole) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) if inner[..end].chars().all(name_char) => {
+                    (&inner[..end], &inner[end + 1..], end + 3)
+                }
+                Some(_) | None => ("", after, 1),
+            }
+        } else {
+            let end = after.find(|c: char| !name_char(c)).unwrap_or(after.len());
+            (&after[..end], &after[end..], end + 1)
+        };
+        match known
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .filter(|_| !name.is_empty())
+        {
+            Some((_, v)) => out.push_str(v),
+            None => out.push_str(&rest[at..at + whole]),
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A spec value of an image key the Dockerfile does not expand (`CMD`,
+/// `ENTRYPOINT`, `HEALTHCHECK`): every `$` written `$$`.
+fn unexpanded(text: &str) -> String {
+    text.replace('$', "$$")
 }
 
 fn flag<'a>(i: &'a Instruction, name: &str) -> Option<Option<&'a str>> {
@@ -117,12 +249,17 @@ fn check_flags(i: &Instruction, known: &[&str]) -> Result<()> {
     }
 }
 
-/// A path made absolute against `dir`.
+/// `path` against `dir` (absolute, or relative to the stage's working
+/// directory); an absolute `path` stands.
 fn absolute(dir: &str, path: &str) -> String {
     if path.starts_with('/') || path.starts_with('$') {
         path.to_owned()
     } else {
-        format!("{}/{}", dir.trim_end_matches('/'), path)
+        format!(
+            "{}/{}",
+            dir.trim_end_matches('/'),
+            path.trim_start_matches("./")
+        )
     }
 }
 
@@ -165,14 +302,22 @@ struct StageOut {
     env: Vec<(String, String)>,
     workdir: Option<String>,
     user: Option<String>,
+    /// The stage's `shell`: its last `SHELL` (or its base stage's), known
+    /// before its instructions are read.
     shell: Option<Vec<String>>,
     steps: Vec<(Vec<String>, StepOut)>,
     image: Vec<(String, Y)>,
     /// After the first step: what later steps get as options.
     step_env: Vec<(String, String)>,
+    /// Absolute, or relative to the stage's working directory.
     step_workdir: Option<String>,
     step_user: Option<String>,
-    step_shell: Option<Vec<String>>,
+    /// The shell in effect now (`None`: `/bin/sh -c`).
+    cur_shell: Option<Vec<String>>,
+    /// The working directory of the stage's base, when it is an earlier stage.
+    base_workdir: Option<String>,
+    /// The Dockerfile's escape character.
+    esc: char,
 }
 
 impl StageOut {
@@ -180,12 +325,44 @@ impl StageOut {
         !self.steps.is_empty()
     }
 
-    /// The working directory steps run in now.
-    fn cwd(&self) -> String {
-        self.step_workdir
-            .clone()
-            .or_else(|| self.workdir.clone())
-            .unwrap_or_else(|| "/".to_owned())
+    /// The stage's working directory, when known as an absolute path.
+    fn stage_dir(&self) -> Option<String> {
+        match (&self.workdir, &self.base_workdir) {
+            (Some(w), _) if w.starts_with('/') => Some(w.clone()),
+            (Some(w), Some(b)) => Some(absolute(b, w)),
+            (Some(_), None) => None,
+            (None, b) => b.clone(),
+        }
+    }
+
+    /// `path` (relative to the Dockerfile's working directory now) as the
+    /// spec takes it at a stage-level key (relative to the stage's).
+    fn here(&self, path: &str) -> String {
+        match &self.step_workdir {
+            Some(d) => absolute(d, path),
+            None => path.to_owned(),
+        }
+    }
+
+    /// The environment now: the stage's, then the later steps'.
+    fn env_now(&self) -> Vec<(String, String)> {
+        self.env.iter().chain(&self.step_env).cloned().collect()
+    }
+
+    /// The working directory the stage ends with, when known as an absolute path.
+    fn final_workdir(&self) -> Option<String> {
+        match &self.step_workdir {
+            Some(d) if d.starts_with('/') => Some(d.clone()),
+            Some(d) => self.stage_dir().map(|b| absolute(&b, d)),
+            None => self.stage_dir(),
+        }
+    }
+
+    /// A word of an instruction the Dockerfile expands: read, and the
+    /// variables set earlier in the stage replaced by their values.
+    fn value(&self, i: &Instruction, word: &str) -> Result<String> {
+        let v = process(word, self.esc).or_else(|e| err(i, e))?;
+        Ok(substitute(&v, &self.env_now()))
     }
 
     fn image_set(&mut self, key: &str, v: Y) {
@@ -223,18 +400,24 @@ impl StageOut {
     }
 }
 
-/// The stage of `names` that `FROM` or `--from` names: by name (any case)
-/// or index.
+/// The stage of `names` a `COPY --from` names: by name (any case) or
+/// index, as the Dockerfile frontend finds it.
 fn stage_ref(names: &[String], name: &str) -> Option<String> {
     if let Ok(n) = name.parse::<usize>() {
         return names.get(n).cloned();
     }
+    mount_ref(names, name)
+}
+
+/// The stage of `names` a `RUN --mount=from=` names: by name (any case);
+/// a number is an image name there, as in the Dockerfile frontend.
+fn mount_ref(names: &[String], name: &str) -> Option<String> {
     names.iter().find(|s| s.eq_ignore_ascii_case(name)).cloned()
 }
 
 /// A run step's mount flag (`--mount=type=cache,target=…`) as a spec mount.
 /// (`from` values are resolved to stage names once every stage is known.)
-fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
+fn mount(i: &Instruction, st: &StageOut, spec: &str) -> Result<(&'static str, Y)> {
     let mut kind = "bind".to_owned();
     let mut opts: Vec<(String, Option<String>)> = Vec::new();
     for part in spec.split(',') {
@@ -307,6 +490,8 @@ fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
                 ("from", "from"),
                 ("rw", "readwrite"),
                 ("readwrite", "readwrite"),
+                ("ro", "-readonly"),
+                ("readonly", "-readonly"),
             ],
         ),
         other => {
@@ -323,6 +508,14 @@ fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
                 format!("`--mount` option `{k}` of a {kind} mount has no equivalent in a spec"),
             );
         };
+        // `ro` of a bind mount is the spec's default (`readwrite: false`).
+        if *name == "-readonly" {
+            if matches!(v.as_deref(), None | Some("true")) {
+                continue;
+            }
+            out.push(("readwrite", Y::Bool(true)));
+            continue;
+        }
         let value = match (*name, v) {
             ("readonly" | "required" | "readwrite", None) => Y::Bool(true),
             ("readonly" | "required" | "readwrite", Some(v)) => Y::Bool(v == "true"),
@@ -330,6 +523,7 @@ fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
                 Ok(n) => Y::Int(n),
                 Err(_) => return err(i, format!("`{k}={v}` is not a number")),
             },
+            ("target", Some(v)) => Y::Str(st.here(&v)),
             (_, Some(v)) => Y::Str(v),
             (_, None) => return err(i, format!("`--mount` option `{k}` needs a value")),
         };
@@ -340,7 +534,7 @@ fn mount(i: &Instruction, spec: &str) -> Result<(&'static str, Y)> {
 
 fn run(i: &Instruction, st: &StageOut) -> Result<Y> {
     check_flags(i, &["mount", "network", "security"])?;
-    let mut keys: Vec<(&str, Y)> = vec![("run", command(&i.args, st))];
+    let mut keys: Vec<(&str, Y)> = vec![("run", command(&i.args, st, false))];
     if !st.step_env.is_empty() {
         keys.push(("env", string_map(&st.step_env)));
     }
@@ -364,7 +558,7 @@ fn run(i: &Instruction, st: &StageOut) -> Result<Y> {
         let Some(spec) = v else {
             return err(i, "`--mount` needs a value");
         };
-        let (key, m) = mount(i, spec)?;
+        let (key, m) = mount(i, st, spec)?;
         match mounts.iter_mut().find(|(k, _)| *k == key) {
             Some((_, list)) => list.push(Entry::new(m)),
             None => mounts.push((key, vec![Entry::new(m)])),
@@ -385,18 +579,12 @@ fn copy(i: &Instruction, st: &StageOut, add: bool) -> Result<CopyOut> {
         &["from", "chmod", "chown", "link", "parents", "exclude"]
     };
     check_flags(i, known)?;
-    let mut all = match &i.args {
-        Args::Exec(v) => v.clone(),
-        Args::Shell(t) => words(t),
-    };
+    let mut all = sources_and_dest(i, st)?;
     let Some(dest) = all.pop().filter(|_| !all.is_empty()) else {
         return err(i, "needs at least one source and a destination");
     };
-    let to = if st.step_workdir.is_some() {
-        absolute(&st.cwd(), &dest)
-    } else {
-        dest
-    };
+    let to = st.here(&dest);
+    octal_chmod(i)?;
     let from = flag_value(i, "from")?.map(str::to_owned);
     Ok(CopyOut {
         from,
@@ -413,6 +601,27 @@ fn copy(i: &Instruction, st: &StageOut, add: bool) -> Result<CopyOut> {
             .filter_map(|(_, v)| v.clone())
             .collect(),
     })
+}
+
+/// The words of `COPY`/`ADD`: the JSON form's elements, or the shell form
+/// split at white space (quotes do not group there), each read and
+/// expanded as the Dockerfile frontend does.
+fn sources_and_dest(i: &Instruction, st: &StageOut) -> Result<Vec<String>> {
+    match &i.args {
+        Args::Exec(v) => v.iter().map(|w| st.value(i, w)).collect(),
+        Args::Shell(t) => t.split_whitespace().map(|w| st.value(i, w)).collect(),
+    }
+}
+
+/// A `--chmod` the spec can say: an octal mode.
+fn octal_chmod(i: &Instruction) -> Result<()> {
+    match flag_value(i, "chmod")? {
+        Some(m) if m.is_empty() || !m.chars().all(|c| c.is_digit(8)) => err(
+            i,
+            format!("`--chmod={m}`: a spec's `chmod` is an octal mode such as `0755`"),
+        ),
+        Some(_) | None => Ok(()),
+    }
 }
 
 fn copy_y(c: &CopyOut) -> Y {
@@ -452,10 +661,7 @@ const ARCHIVES: &[&str] = &[
 ];
 
 fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
-    let srcs = match &i.args {
-        Args::Exec(v) => v.clone(),
-        Args::Shell(t) => words(t),
-    };
+    let srcs = sources_and_dest(i, st)?;
     let remote = |x: &String| {
         x.starts_with("http://")
             || x.starts_with("https://")
@@ -476,11 +682,8 @@ fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
     let [url, dest] = srcs.as_slice() else {
         return err(i, "takes one remote source and a destination");
     };
-    let to = if st.step_workdir.is_some() {
-        absolute(&st.cwd(), dest)
-    } else {
-        dest.clone()
-    };
+    let to = st.here(dest);
+    octal_chmod(i)?;
     let git = url.starts_with("git@")
         || url.starts_with("git://")
         || url.split('#').next().is_some_and(|u| u.ends_with(".git"));
@@ -515,18 +718,27 @@ fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
 
 /// A command for `RUN`/`CMD`/`ENTRYPOINT`/`HEALTHCHECK`: the exec form as a list,
 /// the shell form as a string (or, after a mid-stage `SHELL`, its argv).
-fn command(args: &Args, st: &StageOut) -> Y {
+/// A command of `RUN` (`image: false`) or `CMD`/`ENTRYPOINT` (`image:
+/// true`: the spec expands image values, the Dockerfile does not, so `$` is
+/// written `$$`): the exec form as a list; the shell form as a string when
+/// the shell in effect is the stage's `shell`, else as that shell's argv.
+fn command(args: &Args, st: &StageOut, image: bool) -> Y {
+    let text = |a: &str| if image { unexpanded(a) } else { a.to_owned() };
     match args {
-        Args::Exec(v) => Y::List(v.iter().map(|a| Entry::new(s(a))).collect()),
-        Args::Shell(c) => match &st.step_shell {
-            Some(sh) => Y::List(
-                sh.iter()
-                    .chain(std::iter::once(c))
-                    .map(|a| Entry::new(s(a)))
+        Args::Exec(v) => Y::List(v.iter().map(|a| Entry::new(s(&text(a)))).collect()),
+        Args::Shell(c) if st.cur_shell == st.shell => s(&text(c)),
+        Args::Shell(c) => {
+            let default = ["/bin/sh".to_owned(), "-c".to_owned()];
+            let shell = st.cur_shell.as_deref().unwrap_or(&default);
+            Y::List(
+                shell
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(text(c)))
+                    .map(|a| Entry::new(s(&a)))
                     .collect(),
-            ),
-            None => s(c),
-        },
+            )
+        }
     }
 }
 
@@ -548,7 +760,12 @@ fn healthcheck(i: &Instruction, st: &StageOut) -> Result<Y> {
         Ok(v) => Args::Exec(v),
         Err(_) => Args::Shell(rest.trim().to_owned()),
     };
-    let mut keys = vec![("test", command(&args, st))];
+    // The shell form is `CMD-SHELL` whatever the shell: a string.
+    let test = match &args {
+        Args::Shell(c) => s(&unexpanded(c)),
+        Args::Exec(_) => command(&args, st, true),
+    };
+    let mut keys = vec![("test", test)];
     for (flag_name, key) in [
         ("interval", "interval"),
         ("timeout", "timeout"),
@@ -574,11 +791,13 @@ pub type Stages = Vec<Entry<(String, Y)>>;
 
 /// Converts a parsed Dockerfile to a spec tree (without the comment header).
 pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
+    let esc = df.escape;
+    let last_shells = last_shells(df);
     let mut global: Vec<(String, Option<String>)> = Vec::new();
     let mut stages: Vec<StageOut> = Vec::new();
     for i in &df.instructions {
         if i.name == "FROM" {
-            let w = words(&i.args.text());
+            let w = words(i, &i.args.text(), esc)?;
             let (image, name) = match w.as_slice() {
                 [image] => (image.clone(), None),
                 [image, as_, name] if as_.eq_ignore_ascii_case("as") => {
@@ -587,26 +806,32 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 _ => return err(i, "expects `FROM IMAGE [AS NAME]`"),
             };
             check_flags(i, &["platform"])?;
-            // Only an earlier stage.
-            let earlier: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
-            let from = stage_ref(&earlier, &image).unwrap_or(image);
+            // An earlier stage, named exactly (the Dockerfile frontend takes
+            // `FROM Base` for an image); it hands on its shell and workdir.
+            let parent = stages.iter().find(|s| s.name == image);
+            let inherited_shell = parent.and_then(|p| p.shell.clone());
+            let base_workdir = parent.and_then(StageOut::final_workdir);
+            let index = stages.len();
             stages.push(StageOut {
-                name: name.unwrap_or_else(|| format!("stage-{}", stages.len())),
+                name: name.unwrap_or_else(|| format!("stage-{index}")),
                 comments: i.comments.clone(),
-                from,
+                from: image,
                 platform: flag_value(i, "platform")?.map(str::to_owned),
+                shell: last_shells
+                    .get(index)
+                    .cloned()
+                    .flatten()
+                    .or_else(|| inherited_shell.clone()),
+                cur_shell: inherited_shell,
+                base_workdir,
+                esc,
                 ..StageOut::default()
             });
             continue;
         }
         let Some(st) = stages.last_mut() else {
             if i.name == "ARG" {
-                for w in words(&i.args.text()) {
-                    let (k, v) = w.split_once('=').map_or((w.clone(), None), |(k, v)| {
-                        (k.to_owned(), Some(v.to_owned()))
-                    });
-                    global.push((k, v));
-                }
+                global.extend(arg_decls(i, esc)?);
                 continue;
             }
             return err(i, "comes before the first FROM");
@@ -614,16 +839,16 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
         let comments = i.comments.clone();
         let step: Option<StepOut> = match i.name.as_str() {
             "ARG" => {
-                for w in words(&i.args.text()) {
-                    let (k, v) = w.split_once('=').map_or((w.clone(), None), |(k, v)| {
-                        (k.to_owned(), Some(v.to_owned()))
-                    });
-                    st.args.push((k, v));
-                }
+                st.args.extend(arg_decls(i, esc)?);
                 None
             }
             "ENV" => {
-                let p = pairs(i, true)?;
+                // Every value with the environment before this instruction.
+                let known = st.env_now();
+                let p: Vec<(String, String)> = pairs(i, esc)?
+                    .into_iter()
+                    .map(|(k, v)| (k, substitute(&v, &known)))
+                    .collect();
                 if st.started() {
                     for (k, v) in &p {
                         st.step_env.retain(|(o, _)| o != k);
@@ -639,7 +864,11 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 None
             }
             "LABEL" => {
-                let p = pairs(i, false)?;
+                let known = st.env_now();
+                let p = pairs(i, esc)?
+                    .into_iter()
+                    .map(|(k, v)| (k, substitute(&v, &known)))
+                    .collect();
                 st.image_pairs("labels", p);
                 None
             }
@@ -648,15 +877,29 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 None
             }
             "WORKDIR" => {
-                let dir = words(&i.args.text()).join(" ");
-                if st.started() {
-                    let abs = absolute(&st.cwd(), &dir);
-                    st.step_workdir = Some(abs.clone());
-                    st.image_set("workdir", s(&abs));
-                    // The Dockerfile frontend creates it as the user in effect.
+                let dir = st.value(i, i.args.text().trim())?;
+                // After a step, or after a `USER` (the Dockerfile frontend
+                // creates the directory as the user in effect; a stage's
+                // `workdir` is created as root), a `mkdir` and step options.
+                let non_root = |u: &Option<String>| {
+                    u.as_deref()
+                        .is_some_and(|u| !matches!(u, "root" | "0" | "root:root" | "0:0"))
+                };
+                if st.started() || non_root(&st.user) || non_root(&st.step_user) {
+                    let now = if dir.starts_with('/') {
+                        dir.clone()
+                    } else if let Some(d) = &st.step_workdir {
+                        absolute(d, &dir)
+                    } else if let Some(base) = st.stage_dir() {
+                        absolute(&base, &dir)
+                    } else {
+                        dir.clone()
+                    };
+                    st.step_workdir = Some(now.clone());
+                    st.image_set("workdir", s(&now));
                     let mkdir = match st.step_user.clone().or_else(|| st.user.clone()) {
-                        Some(u) => map(vec![("path", s(&abs)), ("chown", s(&u))]),
-                        None => s(&abs),
+                        Some(u) => map(vec![("path", s(&now)), ("chown", s(&u))]),
+                        None => s(&now),
                     };
                     Some(StepOut::Step(map(vec![("mkdir", mkdir)])))
                 } else {
@@ -668,7 +911,7 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 }
             }
             "USER" => {
-                let u = i.args.text().trim().to_owned();
+                let u = st.value(i, i.args.text().trim())?;
                 if st.started() {
                     st.step_user = Some(u.clone());
                     st.image_set("user", s(&u));
@@ -681,18 +924,23 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 let Args::Exec(argv) = &i.args else {
                     return err(i, "takes a JSON list, e.g. SHELL [\"/bin/bash\", \"-c\"]");
                 };
-                if st.started() {
-                    st.step_shell = Some(argv.clone());
-                } else {
-                    st.shell = Some(argv.clone());
+                st.cur_shell = Some(argv.clone());
+                None
+            }
+            "RUN" => Some(StepOut::Step(run(&with_heredoc_command(i)?, st)?)),
+            "COPY" | "ADD" if !i.heredocs.is_empty() => {
+                for w in heredoc_writes(i, st)? {
+                    st.steps.push((comments.clone(), StepOut::Step(w)));
                 }
                 None
             }
-            "RUN" => Some(StepOut::Step(run(i, st)?)),
             "COPY" => Some(StepOut::Copy(copy(i, st, false)?)),
             "ADD" => Some(add(i, st)?),
             "EXPOSE" => {
-                let ports: Vec<Entry<Y>> = words(&i.args.text())
+                let ports: Vec<Entry<Y>> = split_words(&i.args.text(), esc)
+                    .iter()
+                    .map(|p| st.value(i, p))
+                    .collect::<Result<Vec<_>>>()?
                     .iter()
                     .map(|p| Entry::new(p.parse::<i64>().map_or_else(|_| s(p), Y::Int)))
                     .collect();
@@ -701,24 +949,31 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
             }
             "VOLUME" => {
                 let v = match &i.args {
-                    Args::Exec(v) => v.clone(),
-                    Args::Shell(t) => words(t),
+                    Args::Exec(v) => v
+                        .iter()
+                        .map(|w| st.value(i, w))
+                        .collect::<Result<Vec<_>>>()?,
+                    Args::Shell(t) => split_words(t, esc)
+                        .iter()
+                        .map(|w| st.value(i, w))
+                        .collect::<Result<Vec<_>>>()?,
                 };
                 st.image_extend("volumes", v.iter().map(|x| Entry::new(s(x))).collect());
                 None
             }
             "ENTRYPOINT" => {
-                let c = command(&i.args, st);
+                let c = command(&i.args, st, true);
                 st.image_set("entrypoint", c);
                 None
             }
             "CMD" => {
-                let c = command(&i.args, st);
+                let c = command(&i.args, st, true);
                 st.image_set("cmd", c);
                 None
             }
             "STOPSIGNAL" => {
-                st.image_set("stop_signal", s(i.args.text().trim()));
+                let sig = st.value(i, i.args.text().trim())?;
+                st.image_set("stop_signal", s(&sig));
                 None
             }
             "HEALTHCHECK" => {
@@ -736,6 +991,7 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
     // Stage names that `--from` and mounts use are resolved against every stage.
     let names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
     let resolve = |v: &str| stage_ref(&names, v).unwrap_or_else(|| v.to_owned());
+    let resolve_mount = |v: &str| mount_ref(&names, v).unwrap_or_else(|| v.to_owned());
     let last = stages.len().saturating_sub(1);
     let mut out: Vec<Entry<(String, Y)>> = Vec::new();
     for (index, mut st) in stages.into_iter().enumerate() {
@@ -810,7 +1066,7 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
                 .map(|(comments, step)| Entry {
                     comments: comments.clone(),
                     value: match step {
-                        StepOut::Step(y) => resolve_froms(y, &resolve),
+                        StepOut::Step(y) => resolve_froms(y, &resolve_mount),
                         StepOut::Copy(c) => {
                             let mut c = c.clone();
                             c.from = c.from.map(|f| resolve(&f));
@@ -856,6 +1112,143 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
         });
     }
     Ok((global, out))
+}
+
+/// Each stage's last `SHELL` (what its `shell` key is), by stage index;
+/// a stage without one takes its base stage's.
+fn last_shells(df: &Dockerfile) -> Vec<Option<Vec<String>>> {
+    let mut names: Vec<String> = Vec::new();
+    let mut shells: Vec<Option<Vec<String>>> = Vec::new();
+    for i in &df.instructions {
+        if i.name == "FROM" {
+            let w = split_words(&i.args.text(), df.escape);
+            let base = w.first().cloned().unwrap_or_default();
+            let inherited = names
+                .iter()
+                .position(|n| *n == base)
+                .and_then(|p| shells.get(p).cloned().flatten());
+            let name = match w.as_slice() {
+                [_, as_, name] if as_.eq_ignore_ascii_case("as") => name.to_ascii_lowercase(),
+                _ => format!("stage-{}", names.len()),
+            };
+            names.push(name);
+            shells.push(inherited);
+        } else if i.name == "SHELL" {
+            if let (Some(last), Args::Exec(argv)) = (shells.last_mut(), &i.args) {
+                *last = Some(argv.clone());
+            }
+        }
+    }
+    shells
+}
+
+/// The names and defaults an `ARG` declares. A default is expanded by the
+/// Dockerfile frontend and not by a spec, so one that uses a variable is
+/// refused.
+fn arg_decls(i: &Instruction, esc: char) -> Result<Vec<(String, Option<String>)>> {
+    let mut out = Vec::new();
+    for w in split_words(&i.args.text(), esc) {
+        match split_eq(&w) {
+            Some((k, v)) => {
+                let v = process(v, esc).or_else(|e| err(i, e))?;
+                if v.replace("$$", "").contains('$') {
+                    return err(i, format!("the default of `{k}` uses a variable (`{v}`): a spec's argument defaults are not expanded; give the value, or set it with `--build-arg`"));
+                }
+                out.push((k.to_owned(), Some(v.replace("$$", "$"))));
+            }
+            None => out.push((process(&w, esc).or_else(|e| err(i, e))?, None)),
+        }
+    }
+    Ok(out)
+}
+
+/// A `RUN` with heredocs as the Dockerfile frontend runs it: `RUN <<EOF`
+/// alone runs the body with the shell; otherwise the command and the
+/// bodies are handed to the shell together, as written.
+fn with_heredoc_command(i: &Instruction) -> Result<Instruction> {
+    if i.heredocs.is_empty() {
+        return Ok(i.clone());
+    }
+    let Args::Shell(text) = &i.args else {
+        return err(i, "a heredoc needs the shell form");
+    };
+    let command = match (
+        i.heredocs.as_slice(),
+        text.split_whitespace().collect::<Vec<_>>().as_slice(),
+    ) {
+        ([h], [only]) if only.starts_with("<<") => {
+            if h.data.starts_with("#!") {
+                return err(i, "a heredoc with a `#!` line runs as a script file, which a spec has no step for: write the script with a `write` step and run it");
+            }
+            h.data.clone()
+        }
+        (docs, _) => {
+            let mut full = text.clone();
+            for h in docs {
+                full.push('\n');
+                full.push_str(&h.raw);
+                full.push_str(&h.name);
+            }
+            full
+        }
+    };
+    Ok(Instruction {
+        args: Args::Shell(command),
+        heredocs: Vec::new(),
+        ..i.clone()
+    })
+}
+
+/// `COPY <<EOF DEST` (or `ADD`): one `write` step per heredoc, at `DEST`
+/// (or `DEST/NAME` for a directory or several heredocs).
+fn heredoc_writes(i: &Instruction, st: &StageOut) -> Result<Vec<Y>> {
+    check_flags(i, &["chmod", "chown"])?;
+    octal_chmod(i)?;
+    let Args::Shell(text) = &i.args else {
+        return err(i, "a heredoc needs the shell form");
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let Some((dest, sources)) = words.split_last() else {
+        return err(i, "needs a heredoc and a destination");
+    };
+    if sources.len() != i.heredocs.len() || !sources.iter().all(|w| w.starts_with("<<")) {
+        return err(
+            i,
+            "copies files and heredocs together: put the heredocs in a `COPY` of their own",
+        );
+    }
+    let dest = st.value(i, dest)?;
+    let mut out = Vec::new();
+    for h in &i.heredocs {
+        let path = if dest.ends_with('/') || i.heredocs.len() > 1 {
+            format!("{}/{}", dest.trim_end_matches('/'), h.name)
+        } else {
+            dest.clone()
+        };
+        let mut expand = false;
+        let content = if h.expand && h.data.contains('$') {
+            if h.data.contains(st.esc) || h.data.contains("$$") {
+                return err(i, format!("the heredoc `{}` expands variables and has escapes or `$$`, which a spec's expansion reads differently: quote its name (`<<\"{}\"`) to copy it as written", h.name, h.name));
+            }
+            let content = substitute(&h.data, &st.env_now());
+            expand = content.contains('$');
+            content
+        } else {
+            h.data.clone()
+        };
+        let mut keys = vec![("write", s(&st.here(&path))), ("content", s(&content))];
+        if let Some(m) = flag_value(i, "chmod")? {
+            keys.push(("chmod", s(m)));
+        }
+        if let Some(o) = flag_value(i, "chown")? {
+            keys.push(("chown", s(&st.value(i, o)?)));
+        }
+        if expand {
+            keys.push(("expand", Y::Bool(true)));
+        }
+        out.push(map(keys));
+    }
+    Ok(out)
 }
 
 /// A run step with its bind mounts' `from` resolved to stage names.

@@ -14,6 +14,7 @@ mod context_transfer;
 mod contexts;
 mod copy_add;
 mod debug;
+mod differential;
 mod errors;
 mod examples;
 mod link_fallback;
@@ -48,6 +49,7 @@ fn main() {
         ("subrequests", subrequests::cases()),
         ("context_transfer", context_transfer::cases()),
         ("parity", parity::cases()),
+        ("differential", differential::cases()),
         ("link_fallback", link_fallback::cases()),
     ])
 }

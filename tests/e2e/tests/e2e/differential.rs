@@ -1,0 +1,480 @@
+//! The differential suite (issue 10): every Dockerfile under
+//! `tests/e2e/differential/` is converted with `stagecraft convert`, and the
+//! Dockerfile (through the engine's built-in frontend, the oracle) and the
+//! converted spec (through Stagecraft) are built on the same engine. Their
+//! images must be the same: the image config, and the flattened filesystem
+//! of the layers (path, type, mode, numeric owner, link target, content; not
+//! timestamps, and not how the files are split into layers) for every
+//! platform. A case that fails must fail in both builds, with the same text
+//! and, for a `run`, the same command and exit code.
+//!
+//! A case is a directory: its `Dockerfile`, the context files it reads, and
+//! a `case.txt` of `key: value` lines: `why` (what it covers), `args` (more
+//! `docker buildx build` arguments for both builds), `fails` (a text both
+//! failing builds print), `platforms` (a multi-platform build),
+//! `differs` (a by-design difference: `config.KEY reason` or `/PATH
+//! reason`, listed in docs/migrating.md) and `convert-fails` (the
+//! converter refuses the Dockerfile with this text, at its line).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use e2e::{case, repo, workdir, Case, Engine, Feature};
+
+/// One case's `case.txt`.
+#[derive(Debug, Default)]
+struct CaseFile {
+    why: String,
+    args: Vec<String>,
+    fails: Option<String>,
+    platforms: Option<String>,
+    /// Config keys whose difference is by design (`differs: config.KEY reason`).
+    differs: Vec<String>,
+    /// Paths whose difference is by design (`differs: /PATH reason`).
+    differs_at: Vec<String>,
+    /// The converter refuses the Dockerfile, saying this (`convert-fails: TEXT`).
+    convert_fails: Option<String>,
+}
+
+fn read_case(dir: &Path) -> Result<CaseFile, String> {
+    let path = dir.join("case.txt");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut case = CaseFile::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (key, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("{}: `{line}` is no `key: value`", path.display()))?;
+        let value = value.trim().to_owned();
+        match key.trim() {
+            "why" => case.why = value,
+            "args" => case.args = value.split_whitespace().map(str::to_owned).collect(),
+            "fails" => case.fails = Some(value),
+            "platforms" => case.platforms = Some(value),
+            "differs" => {
+                let what = value.split_whitespace().next().unwrap_or_default();
+                if let Some(key) = what.strip_prefix("config.") {
+                    case.differs.push(key.to_owned());
+                } else if let Some(p) = what.strip_prefix('/') {
+                    case.differs_at.push(p.to_owned());
+                } else {
+                    return Err(format!(
+                        "{}: `differs: config.KEY reason` or `differs: /PATH reason`",
+                        path.display()
+                    ));
+                }
+            }
+            "convert-fails" => case.convert_fails = Some(value),
+            other => return Err(format!("{}: unknown key `{other}`", path.display())),
+        }
+    }
+    if case.why.is_empty() {
+        return Err(format!("{}: no `why:`", path.display()));
+    }
+    Ok(case)
+}
+
+fn run(cmd: &mut Command) -> Result<Vec<u8>, String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(out.stdout)
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn blob(root: &Path, digest: &str) -> PathBuf {
+    root.join("blobs").join(digest.replace(':', "/"))
+}
+
+/// FNV-1a, to name a file's content in a listing.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// `./srv/` and `srv` name the same entry; the root is `.`.
+fn normalize(name: &str) -> String {
+    let n = name.trim_start_matches("./").trim_end_matches('/');
+    if n.is_empty() || n == "." {
+        ".".to_owned()
+    } else {
+        n.to_owned()
+    }
+}
+
+/// One platform's image: its config and its filesystem, flattened.
+struct Image {
+    config: serde_json::Value,
+    /// Path → `<mode> <uid>/<gid>[ -> target| link to target][ #hash (n bytes)]`.
+    files: BTreeMap<String, String>,
+}
+
+/// Applies one layer to `files`: its whiteouts remove what lower layers
+/// had, then its entries are added.
+fn apply_layer(
+    files: &mut BTreeMap<String, String>,
+    layer: &Path,
+    scratch: &Path,
+) -> Result<(), String> {
+    let unpacked = scratch.join("unpacked");
+    let _ = std::fs::remove_dir_all(&unpacked);
+    std::fs::create_dir_all(&unpacked).map_err(|e| e.to_string())?;
+    run(Command::new("tar")
+        .arg("-xf")
+        .arg(layer)
+        .arg("-C")
+        .arg(&unpacked))?;
+    let listing = run(Command::new("tar")
+        .args(["--numeric-owner", "-tvf"])
+        .arg(layer))?;
+    let mut entries = Vec::new();
+    for line in String::from_utf8_lossy(&listing).lines() {
+        // GNU tar: mode, uid/gid, size (or major,minor), date, time, name[ -> target].
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() < 6 {
+            return Err(format!("unexpected `tar -tv` line: `{line}`"));
+        }
+        let (mode, owner) = (fields[0], fields[1]);
+        let rest = fields[5..].join(" ");
+        let (raw, link) = match mode.chars().next() {
+            Some('l') => match rest.split_once(" -> ") {
+                Some((n, t)) => (n.to_owned(), format!(" -> {t}")),
+                None => (rest.clone(), String::new()),
+            },
+            Some('h') => match rest.split_once(" link to ") {
+                Some((n, t)) => (n.to_owned(), format!(" link to {}", normalize(t))),
+                None => (rest.clone(), String::new()),
+            },
+            _ => (rest.clone(), String::new()),
+        };
+        let content = if mode.starts_with('-') || mode.starts_with('h') {
+            let data = std::fs::read(unpacked.join(&raw)).map_err(|e| format!("{raw}: {e}"))?;
+            format!(" #{:016x} ({} bytes)", fnv1a(&data), data.len())
+        } else {
+            String::new()
+        };
+        // A hard link and a copy of the same file are the same image.
+        let mode = mode.replacen('h', "-", 1);
+        entries.push((normalize(&raw), format!("{mode} {owner}{content}"), link));
+    }
+    let under = |dir: &str, path: &str| dir == "." || path.starts_with(&format!("{dir}/"));
+    for (path, _, _) in &entries {
+        let (dir, base) = match path.rsplit_once('/') {
+            Some((d, b)) => (d.to_owned(), b),
+            None => (".".to_owned(), path.as_str()),
+        };
+        if base == ".wh..wh..opq" {
+            files.retain(|p, _| !under(&dir, p));
+        } else if let Some(name) = base.strip_prefix(".wh.") {
+            let gone = if dir == "." {
+                name.to_owned()
+            } else {
+                format!("{dir}/{name}")
+            };
+            files.retain(|p, _| *p != gone && !under(&gone, p));
+        }
+    }
+    for (path, entry, link) in entries {
+        let base = path.rsplit('/').next().unwrap_or_default();
+        if base.starts_with(".wh.") {
+            continue;
+        }
+        let link = if link.starts_with(" link to ") {
+            String::new()
+        } else {
+            link
+        };
+        files.insert(path, format!("{entry}{link}"));
+    }
+    Ok(())
+}
+
+/// Builds `file` in `dir` and exports it as an OCI layout, unpacked: each
+/// platform's image, by platform; or the build's log when it failed.
+fn build(
+    engine: &Engine,
+    dir: &Path,
+    file: &str,
+    case: &CaseFile,
+) -> Result<BTreeMap<String, Image>, String> {
+    let root = workdir(&format!("differential-oci-{}", file.replace('.', "-")));
+    let tarball = root.join("image.tar");
+    let dest = format!("type=oci,dest={}", tarball.display());
+    let mut args: Vec<&str> = vec!["-f", file, "-o", &dest];
+    if let Some(p) = &case.platforms {
+        args.extend(["--platform", p]);
+    }
+    args.extend(case.args.iter().map(String::as_str));
+    args.push(".");
+    let b = engine.build(dir, &args);
+    if !b.success {
+        return Err(b.log);
+    }
+    run(Command::new("tar")
+        .arg("-xf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&root))
+    .map_err(|e| format!("{e}\n{}", b.log))?;
+    let index = read_json(&root.join("index.json"))?;
+    let mut manifests = Vec::new();
+    let mut todo: Vec<String> = index["manifests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["digest"].as_str().map(str::to_owned))
+        .collect();
+    while let Some(digest) = todo.pop() {
+        let doc = read_json(&blob(&root, &digest))?;
+        match doc["manifests"].as_array() {
+            Some(list) => todo.extend(
+                list.iter()
+                    .filter(|m| m["platform"]["architecture"].as_str() != Some("unknown"))
+                    .filter_map(|m| m["digest"].as_str().map(str::to_owned)),
+            ),
+            None => manifests.push(doc),
+        }
+    }
+    let mut images = BTreeMap::new();
+    for manifest in manifests {
+        let config_digest = manifest["config"]["digest"].as_str().ok_or("no config")?;
+        let config = read_json(&blob(&root, config_digest))?;
+        let platform = ["os", "architecture", "variant"]
+            .iter()
+            .filter_map(|k| config[k].as_str())
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut files = BTreeMap::new();
+        for layer in manifest["layers"].as_array().into_iter().flatten() {
+            let digest = layer["digest"].as_str().ok_or("a layer without digest")?;
+            apply_layer(&mut files, &blob(&root, digest), &root)?;
+        }
+        images.insert(platform, Image { config, files });
+    }
+    Ok(images)
+}
+
+/// `process "…" did not complete successfully: exit code: N` in a log.
+fn failed_process(log: &str) -> Option<&str> {
+    let start = log.find("process \"")?;
+    let rest = &log[start..];
+    let end = rest.find('\n').unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// What differs between the two images, or nothing.
+fn compare(
+    ours: &BTreeMap<String, Image>,
+    oracle: &BTreeMap<String, Image>,
+    case: &CaseFile,
+) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let platforms = |m: &BTreeMap<String, Image>| m.keys().cloned().collect::<Vec<_>>();
+    if platforms(ours) != platforms(oracle) {
+        diffs.push(format!(
+            "platforms: {:?} against {:?}",
+            platforms(ours),
+            platforms(oracle)
+        ));
+    }
+    for (platform, o) in oracle {
+        let Some(s) = ours.get(platform) else {
+            continue;
+        };
+        for key in ["architecture", "os", "variant"] {
+            if s.config[key] != o.config[key] {
+                diffs.push(format!(
+                    "{platform}: `{key}` {} against {}",
+                    s.config[key], o.config[key]
+                ));
+            }
+        }
+        let (sc, oc) = (&s.config["config"], &o.config["config"]);
+        let keys: std::collections::BTreeSet<&String> = sc
+            .as_object()
+            .into_iter()
+            .chain(oc.as_object())
+            .flat_map(|m| m.keys())
+            .collect();
+        for key in keys {
+            if sc[key.as_str()] != oc[key.as_str()] && !case.differs.contains(key) {
+                diffs.push(format!(
+                    "{platform}: config `{key}`: {} against {}",
+                    sc[key.as_str()],
+                    oc[key.as_str()]
+                ));
+            }
+        }
+        for (path, entry) in o.files.iter().filter(|(p, _)| !case.differs_at.contains(p)) {
+            match s.files.get(path) {
+                None => diffs.push(format!("{platform}: missing `{path}` ({entry})")),
+                Some(e) if e != entry => {
+                    diffs.push(format!("{platform}: `{path}`: {e} against {entry}"))
+                }
+                Some(_) => {}
+            }
+        }
+        for (path, entry) in s.files.iter().filter(|(p, _)| !case.differs_at.contains(p)) {
+            if !o.files.contains_key(path) {
+                diffs.push(format!("{platform}: extra `{path}` ({entry})"));
+            }
+        }
+    }
+    diffs
+}
+
+/// One case: `Ok` when both builds agree.
+fn run_case(engine: &Engine, source: &Path) -> Result<(), String> {
+    let name = source
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let case = read_case(source)?;
+    let dir = workdir(&format!("differential-{name}"));
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", source.display()))
+        .arg(&dir))?;
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?;
+    let converted = stagecraft::dockerfile::convert(
+        &dockerfile,
+        &stagecraft::dockerfile::ConvertOptions {
+            syntax: engine.image.clone(),
+            source_name: "Dockerfile".to_owned(),
+        },
+    );
+    let spec = match (converted, &case.convert_fails) {
+        (Ok(spec), None) => spec,
+        (Err(e), Some(text)) if e.message.contains(text.as_str()) => return Ok(()),
+        (Err(e), _) => return Err(format!("convert: Dockerfile:{}: {}", e.line, e.message)),
+        (Ok(spec), Some(text)) => {
+            return Err(format!(
+                "converted, where the converter should refuse with `{text}`:\n{spec}"
+            ))
+        }
+    };
+    std::fs::write(dir.join("stagecraft.yaml"), &spec).map_err(|e| e.to_string())?;
+    let oracle = build(engine, &dir, "Dockerfile", &case);
+    let ours = build(engine, &dir, "stagecraft.yaml", &case);
+    match (ours, oracle, &case.fails) {
+        (Ok(s), Ok(o), None) => {
+            let diffs = compare(&s, &o, &case);
+            if diffs.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} (ours against the Dockerfile's):\n  {}\nthe spec:\n{spec}",
+                    case.why,
+                    diffs.join("\n  ")
+                ))
+            }
+        }
+        (Err(s), Err(o), Some(text)) => {
+            let mut problems = Vec::new();
+            for (who, log) in [("ours", &s), ("the Dockerfile's", &o)] {
+                if !log.contains(text.as_str()) {
+                    problems.push(format!("{who} does not say `{text}`:\n{log}"));
+                }
+            }
+            if failed_process(&s) != failed_process(&o) {
+                problems.push(format!(
+                    "the failed process differs: {:?} against {:?}",
+                    failed_process(&s),
+                    failed_process(&o)
+                ));
+            }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems.join("\n"))
+            }
+        }
+        (Ok(_), Ok(_), Some(text)) => Err(format!(
+            "both built; the case expects a failure saying `{text}`"
+        )),
+        (Err(log), Ok(_), _) => Err(format!(
+            "ours failed, the Dockerfile built:\n{log}\nthe spec:\n{spec}"
+        )),
+        (Ok(_), Err(log), _) => Err(format!("the Dockerfile failed, ours built:\n{log}")),
+        (Err(s), Err(o), None) => Err(format!("both failed:\nours:\n{s}\nthe Dockerfile's:\n{o}")),
+    }
+}
+
+/// The case directories, sorted.
+fn case_dirs() -> Vec<PathBuf> {
+    let root = repo().join("tests/e2e/differential");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every case of the suite, three at a time; one failure lists every case
+/// that differs.
+pub fn converted_dockerfiles_build_the_same_images(engine: &Engine) {
+    let mut dirs = case_dirs();
+    // `STAGECRAFT_DIFFERENTIAL=PART` runs only the cases whose name contains
+    // PART (while working on one); CI sets nothing and runs them all.
+    match std::env::var("STAGECRAFT_DIFFERENTIAL") {
+        Ok(part) => {
+            dirs.retain(|d| d.to_string_lossy().contains(part.as_str()));
+            assert!(!dirs.is_empty(), "no differential case matches `{part}`");
+        }
+        Err(_) => assert!(
+            dirs.len() >= 40,
+            "the suite has {} cases, fewer than 40",
+            dirs.len()
+        ),
+    }
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(dir) = dirs.get(i) else { break };
+                if let Err(e) = run_case(engine, dir) {
+                    let name = dir
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    failures.lock().unwrap().push(format!("## {name}\n{e}"));
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    assert!(
+        failures.is_empty(),
+        "{} of {} differential cases differ:\n\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![case(
+        "converted_dockerfiles_build_the_same_images",
+        &[Feature::Buildx, Feature::OciExport, Feature::MultiPlatform],
+        converted_dockerfiles_build_the_same_images,
+    )]
+}
