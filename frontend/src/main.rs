@@ -67,6 +67,10 @@ enum Cmd {
         /// The frontend image for the spec's `# syntax=` line.
         #[arg(long, default_value = "stagecraft")]
         syntax: String,
+        /// Write an instruction that cannot be converted as a `# TODO`
+        /// comment (its line and why) instead of failing.
+        #[arg(long)]
+        lenient: bool,
     },
 }
 
@@ -128,7 +132,8 @@ fn main() -> ExitCode {
             dockerfile,
             output,
             syntax,
-        } => convert(&dockerfile, output.as_deref(), syntax),
+            lenient,
+        } => convert(&dockerfile, output.as_deref(), syntax, lenient),
         Cmd::Schema => {
             print!("{}", stagecraft::spec::schema::text());
             Ok(())
@@ -174,6 +179,7 @@ fn convert(
     dockerfile: &std::path::Path,
     output: Option<&std::path::Path>,
     syntax: String,
+    lenient: bool,
 ) -> Result<(), String> {
     let text = std::fs::read_to_string(dockerfile)
         .map_err(|e| format!("cannot read {}: {e}", dockerfile.display()))?;
@@ -181,15 +187,21 @@ fn convert(
     let opts = stagecraft::dockerfile::ConvertOptions {
         syntax,
         source_name: name.clone(),
+        lenient,
     };
-    let spec = stagecraft::dockerfile::convert(&text, &opts)
+    let converted = stagecraft::dockerfile::convert_counted(&text, &opts)
         .map_err(|e| format!("{name}:{}: {}", e.line, e.message))?;
+    if converted.todo > 0 {
+        eprintln!(
+            "stagecraft convert: {} instruction(s) of {name} not converted: see the `# TODO(stagecraft convert)` comments",
+            converted.todo
+        );
+    }
     match output {
-        Some(path) => {
-            std::fs::write(path, spec).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => std::fs::write(path, converted.spec)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
-            print!("{spec}");
+            print!("{}", converted.spec);
             Ok(())
         }
     }

@@ -11,6 +11,7 @@ fn opts() -> ConvertOptions {
     ConvertOptions {
         syntax: "stagecraft:dev".to_owned(),
         source_name: "Dockerfile".to_owned(),
+        lenient: false,
     }
 }
 
@@ -35,5 +36,38 @@ fn dockerfiles_convert_to_valid_specs() {
             );
         }
         insta::assert_snapshot!(spec);
+    });
+}
+
+/// `--lenient`: each refused instruction of the error fixtures becomes a
+/// `# TODO` comment with its line, counted, and the rest is a valid spec.
+#[test]
+fn lenient_conversions_leave_todos_and_valid_specs() {
+    insta::glob!("fixtures/dockerfiles/*.error.Dockerfile", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let strict = convert(&text, &opts()).expect_err("an error");
+        let lenient = ConvertOptions {
+            lenient: true,
+            ..opts()
+        };
+        let converted = stagecraft::dockerfile::convert_counted(&text, &lenient)
+            .unwrap_or_else(|e| panic!("{name}:{}: {}", e.line, e.message));
+        assert!(converted.todo >= 1, "{name}");
+        assert!(
+            converted.spec.contains(&format!(
+                "# TODO(stagecraft convert): not converted: {}",
+                strict.message
+            )),
+            "{name}: the first refusal is a TODO:\n{}",
+            converted.spec
+        );
+        if let Err(d) =
+            stagecraft::spec::parse(SourceFile::new("stagecraft.yaml", converted.spec.clone()))
+        {
+            let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+            assert!(errors.is_empty(), "{name}: {errors:?}\n{}", converted.spec);
+        }
+        insta::assert_snapshot!(converted.spec);
     });
 }

@@ -23,12 +23,27 @@ pub struct ConvertOptions {
     pub syntax: String,
     /// The Dockerfile's name, for the header comment.
     pub source_name: String,
+    /// Write an instruction that cannot be converted as a `# TODO` comment
+    /// (with its line and why) instead of failing.
+    pub lenient: bool,
+}
+
+/// A converted spec, and how many instructions `lenient` left as `# TODO`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Converted {
+    pub spec: String,
+    pub todo: usize,
 }
 
 /// The spec for `dockerfile`.
 pub fn convert(dockerfile: &str, opts: &ConvertOptions) -> Result<String, ConvertError> {
+    convert_counted(dockerfile, opts).map(|c| c.spec)
+}
+
+/// The spec for `dockerfile`, with the number of `# TODO`s it has.
+pub fn convert_counted(dockerfile: &str, opts: &ConvertOptions) -> Result<Converted, ConvertError> {
     let df = parse::parse(dockerfile)?;
-    let (global, stages) = to_spec::convert(&df)?;
+    let (global, stages, todo) = to_spec::convert(&df, opts.lenient)?;
     let mut top: Vec<Entry<(String, Y)>> = vec![Entry::new(("version".to_owned(), Y::Int(1)))];
     if !global.is_empty() {
         let args = global
@@ -47,5 +62,5 @@ pub fn convert(dockerfile: &str, opts: &ConvertOptions) -> Result<String, Conver
         opts.source_name
     ));
     out.push_str(&yaml::to_string(&Y::Map(top)));
-    Ok(out)
+    Ok(Converted { spec: out, todo })
 }

@@ -318,6 +318,8 @@ struct StageOut {
     base_workdir: Option<String>,
     /// The Dockerfile's escape character.
     esc: char,
+    /// `# TODO` comments for the next step (`--lenient`).
+    todo: Vec<String>,
 }
 
 impl StageOut {
@@ -790,11 +792,12 @@ pub type GlobalArgs = Vec<(String, Option<String>)>;
 pub type Stages = Vec<Entry<(String, Y)>>;
 
 /// Converts a parsed Dockerfile to a spec tree (without the comment header).
-pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
+pub fn convert(df: &Dockerfile, lenient: bool) -> Result<(GlobalArgs, Stages, usize)> {
     let esc = df.escape;
     let last_shells = last_shells(df);
     let mut global: Vec<(String, Option<String>)> = Vec::new();
     let mut stages: Vec<StageOut> = Vec::new();
+    let mut todo = 0;
     for i in &df.instructions {
         if i.name == "FROM" {
             let w = words(i, &i.args.text(), esc)?;
@@ -837,154 +840,178 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
             return err(i, "comes before the first FROM");
         };
         let comments = i.comments.clone();
-        let step: Option<StepOut> = match i.name.as_str() {
-            "ARG" => {
-                st.args.extend(arg_decls(i, esc)?);
-                None
-            }
-            "ENV" => {
-                // Every value with the environment before this instruction.
-                let known = st.env_now();
-                let p: Vec<(String, String)> = pairs(i, esc)?
-                    .into_iter()
-                    .map(|(k, v)| (k, substitute(&v, &known)))
-                    .collect();
-                if st.started() {
-                    for (k, v) in &p {
-                        st.step_env.retain(|(o, _)| o != k);
-                        st.step_env.push((k.clone(), v.clone()));
-                    }
-                    st.image_pairs("env", p);
-                } else {
-                    for (k, v) in p {
-                        st.env.retain(|(o, _)| *o != k);
-                        st.env.push((k, v));
-                    }
-                }
-                None
-            }
-            "LABEL" => {
-                let known = st.env_now();
-                let p = pairs(i, esc)?
-                    .into_iter()
-                    .map(|(k, v)| (k, substitute(&v, &known)))
-                    .collect();
-                st.image_pairs("labels", p);
-                None
-            }
-            "MAINTAINER" => {
-                st.image_pairs("labels", vec![("maintainer".to_owned(), i.args.text())]);
-                None
-            }
-            "WORKDIR" => {
-                let dir = st.value(i, i.args.text().trim())?;
-                // After a step, or after a `USER` (the Dockerfile frontend
-                // creates the directory as the user in effect; a stage's
-                // `workdir` is created as root), a `mkdir` and step options.
-                let non_root = |u: &Option<String>| {
-                    u.as_deref()
-                        .is_some_and(|u| !matches!(u, "root" | "0" | "root:root" | "0:0"))
-                };
-                if st.started() || non_root(&st.user) || non_root(&st.step_user) {
-                    let now = if dir.starts_with('/') {
-                        dir.clone()
-                    } else if let Some(d) = &st.step_workdir {
-                        absolute(d, &dir)
-                    } else if let Some(base) = st.stage_dir() {
-                        absolute(&base, &dir)
-                    } else {
-                        dir.clone()
-                    };
-                    st.step_workdir = Some(now.clone());
-                    st.image_set("workdir", s(&now));
-                    let mkdir = match st.step_user.clone().or_else(|| st.user.clone()) {
-                        Some(u) => map(vec![("path", s(&now)), ("chown", s(&u))]),
-                        None => s(&now),
-                    };
-                    Some(StepOut::Step(map(vec![("mkdir", mkdir)])))
-                } else {
-                    st.workdir = Some(match &st.workdir {
-                        Some(w) => absolute(w, &dir),
-                        None => dir,
-                    });
+        // One instruction; with `lenient`, one that cannot be converted
+        // becomes a `# TODO` comment above the next step.
+        let outcome = (|| -> Result<Option<StepOut>> {
+            Ok(match i.name.as_str() {
+                "ARG" => {
+                    st.args.extend(arg_decls(i, esc)?);
                     None
                 }
-            }
-            "USER" => {
-                let u = st.value(i, i.args.text().trim())?;
-                if st.started() {
-                    st.step_user = Some(u.clone());
-                    st.image_set("user", s(&u));
-                } else {
-                    st.user = Some(u);
+                "ENV" => {
+                    // Every value with the environment before this instruction.
+                    let known = st.env_now();
+                    let p: Vec<(String, String)> = pairs(i, esc)?
+                        .into_iter()
+                        .map(|(k, v)| (k, substitute(&v, &known)))
+                        .collect();
+                    if st.started() {
+                        for (k, v) in &p {
+                            st.step_env.retain(|(o, _)| o != k);
+                            st.step_env.push((k.clone(), v.clone()));
+                        }
+                        st.image_pairs("env", p);
+                    } else {
+                        for (k, v) in p {
+                            st.env.retain(|(o, _)| *o != k);
+                            st.env.push((k, v));
+                        }
+                    }
+                    None
                 }
-                None
-            }
-            "SHELL" => {
-                let Args::Exec(argv) = &i.args else {
-                    return err(i, "takes a JSON list, e.g. SHELL [\"/bin/bash\", \"-c\"]");
-                };
-                st.cur_shell = Some(argv.clone());
-                None
-            }
-            "RUN" => Some(StepOut::Step(run(&with_heredoc_command(i)?, st)?)),
-            "COPY" | "ADD" if !i.heredocs.is_empty() => {
-                for w in heredoc_writes(i, st)? {
-                    st.steps.push((comments.clone(), StepOut::Step(w)));
+                "LABEL" => {
+                    let known = st.env_now();
+                    let p = pairs(i, esc)?
+                        .into_iter()
+                        .map(|(k, v)| (k, substitute(&v, &known)))
+                        .collect();
+                    st.image_pairs("labels", p);
+                    None
                 }
-                None
-            }
-            "COPY" => Some(StepOut::Copy(copy(i, st, false)?)),
-            "ADD" => Some(add(i, st)?),
-            "EXPOSE" => {
-                let ports: Vec<Entry<Y>> = split_words(&i.args.text(), esc)
-                    .iter()
-                    .map(|p| st.value(i, p))
-                    .collect::<Result<Vec<_>>>()?
-                    .iter()
-                    .map(|p| Entry::new(p.parse::<i64>().map_or_else(|_| s(p), Y::Int)))
-                    .collect();
-                st.image_extend("expose", ports);
-                None
-            }
-            "VOLUME" => {
-                let v = match &i.args {
-                    Args::Exec(v) => v
+                "MAINTAINER" => {
+                    st.image_pairs("labels", vec![("maintainer".to_owned(), i.args.text())]);
+                    None
+                }
+                "WORKDIR" => {
+                    let dir = st.value(i, i.args.text().trim())?;
+                    // After a step, or after a `USER` (the Dockerfile frontend
+                    // creates the directory as the user in effect; a stage's
+                    // `workdir` is created as root), a `mkdir` and step options.
+                    let non_root = |u: &Option<String>| {
+                        u.as_deref()
+                            .is_some_and(|u| !matches!(u, "root" | "0" | "root:root" | "0:0"))
+                    };
+                    if st.started() || non_root(&st.user) || non_root(&st.step_user) {
+                        let now = if dir.starts_with('/') {
+                            dir.clone()
+                        } else if let Some(d) = &st.step_workdir {
+                            absolute(d, &dir)
+                        } else if let Some(base) = st.stage_dir() {
+                            absolute(&base, &dir)
+                        } else {
+                            dir.clone()
+                        };
+                        st.step_workdir = Some(now.clone());
+                        st.image_set("workdir", s(&now));
+                        let mkdir = match st.step_user.clone().or_else(|| st.user.clone()) {
+                            Some(u) => map(vec![("path", s(&now)), ("chown", s(&u))]),
+                            None => s(&now),
+                        };
+                        Some(StepOut::Step(map(vec![("mkdir", mkdir)])))
+                    } else {
+                        st.workdir = Some(match &st.workdir {
+                            Some(w) => absolute(w, &dir),
+                            None => dir,
+                        });
+                        None
+                    }
+                }
+                "USER" => {
+                    let u = st.value(i, i.args.text().trim())?;
+                    if st.started() {
+                        st.step_user = Some(u.clone());
+                        st.image_set("user", s(&u));
+                    } else {
+                        st.user = Some(u);
+                    }
+                    None
+                }
+                "SHELL" => {
+                    let Args::Exec(argv) = &i.args else {
+                        return err(i, "takes a JSON list, e.g. SHELL [\"/bin/bash\", \"-c\"]");
+                    };
+                    st.cur_shell = Some(argv.clone());
+                    None
+                }
+                "RUN" => Some(StepOut::Step(run(&with_heredoc_command(i)?, st)?)),
+                "COPY" | "ADD" if !i.heredocs.is_empty() => {
+                    for w in heredoc_writes(i, st)? {
+                        st.steps.push((comments.clone(), StepOut::Step(w)));
+                    }
+                    None
+                }
+                "COPY" => Some(StepOut::Copy(copy(i, st, false)?)),
+                "ADD" => Some(add(i, st)?),
+                "EXPOSE" => {
+                    let ports: Vec<Entry<Y>> = split_words(&i.args.text(), esc)
                         .iter()
-                        .map(|w| st.value(i, w))
-                        .collect::<Result<Vec<_>>>()?,
-                    Args::Shell(t) => split_words(t, esc)
+                        .map(|p| st.value(i, p))
+                        .collect::<Result<Vec<_>>>()?
                         .iter()
-                        .map(|w| st.value(i, w))
-                        .collect::<Result<Vec<_>>>()?,
-                };
-                st.image_extend("volumes", v.iter().map(|x| Entry::new(s(x))).collect());
+                        .map(|p| Entry::new(p.parse::<i64>().map_or_else(|_| s(p), Y::Int)))
+                        .collect();
+                    st.image_extend("expose", ports);
+                    None
+                }
+                "VOLUME" => {
+                    let v = match &i.args {
+                        Args::Exec(v) => v
+                            .iter()
+                            .map(|w| st.value(i, w))
+                            .collect::<Result<Vec<_>>>()?,
+                        Args::Shell(t) => split_words(t, esc)
+                            .iter()
+                            .map(|w| st.value(i, w))
+                            .collect::<Result<Vec<_>>>()?,
+                    };
+                    st.image_extend("volumes", v.iter().map(|x| Entry::new(s(x))).collect());
+                    None
+                }
+                "ENTRYPOINT" => {
+                    let c = command(&i.args, st, true);
+                    st.image_set("entrypoint", c);
+                    None
+                }
+                "CMD" => {
+                    let c = command(&i.args, st, true);
+                    st.image_set("cmd", c);
+                    None
+                }
+                "STOPSIGNAL" => {
+                    let sig = st.value(i, i.args.text().trim())?;
+                    st.image_set("stop_signal", s(&sig));
+                    None
+                }
+                "HEALTHCHECK" => {
+                    let h = healthcheck(i, st)?;
+                    st.image_set("healthcheck", h);
+                    None
+                }
+                "ONBUILD" => {
+                    return err(i, "runs in another image's build; a spec has no equivalent")
+                }
+                other => return err(i, format!("unknown instruction `{other}`")),
+            })
+        })();
+        let step = match outcome {
+            Ok(step) => step,
+            Err(e) if lenient => {
+                todo += 1;
+                st.todo.push(format!(
+                    "TODO(stagecraft convert): not converted: {}",
+                    e.message
+                ));
                 None
             }
-            "ENTRYPOINT" => {
-                let c = command(&i.args, st, true);
-                st.image_set("entrypoint", c);
-                None
-            }
-            "CMD" => {
-                let c = command(&i.args, st, true);
-                st.image_set("cmd", c);
-                None
-            }
-            "STOPSIGNAL" => {
-                let sig = st.value(i, i.args.text().trim())?;
-                st.image_set("stop_signal", s(&sig));
-                None
-            }
-            "HEALTHCHECK" => {
-                let h = healthcheck(i, st)?;
-                st.image_set("healthcheck", h);
-                None
-            }
-            "ONBUILD" => return err(i, "runs in another image's build; a spec has no equivalent"),
-            other => return err(i, format!("unknown instruction `{other}`")),
+            Err(e) => return Err(e),
         };
         if let Some(step) = step {
+            let mut comments = comments;
+            if !st.todo.is_empty() {
+                let mut all = std::mem::take(&mut st.todo);
+                all.extend(comments);
+                comments = all;
+            }
             st.steps.push((comments, step));
         }
     }
@@ -1101,7 +1128,8 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
             ));
         }
         out.push(Entry {
-            comments: st.comments,
+            // TODOs after the stage's last step: above the stage.
+            comments: st.comments.into_iter().chain(st.todo).collect(),
             value: (st.name, map(keys)),
         });
     }
@@ -1111,7 +1139,7 @@ pub fn convert(df: &Dockerfile) -> Result<(GlobalArgs, Stages)> {
             message: "the Dockerfile has no FROM".to_owned(),
         });
     }
-    Ok((global, out))
+    Ok((global, out, todo))
 }
 
 /// Each stage's last `SHELL` (what its `shell` key is), by stage index;

@@ -353,6 +353,7 @@ fn run_case(engine: &Engine, source: &Path) -> Result<(), String> {
         &stagecraft::dockerfile::ConvertOptions {
             syntax: engine.image.clone(),
             source_name: "Dockerfile".to_owned(),
+            lenient: false,
         },
     );
     let spec = match (converted, &case.convert_fails) {

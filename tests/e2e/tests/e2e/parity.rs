@@ -497,6 +497,7 @@ pub fn a_converted_dockerfile_builds_the_same_image(engine: &Engine) {
         &stagecraft::dockerfile::ConvertOptions {
             syntax: engine.image.clone(),
             source_name: "Dockerfile".to_owned(),
+            lenient: false,
         },
     )
     .unwrap_or_else(|e| panic!("line {}: {}", e.line, e.message));
