@@ -91,6 +91,23 @@ pub fn remove_bridge(p: &LanePaths) {
     }
 }
 
+/// Removes the pid files of a lane's earlier daemons that no longer run. A
+/// pid is reused by the system: dockerd 20.10 takes a live process of the
+/// pid in `containerd.pid` for its containerd and waits for a socket that
+/// never comes (seen after a host ran for hours).
+fn remove_stale_pid_files(p: &LanePaths) {
+    let root = p.exec_root.display().to_string();
+    for file in [
+        p.exec_root.join("containerd").join("containerd.pid"),
+        p.exec_root.join("docker.pid"),
+    ] {
+        if read_pid(&file).is_some_and(|pid| !pid_matches(pid, &root)) {
+            log(&format!("removing stale {}", file.display()));
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+}
+
 /// Starts the lane's dockerd and waits until it answers.
 pub fn start(p: &LanePaths, l: &Launch<'_>) -> Result<()> {
     let io = |e: std::io::Error| Error(format!("{e}"));
@@ -99,6 +116,7 @@ pub fn start(p: &LanePaths, l: &Launch<'_>) -> Result<()> {
     }
     let daemon_json = p.run_dir.join("daemon.json");
     std::fs::write(&daemon_json, format!("{}\n", l.config)).map_err(io)?;
+    remove_stale_pid_files(p);
     if l.netns.is_none() {
         ensure_bridge(p)?;
     }
