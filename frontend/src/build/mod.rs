@@ -17,7 +17,9 @@ use llb::{marshal, Platform};
 
 use crate::compile::{self, BaseImage, BaseRef, EngineFeatures, ImageUse, Input};
 use crate::diag::{self, Diagnostic, SourceFile};
-use crate::gateway::{error::code, Evaluate, Gateway, GatewayError, PlatformResult, SourceRange};
+use crate::gateway::{
+    caps, error::code, Evaluate, Gateway, GatewayError, PlatformResult, SourceRange,
+};
 use crate::image::Image;
 use crate::options::BuildOptions;
 use crate::spec::{self, model::Spec};
@@ -449,21 +451,24 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
                             async move { gw.solve(d, Evaluate::Now).await }
                         });
                 futures::future::try_join_all(downloads).await?;
-                // The target is built here, so that a failure about what it
-                // uses (a secret, an entitlement, another stage's path) is
-                // worded at its YAML value. Any other failure (a `run` that
-                // exited non-zero) is left to the engine: the target is then
-                // returned unevaluated, as the Dockerfile frontend returns it,
-                // and the engine reports the failure it remembers from this
-                // build without running the step again, with the failed
-                // step's state for `buildx debug --on error` to open a shell in.
-                match gw.solve(def.clone(), Evaluate::Now).await {
-                    Ok(id) => Ok(id),
-                    Err(e) => match explain(&e, &c.uses, spec, opts, src) {
-                        Some(f) => Err(f),
-                        None => Ok::<_, BuildFailure>(gw.solve(def, Evaluate::Lazily).await?),
-                    },
+                // The target is solved lazily, as the Dockerfile frontend
+                // returns it, then built here by reading its root, so that a
+                // failure about what it uses (a secret, an entitlement,
+                // another stage's path) is worded at its YAML value. Any
+                // other failure (a `run` that exited non-zero) is left to the
+                // engine: it reports the failure it remembers from this
+                // build, without running the step again, when the exporter
+                // evaluates the returned ref, and keeps the failed step's
+                // state for `buildx debug --on error` to open a shell in.
+                let id = gw.solve(def, Evaluate::Lazily).await?;
+                if builds_target_here(&gw.caps) {
+                    if let Err(e) = gw.build_lazy(&id).await {
+                        if let Some(f) = explain(&e, &c.uses, spec, opts, src) {
+                            return Err(f);
+                        }
+                    }
                 }
+                Ok::<_, BuildFailure>(id)
             };
             // The SBOM: the scanner run on the result and the extras,
             // returned unevaluated like the result.
@@ -496,6 +501,17 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     let as_map = opts.multi_platform == Some(true) || results.len() > 1;
     gw.return_result(results, BTreeMap::new(), as_map).await?;
     Ok(())
+}
+
+/// Whether the frontend builds the target before returning it (to word
+/// failures about what it uses). Only on engines seen to keep a failed
+/// step's state for `buildx debug --on error` after the frontend built the
+/// target: those with MergeOp and `exec.validexitcode` (Docker 28.5's, a
+/// BuildKit 0.25 daemon). Docker 26.1 with its classic image store loses
+/// that state (the debug shell cannot start), so there the target is only
+/// returned, and the engine's message for such failures stands.
+fn builds_target_here(caps: &crate::gateway::EngineCaps) -> bool {
+    caps.gateway(caps::STAT_FILE) && caps.llb("mergeop") && caps.llb("exec.validexitcode")
 }
 
 /// An engine failure worded by `failures::explain_use` when it is about

@@ -248,6 +248,27 @@ impl Gateway {
         }
     }
 
+    /// Builds the lazily solved `ref_id` by reading its root (`StatFile`),
+    /// so that its failure comes back here as the engine's status while
+    /// the engine, not this frontend's session, holds the failed step's
+    /// state: the failure a `Solve` with `Evaluate::Now` returns registers
+    /// that state under this session's result ids, which older engines
+    /// (BuildKit 0.13, Docker 26.1) release when the frontend returns, and
+    /// then `buildx debug --on error` cannot open its shell.
+    pub async fn build_lazy(&self, ref_id: &str) -> Result<(), GatewayError> {
+        let req = fpb::StatFileRequest {
+            r#ref: ref_id.to_owned(),
+            path: "/".to_owned(),
+            ..Default::default()
+        };
+        match self.client.clone().stat_file(req).await {
+            Ok(_) => Ok(()),
+            Err(s) => Err(GatewayError::Solve {
+                status: Box::new(error::engine_status(&s)),
+            }),
+        }
+    }
+
     /// Resolves an image reference to its digest and config for `platform`.
     pub async fn resolve_image_config(
         &self,

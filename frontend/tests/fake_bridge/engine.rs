@@ -51,6 +51,7 @@ pub const ENGINE_LLB_CAPS: &[&str] = &[
     "exec.meta.ulimit",
     "exec.meta.cgroup.parent",
     "source.image.resolvemode",
+    "exec.validexitcode",
 ];
 
 impl Engine {

@@ -77,6 +77,7 @@ impl LlbBridge for Fake {
             frontend_api_caps: caps(&[
                 ("solve.base", true),
                 ("readfile", true),
+                ("statfile", true),
                 ("resolveimage", true),
                 ("returnmap", true),
                 ("proto.refarray", e.ref_array),
@@ -212,11 +213,29 @@ impl LlbBridge for Fake {
         unimplemented("ReadDir")
     }
 
+    /// Every path exists; reading a ref builds it, so a ref whose solve
+    /// holds the failing exec fails, as BuildKit's lazily solved refs do.
     async fn stat_file(
         &self,
-        _: Request<fpb::StatFileRequest>,
+        req: Request<fpb::StatFileRequest>,
     ) -> Result<Response<fpb::StatFileResponse>, Status> {
-        unimplemented("StatFile")
+        let req = req.into_inner();
+        let solve = {
+            let log = self.rec.log.lock().unwrap();
+            req.r#ref
+                .strip_prefix("ref-")
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| log.solves.get(n.wrapping_sub(1)).cloned())
+        };
+        let def = solve.and_then(|s| s.definition).unwrap_or_default();
+        if let Some(arg) = self.engine.fail_exec {
+            if let Some(name) = exec_name(&def, arg) {
+                return Err(failed_exec_status(&name));
+            }
+        }
+        Ok(Response::new(fpb::StatFileResponse {
+            stat: Some(Default::default()),
+        }))
     }
 
     async fn evaluate(

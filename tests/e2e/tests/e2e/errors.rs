@@ -348,17 +348,20 @@ pub fn cases() -> Vec<Case> {
     vec![
         case(
             "missing_secrets_and_ssh_name_their_flags",
-            &[Feature::Buildx],
+            // The engines on which the frontend builds the target (build::builds_target_here).
+            &[Feature::Buildx, Feature::MergeOp],
             missing_secrets_and_ssh_name_their_flags,
         ),
         case(
             "entitlements_not_granted_name_the_allow_flag",
-            &[Feature::Buildx],
+            // The engines on which the frontend builds the target (build::builds_target_here).
+            &[Feature::Buildx, Feature::MergeOp],
             entitlements_not_granted_name_the_allow_flag,
         ),
         case(
             "missing_stage_paths_fail_at_their_value",
-            &[Feature::Buildx],
+            // The engines on which the frontend builds the target (build::builds_target_here).
+            &[Feature::Buildx, Feature::MergeOp],
             missing_stage_paths_fail_at_their_value,
         ),
         case(
