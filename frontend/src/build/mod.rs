@@ -452,16 +452,16 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
                         });
                 futures::future::try_join_all(downloads).await?;
                 // The target is solved lazily, as the Dockerfile frontend
-                // returns it, then built here by reading its root, so that a
-                // failure about what it uses (a secret, an entitlement,
-                // another stage's path) is worded at its YAML value. Any
-                // other failure (a `run` that exited non-zero) is left to the
-                // engine: it reports the failure it remembers from this
-                // build, without running the step again, when the exporter
-                // evaluates the returned ref, and keeps the failed step's
-                // state for `buildx debug --on error` to open a shell in.
+                // returns it; when it uses a secret, an ssh agent or an
+                // entitlement it is also built here by reading its root
+                // (`builds_target_here`), so that a failure about what it
+                // uses is worded at its YAML value. Any other failure (a
+                // `run` that exited non-zero) is left to the engine: it
+                // reports the failure it remembers from this build, without
+                // running the step again, when the exporter evaluates the
+                // returned ref.
                 let id = gw.solve(def, Evaluate::Lazily).await?;
-                if builds_target_here(&gw.caps) {
+                if builds_target_here(&gw.caps, &c.uses) {
                     if let Err(e) = gw.build_lazy(&id).await {
                         if let Some(f) = explain(&e, &c.uses, spec, opts, src) {
                             return Err(f);
@@ -503,15 +503,30 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     Ok(())
 }
 
-/// Whether the frontend builds the target before returning it (to word
-/// failures about what it uses). Only on engines seen to keep a failed
-/// step's state for `buildx debug --on error` after the frontend built the
-/// target: those with MergeOp and `exec.validexitcode` (Docker 28.5's, a
-/// BuildKit 0.25 daemon). Docker 26.1 with its classic image store loses
-/// that state (the debug shell cannot start), so there the target is only
-/// returned, and the engine's message for such failures stands.
-fn builds_target_here(caps: &crate::gateway::EngineCaps) -> bool {
-    caps.gateway(caps::STAT_FILE) && caps.llb("mergeop") && caps.llb("exec.validexitcode")
+/// Whether the frontend builds the target before returning it, to word a
+/// failure about what it uses: only when it uses a required secret or ssh
+/// agent or needs an entitlement (the engine checks those only as it runs
+/// the step), and only on engines seen to keep a failed step's state after
+/// the frontend built the target (MergeOp and `exec.validexitcode`: Docker
+/// 28.5's BuildKit 0.25; Docker 26.1 with its classic image store loses it).
+///
+/// Any target is not built here: a `run` that fails while the frontend
+/// builds it leaves `buildx debug --on error` a failed step whose state the
+/// frontend's request held, and the debug shell sometimes cannot start
+/// (`failed to commit … snapshot … does not exist`, seen on Docker 28.5
+/// too). So a path missing in another stage is worded only when the target
+/// is built here for one of the reasons above; otherwise the engine's
+/// message stands, with the YAML excerpt of the step.
+fn builds_target_here(caps: &crate::gateway::EngineCaps, uses: &[compile::uses::Use]) -> bool {
+    use compile::uses::Use;
+    let checked_only_by_running = uses.iter().any(|u| match u {
+        Use::Secret { .. } | Use::Ssh { .. } | Use::Entitlement { .. } => true,
+        Use::StagePath { .. } => false,
+    });
+    checked_only_by_running
+        && caps.gateway(caps::STAT_FILE)
+        && caps.llb("mergeop")
+        && caps.llb("exec.validexitcode")
 }
 
 /// An engine failure worded by `failures::explain_use` when it is about
