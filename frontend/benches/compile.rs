@@ -42,7 +42,15 @@ fn bench(name: &str, text: &str) {
     let opts = BuildOptions::from_opts(&opts).unwrap();
     let run = || {
         let src = SourceFile::new("stagecraft.yaml", text.to_owned());
-        compile_offline(src, &opts, EngineFeatures { merge_op: true }).unwrap()
+        compile_offline(
+            src,
+            &opts,
+            EngineFeatures {
+                merge_op: true,
+                check_globs: true,
+            },
+        )
+        .unwrap()
     };
     // Calibrate to ~100 ms per round.
     let start = Instant::now();

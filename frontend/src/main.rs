@@ -116,8 +116,14 @@ fn main() -> ExitCode {
                 opts.insert(format!("build-arg:{k}"), v.to_owned());
             }
             let opts = BuildOptions::from_opts(&opts).map_err(|e| e.to_string())?;
-            for (platform, def, image) in compile_offline(src, &opts, EngineFeatures { merge_op })?
-            {
+            for (platform, def, image) in compile_offline(
+                src,
+                &opts,
+                EngineFeatures {
+                    merge_op,
+                    check_globs: true,
+                },
+            )? {
                 println!("# platform {platform}");
                 print!("{}", llb::dump::dump(&def));
                 println!(

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use bollard_buildkit_proto::moby::buildkit::v1::frontend as fpb;
-use llb::exec::{Exec, Mount};
+use llb::exec::{BindAccess, Exec, Mount};
 use llb::op::{Constraints, OpMeta, State};
 use llb::{source, Platform};
 
@@ -108,21 +108,21 @@ impl Scanner {
             dest: format!("{SRC_DIR}/core/{CORE}"),
             state: core.clone(),
             selector: String::new(),
-            readonly: true,
+            access: BindAccess::ReadOnly,
         });
         for (name, state) in extras {
             exec.mounts.push(Mount::Bind {
                 dest: format!("{SRC_DIR}/extras/{CORE}-{name}"),
                 state: state.clone(),
                 selector: String::new(),
-                readonly: true,
+                access: BindAccess::ReadOnly,
             });
         }
         exec.mounts.push(Mount::Bind {
             dest: OUT_DIR.to_owned(),
             state: State::scratch(),
             selector: String::new(),
-            readonly: false,
+            access: BindAccess::Output,
         });
         let mut pinned = self.reference.clone();
         if !self.digest.is_empty() {

@@ -21,8 +21,15 @@ fn compile(path: &Path, merge_op: bool) -> (Vec<u8>, String) {
     let mut opts = BTreeMap::new();
     opts.insert("filename".to_owned(), "stagecraft.yaml".to_owned());
     let opts = BuildOptions::from_opts(&opts).unwrap();
-    let results = compile_offline(src, &opts, EngineFeatures { merge_op })
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let results = compile_offline(
+        src,
+        &opts,
+        EngineFeatures {
+            merge_op,
+            check_globs: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut bytes = Vec::new();
     let mut dump = String::new();
     for (platform, def, image) in results {

@@ -173,9 +173,16 @@ fn run(path: &Path) -> Result<(), String> {
             "{name}: expected {expect:?}, got:\n{}",
             render(&diags, &src)
         )),
-        (Expect::Ok, Ok(_)) => compile_offline(src, &opts, EngineFeatures { merge_op: true })
-            .map(|_| ())
-            .map_err(|e| format!("{name}: expected to compile, got:\n{e}")),
+        (Expect::Ok, Ok(_)) => compile_offline(
+            src,
+            &opts,
+            EngineFeatures {
+                merge_op: true,
+                check_globs: true,
+            },
+        )
+        .map(|_| ())
+        .map_err(|e| format!("{name}: expected to compile, got:\n{e}")),
         (
             Expect::Error {
                 compile: true,
@@ -183,7 +190,14 @@ fn run(path: &Path) -> Result<(), String> {
                 at,
             },
             Ok(_),
-        ) => match compile_offline(src, &opts, EngineFeatures { merge_op: true }) {
+        ) => match compile_offline(
+            src,
+            &opts,
+            EngineFeatures {
+                merge_op: true,
+                check_globs: true,
+            },
+        ) {
             Ok(_) => Err(format!(
                 "{name}: expected compile error {code}, but it compiles"
             )),

@@ -169,7 +169,15 @@ fn compile(text: &str) {
     let mut raw = BTreeMap::new();
     raw.insert("filename".to_owned(), "stagecraft.yaml".to_owned());
     let opts = BuildOptions::from_opts(&raw).unwrap();
-    let out = compile_offline(src, &opts, EngineFeatures { merge_op: true }).unwrap();
+    let out = compile_offline(
+        src,
+        &opts,
+        EngineFeatures {
+            merge_op: true,
+            check_globs: true,
+        },
+    )
+    .unwrap();
     assert_eq!(out.len(), 1);
 }
 

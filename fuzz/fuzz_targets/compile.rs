@@ -26,7 +26,7 @@ fuzz_target!(|data: &str| {
     let merge_op = first.len() % 2 == 0;
     let compile = || {
         let src = stagecraft::diag::SourceFile::new("f.yaml", spec);
-        compile_offline(src, &opts, EngineFeatures { merge_op })
+        compile_offline(src, &opts, EngineFeatures { merge_op, check_globs: true })
     };
     if let (Ok(a), Ok(b)) = (compile(), compile()) {
         assert_eq!(a.len(), b.len());

@@ -39,6 +39,18 @@ pub enum CacheSharing {
     Locked,
 }
 
+/// How a process may use a bind mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindAccess {
+    ReadOnly,
+    /// Writable, its writes discarded when the process ends (no output: a
+    /// Dockerfile's `--mount=type=bind,rw`).
+    Discarded,
+    /// Writable, its final content an output of the exec
+    /// ([`ExecResult::writable_mounts`]).
+    Output,
+}
+
 /// A mount besides the root filesystem.
 #[derive(Debug, Clone)]
 pub enum Mount {
@@ -47,7 +59,7 @@ pub enum Mount {
         dest: String,
         state: State,
         selector: String,
-        readonly: bool,
+        access: BindAccess,
     },
     /// A persistent cache directory keyed by `id`; `base` (a state and a path in
     /// it) seeds a new cache, which is how uid, gid and mode are set.
@@ -179,18 +191,19 @@ impl Exec {
                     dest,
                     state,
                     selector,
-                    readonly,
+                    access,
                 } => {
                     meta.add_cap(caps::EXEC_MOUNT_BIND);
                     if !selector.is_empty() && selector != "/" {
                         meta.add_cap(caps::EXEC_MOUNT_SELECTOR);
                     }
-                    let output = if *readonly {
-                        -1
-                    } else {
-                        writable.push((dest.clone(), next_output));
-                        next_output += 1;
-                        next_output - 1
+                    let output = match access {
+                        BindAccess::ReadOnly | BindAccess::Discarded => -1,
+                        BindAccess::Output => {
+                            writable.push((dest.clone(), next_output));
+                            next_output += 1;
+                            next_output - 1
+                        }
                     };
                     pb::Mount {
                         input: input_index(state),
@@ -201,7 +214,7 @@ impl Exec {
                         },
                         dest: dest.clone(),
                         output,
-                        readonly: *readonly,
+                        readonly: *access == BindAccess::ReadOnly,
                         mount_type: pb::MountType::Bind as i32,
                         ..Default::default()
                     }
@@ -268,7 +281,9 @@ impl Exec {
                     pb::Mount {
                         input: -1,
                         dest: dest.clone(),
-                        output: -1,
+                        // No output (0 as BuildKit's client leaves it): the
+                        // engine makes none for a secret mount.
+                        output: 0,
                         mount_type: pb::MountType::Secret as i32,
                         secret_opt: Some(pb::SecretOpt {
                             id: id.clone(),
@@ -292,7 +307,9 @@ impl Exec {
                     pb::Mount {
                         input: -1,
                         dest: dest.clone(),
-                        output: -1,
+                        // No output (0 as BuildKit's client leaves it): the
+                        // engine makes none for a ssh mount.
+                        output: 0,
                         mount_type: pb::MountType::Ssh as i32,
                         ssh_opt: Some(pb::SshOpt {
                             id: id.clone(),

@@ -148,9 +148,18 @@ impl Marshaller {
                 index: i.index,
             })
             .collect();
+        // File and merge ops are not platform specific: BuildKit's client
+        // marshals them without one, so the same op has the same digest (and
+        // cache key) as the Dockerfile frontend's, on any platform.
+        let platform = match &node.kind {
+            OpKind::Source(_) | OpKind::Exec(_) | OpKind::Definition(_) => {
+                node.constraints.platform.as_ref().map(|p| p.to_pb())
+            }
+            OpKind::File(_) | OpKind::Merge(_) => None,
+        };
         let op = pb::Op {
             inputs,
-            platform: node.constraints.platform.as_ref().map(|p| p.to_pb()),
+            platform: platform.clone(),
             constraints: Some(pb::WorkerConstraints {
                 filter: node.constraints.worker_filter.clone(),
             }),
@@ -178,7 +187,8 @@ impl Marshaller {
         let dgst = digest(&bytes);
         if self.digests.insert(dgst.clone()) {
             self.def.push(bytes);
-            self.metadata.insert(dgst.clone(), self.op_metadata(node));
+            self.metadata
+                .insert(dgst.clone(), self.op_metadata(node, platform.is_some()));
             if let Some(loc) = &node.meta.location {
                 self.add_location(&dgst, loc);
             }
@@ -229,9 +239,9 @@ impl Marshaller {
         imported.root.clone()
     }
 
-    fn op_metadata(&self, node: &Node) -> pb::OpMetadata {
+    fn op_metadata(&self, node: &Node, has_platform: bool) -> pb::OpMetadata {
         let mut caps = node.meta.caps.clone();
-        if node.constraints.platform.is_some() {
+        if has_platform {
             caps.insert(caps::PLATFORM.to_owned(), true);
         }
         caps.insert(caps::CONSTRAINTS.to_owned(), true);

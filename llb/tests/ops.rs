@@ -6,7 +6,7 @@
     clippy::indexing_slicing
 )]
 
-use llb::exec::{CacheSharing, Exec, Mount, NetMode};
+use llb::exec::{BindAccess, CacheSharing, Exec, Mount, NetMode};
 use llb::file::{ChownOpt, CopyOptions, FileOp};
 use llb::marshal::digest;
 use llb::op::{Constraints, OpMeta, SourceMap, State};
@@ -94,7 +94,7 @@ fn exec_digest_is_pinned() {
         dest: "/ctx".into(),
         state: context(),
         selector: "/".into(),
-        readonly: true,
+        access: BindAccess::ReadOnly,
     });
     let out = exec.run(&busybox(), amd64(), OpMeta::default().with_name("RUN echo"));
     assert_eq!(
@@ -116,7 +116,7 @@ fn file_digest_is_pinned() {
         .apply(&busybox(), amd64(), OpMeta::default());
     assert_eq!(
         head_digest(&st),
-        "sha256:17a9669e92c380552e67603b0209600160f5d18227f2db2585175a5496b1dfe6"
+        "sha256:6ef11d084d10526bd2b6c8b0844ca5237472bcf3ecaa5e78e387034cbf67ba70"
     );
 }
 
@@ -128,7 +128,7 @@ fn merge_digest_is_pinned() {
     let st = merge::merge(&[busybox(), layer], amd64(), OpMeta::default());
     assert_eq!(
         head_digest(&st),
-        "sha256:ad110aa75824ab3bb7e63adea31a80f951dff2345931a8321a299ba4c3e46816"
+        "sha256:6cb4f1daf175d6e8d5452d49f5b47bdfea9db01bc3d01ae4e72951a239c58d09"
     );
 }
 

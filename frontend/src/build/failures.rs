@@ -162,27 +162,55 @@ pub(super) async fn missing_context_files(
         }
         checked.push(key);
         let id = gw.solve(def, Evaluate::Now).await?;
-        let checks = c.context_sources.iter().map(|(source, path)| {
+        let checks = c.context_sources.iter().map(|cs| {
             let id = id.clone();
-            async move { Ok::<_, GatewayError>((source, path, gw.exists(&id, path).await?)) }
+            async move {
+                let found = if cs.glob {
+                    let (dir, pattern) = cs.path.rsplit_once('/').unwrap_or(("", &cs.path));
+                    let dir = if dir.is_empty() { "/" } else { dir };
+                    gw.dir_has_match(&id, dir, pattern).await?
+                } else {
+                    gw.exists(&id, &cs.path).await?
+                };
+                Ok::<_, GatewayError>((cs, found))
+            }
         });
-        for (source, path, found) in futures::future::try_join_all(checks).await? {
+        for (cs, found) in futures::future::try_join_all(checks).await? {
+            let source = &cs.value;
             if found || missing.iter().any(|d| d.span == source.span) {
                 continue;
             }
-            let relative = path.trim_start_matches('/');
-            let excluded = ignore::excluded(&opts.context_excludes, relative);
-            let why = if excluded {
-                format!(", because {} excludes it", opts.context_ignore_file)
+            let relative = cs.path.trim_start_matches('/');
+            let (message, excluded) = if cs.glob {
+                let why = if opts.context_excludes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (that {} leaves in it)", opts.context_ignore_file)
+                };
+                (
+                    format!(
+                        "`copy: {}`: no file of the build context{why} matches `{relative}`",
+                        source.value
+                    ),
+                    false,
+                )
             } else {
-                String::new()
+                let excluded = ignore::excluded(&opts.context_excludes, relative);
+                let why = if excluded {
+                    format!(", because {} excludes it", opts.context_ignore_file)
+                } else {
+                    String::new()
+                };
+                (
+                    format!(
+                        "`copy: {}`: the build context has no `{relative}`{why}",
+                        source.value
+                    ),
+                    excluded,
+                )
             };
             missing.push(
-                Diagnostic::new(
-                    Code::ContextFileMissing,
-                    format!("`copy: {}`: the build context has no `{relative}`{why}", source.value),
-                    source.span,
-                )
+                Diagnostic::new(Code::ContextFileMissing, message, source.span)
                 .with_help(if excluded {
                     format!("remove the pattern that matches it from {}, or add `!{relative}` after it", opts.context_ignore_file)
                 } else {

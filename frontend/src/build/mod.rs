@@ -374,6 +374,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     gw.timings.mark("resolve");
     let features = EngineFeatures {
         merge_op: gw.caps.llb(llb::caps::MERGE_OP),
+        check_globs: gw.caps.gateway(caps::READ_DIR),
     };
     let mut compiled = Vec::new();
     for p in &platforms {

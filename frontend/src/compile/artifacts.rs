@@ -3,9 +3,9 @@
 
 use crate::diag::Diagnostic;
 
-use super::copy::{apply_layer, copy_options, destination};
+use super::copy::{apply_layer, copy_options, destination, for_source, is_glob, source_path};
 use super::uses::{Reading, Use};
-use super::{resolve_path, Compiler, StageCtx};
+use super::{Compiler, StageCtx};
 
 pub(super) fn compile_artifacts(
     c: &mut Compiler<'_, '_>,
@@ -14,11 +14,11 @@ pub(super) fn compile_artifacts(
     for a in &ctx.stage.artifacts {
         ctx.step_no += 1;
         let from = ctx.source_state(c, &a.from)?;
-        let path = resolve_path("/", &ctx.expand_path(&a.path)?);
+        let path = source_path(&ctx.expand_path(&a.path)?);
         let dest = destination(ctx, a.to.as_ref(), false)?;
         let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
         let from_name = ctx.expand(&a.from)?;
-        if !path.contains(['*', '?', '[']) {
+        if !is_glob(&path) {
             c.uses.push(Use::StagePath {
                 reading: Reading::Artifact,
                 from: from_name.clone(),
@@ -27,7 +27,7 @@ pub(super) fn compile_artifacts(
             });
         }
         let text = format!("ARTIFACT {from_name}:{path} {dest}");
-        let files = llb::FileOp::new().copy(&from, &path, &dest, opts.clone());
+        let files = llb::FileOp::new().copy(&from, &path, &dest, for_source(&opts, is_glob(&path)));
         let state = apply_layer(
             ctx,
             files,

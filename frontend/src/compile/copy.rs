@@ -5,7 +5,7 @@ use llb::file::CopyOptions;
 use llb::{merge, FileOp, State};
 
 use super::uses::{Reading, Use};
-use super::{resolve_path, Compiler, StageCtx};
+use super::{resolve_path, Compiler, ContextSource, StageCtx};
 use crate::diag::{Diagnostic, Span, Spanned};
 use crate::spec::model::{Copy, FileMode};
 
@@ -20,6 +20,43 @@ pub(super) fn copy_options(
         owner: ctx.chown(chown)?,
         ..Default::default()
     })
+}
+
+/// A copy source as the Dockerfile frontend writes it: absolute and clean
+/// (`/scripts/` is `/scripts`; a directory's contents are copied either way),
+/// so the same copy is the same op and cache key.
+pub(super) fn source_path(src: &str) -> String {
+    let abs = resolve_path("/", src);
+    match abs.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed.to_owned(),
+        _ => abs,
+    }
+}
+
+/// Whether a source is a glob (BuildKit's wildcard characters).
+pub(super) fn is_glob(src: &str) -> bool {
+    src.contains(['*', '?', '['])
+}
+
+/// The options of one source, with `allowEmptyWildcard` as the Dockerfile
+/// frontend's copies have it (so the op is the Dockerfile's) unless `strict`.
+/// On a literal path it has no effect: the path must exist (the engine fails
+/// computing its checksum). A glob that matches nothing is an error
+/// (docs/language.md), where a Dockerfile copies nothing: a glob from the
+/// build context is checked before the target is returned
+/// ([`super::ContextSource`]); any other glob is `strict`.
+pub(super) fn for_source(opts: &CopyOptions, strict: bool) -> CopyOptions {
+    CopyOptions {
+        allow_empty_wildcard: !strict,
+        ..opts.clone()
+    }
+}
+
+/// Whether a glob can be checked by reading one directory: its wildcards
+/// are in its last component only.
+pub(super) fn checkable_glob(path: &str) -> bool {
+    let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
+    !is_glob(dir)
 }
 
 /// The destination of a copy: `to` against the working directory, default the directory itself.
@@ -103,18 +140,32 @@ pub(crate) fn compile_copy(
     for s in &cp.sources {
         let src = ctx.expand_path(s)?;
         shown.push(src.clone());
-        if !src.contains(['*', '?', '[']) {
-            let path = resolve_path("/", &src);
-            match &cp.from {
-                None => c.context_sources.push((s.clone(), path)),
-                Some(from) => c.uses.push(Use::StagePath {
-                    reading: Reading::Copy,
-                    from: ctx.expand(from)?,
-                    path,
-                    at: s.span,
-                }),
+        let abs = source_path(&src);
+        let glob = is_glob(&src);
+        // A glob that matches nothing is refused: before the target is
+        // returned for one from the context, else by the copy itself.
+        let strict = match &cp.from {
+            None if !glob || (c.input.features.check_globs && checkable_glob(&abs)) => {
+                c.context_sources.push(ContextSource {
+                    value: s.clone(),
+                    path: abs.clone(),
+                    glob,
+                });
+                false
             }
-        }
+            None => true,
+            Some(from) => {
+                if !glob {
+                    c.uses.push(Use::StagePath {
+                        reading: Reading::Copy,
+                        from: ctx.expand(from)?,
+                        path: abs.clone(),
+                        at: s.span,
+                    });
+                }
+                glob
+            }
+        };
         if cp.from.is_none() {
             c.warnings.extend(super::lint::copy_ignored_file::check(
                 &c.input.opts.context_excludes,
@@ -123,7 +174,6 @@ pub(crate) fn compile_copy(
                 &c.input.opts.context_ignore_file,
             ));
         }
-        let abs = resolve_path("/", &src);
         if cp.parents {
             // Keep each match's path relative to the source root: copy the root,
             // filtered to what the source (a path or glob) selects.
@@ -138,7 +188,7 @@ pub(crate) fn compile_copy(
                 c.context_paths
                     .insert(abs.trim_start_matches('/').trim_end_matches('/').to_owned());
             }
-            files = files.copy(&from, &abs, &dest, opts.clone());
+            files = files.copy(&from, &abs, &dest, for_source(&opts, strict));
         }
     }
     let text = format!("COPY {} {dest}", shown.join(" "));

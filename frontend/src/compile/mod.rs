@@ -48,6 +48,21 @@ pub use scope::StageScope;
 pub struct EngineFeatures {
     /// MergeOp is available: `link: true` artifacts become independent layers.
     pub merge_op: bool,
+    /// The gateway reads directories (`readdir`): a glob copied from the
+    /// build context is checked to match before the target is returned, so
+    /// its copy can allow an empty match, as the Dockerfile frontend's does.
+    pub check_globs: bool,
+}
+
+/// A path or glob a `copy` reads from the build context, with the value
+/// that names it, for `build` to check before the target is returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextSource {
+    pub value: Spanned<String>,
+    /// Absolute in the context.
+    pub path: String,
+    /// `path` is a glob whose last component alone has wildcards.
+    pub glob: bool,
 }
 
 /// What [`plan`] found: the target and the base images its stages need.
@@ -103,7 +118,7 @@ pub struct Compiled {
     /// copies name (with the source values), for `build` to check before
     /// the target is returned.
     pub context: Option<State>,
-    pub context_sources: Vec<(Spanned<String>, String)>,
+    pub context_sources: Vec<ContextSource>,
     /// Secrets, ssh agents, entitlements and other stages' paths the
     /// build uses, for `build` to word the engine's failures about them.
     pub uses: Vec<uses::Use>,
@@ -191,7 +206,7 @@ pub(crate) struct Compiler<'a, 'b> {
     /// What the compile-time lint rules found (`compile::lint`).
     pub(crate) warnings: Vec<Diagnostic>,
     /// The literal paths the copies from the build context name.
-    pub(crate) context_sources: Vec<(Spanned<String>, String)>,
+    pub(crate) context_sources: Vec<ContextSource>,
     pub(crate) uses: Vec<uses::Use>,
 }
 /// Compiles the target stage for one platform.

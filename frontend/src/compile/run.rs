@@ -4,7 +4,7 @@
 //!
 //! The command itself is never expanded: the shell sees it as written.
 
-use llb::exec::{CacheSharing, Exec, Mount, NetMode, SecretEnv, SecurityMode};
+use llb::exec::{BindAccess, CacheSharing, Exec, Mount, NetMode, SecretEnv, SecurityMode};
 use llb::file::ChownOpt;
 use llb::op::OpMeta;
 use llb::{FileOp, State};
@@ -12,7 +12,6 @@ use llb::{FileOp, State};
 use super::uses::{Entitlement, Use};
 use super::{resolve_path, Compiler, StageCtx};
 use crate::diag::{Code, Diagnostic, Span};
-use crate::image::EnvList;
 use crate::options::ForceNetwork;
 use crate::spec::model::{Command, Network, Run, Security, Sharing};
 use crate::spec::vars;
@@ -59,7 +58,7 @@ pub(crate) fn compile_run(
     r: &Run,
     span: Span,
 ) -> Result<(), Diagnostic> {
-    let args: Vec<String> = match &r.command.value {
+    let argv: Vec<String> = match &r.command.value {
         Command::Shell(s) => {
             let mut a = shell(ctx);
             a.push(s.clone());
@@ -67,9 +66,12 @@ pub(crate) fn compile_run(
         }
         Command::Exec(argv) => argv.iter().map(|a| a.value.clone()).collect(),
     };
-    // The stage's environment, the arguments the command names or the
-    // stage declares, then the step's own `env`.
-    let mut env = EnvList::new(ctx.image.config.env.clone());
+    // The environment as the Dockerfile frontend orders a `RUN`'s, so that
+    // the same step is the same op (and cache key): the base's environment,
+    // the arguments (the stage's in the order declared, then those only the
+    // command names), the stage's `env` and the step's, each variable set
+    // again moved to the end. An argument wins over an `env` of its name.
+    let mut env = ctx.base_env.clone();
     let named = match &r.command.value {
         Command::Shell(s) => vars::names_in_command(s),
         Command::Exec(argv) => argv
@@ -77,8 +79,14 @@ pub(crate) fn compile_run(
             .flat_map(|a| vars::names_in_command(&a.value))
             .collect(),
     };
-    for (k, v) in ctx.scope.run_args(&named) {
-        env.set(k, v);
+    let args = ctx.scope.run_args(&named);
+    for (k, v) in &args {
+        set_last(&mut env, k, v);
+    }
+    for (k, v) in &ctx.stage_env {
+        if !args.iter().any(|(a, _)| a == k) {
+            set_last(&mut env, k, v);
+        }
     }
     {
         use crate::spec::vars::Scope as _;
@@ -95,11 +103,11 @@ pub(crate) fn compile_run(
         for (k, v) in &r.env {
             let value = step_scope.expand(v, &ctx.input.spec.source)?;
             step_scope.set_env(&k.value, &value);
-            env.set(&k.value, &value);
+            set_last(&mut env, &k.value, &value);
         }
     }
-    let mut exec = Exec::new(args);
-    exec.env = env.into_vec();
+    let mut exec = Exec::new(argv);
+    exec.env = env;
     exec.cwd = match &r.workdir {
         Some(w) => resolve_path(&ctx.workdir, &ctx.expand_path(w)?),
         None => ctx.workdir.clone(),
@@ -152,25 +160,27 @@ pub(crate) fn compile_run(
         })
         .collect();
     for m in &r.cache {
-        let dest = resolve_path(&ctx.workdir, &ctx.expand_path(&m.target)?);
+        let target = ctx.expand_path(&m.target)?;
+        let dest = resolve_path(&ctx.workdir, &target);
+        // The cache's id as the Dockerfile frontend makes it, so that a spec
+        // and a Dockerfile share their caches: the namespace
+        // (`--build-arg BUILDKIT_CACHE_MOUNT_NS`, caches of other namespaces
+        // are not shared), `/`, then the `id`, else the target as written,
+        // cleaned (a relative target stays relative there).
         let id = match &m.id {
             Some(id) => ctx.expand(id)?,
-            None => dest.clone(),
+            None => clean(&target),
         };
-        // `--build-arg BUILDKIT_CACHE_MOUNT_NS`: caches of other namespaces are not shared.
-        let id = if ctx.input.opts.cache_mount_ns.is_empty() {
-            id
-        } else {
-            format!("{}/{id}", ctx.input.opts.cache_mount_ns)
-        };
+        let id = format!("{}/{id}", ctx.input.opts.cache_mount_ns);
         let base = if m.mode.is_some() || m.uid.is_some() || m.gid.is_some() {
             let mode = m.mode.as_ref().map_or(0o755, |m| m.value.bits);
             let owner = ChownOpt {
                 user: Some(llb::UserOpt::Id(m.uid.as_ref().map_or(0, |u| u.value))),
                 group: Some(llb::UserOpt::Id(m.gid.as_ref().map_or(0, |g| g.value))),
             };
+            // As the Dockerfile frontend seeds it: no parents to make.
             let seed = FileOp::new()
-                .mkdir("/cache", mode, true, Some(owner))
+                .mkdir("/cache", mode, false, Some(owner))
                 .apply(&State::scratch(), ctx.constraints(), OpMeta::default());
             Some((seed, "/cache".to_owned()))
         } else {
@@ -284,7 +294,12 @@ pub(crate) fn compile_run(
             dest,
             state,
             selector,
-            readonly: !b.readwrite,
+            // As the Dockerfile frontend's `rw` bind: its writes are discarded.
+            access: if b.readwrite {
+                BindAccess::Discarded
+            } else {
+                BindAccess::ReadOnly
+            },
         });
     }
     let text = command_text(&r.command.value);
@@ -319,5 +334,59 @@ mod progress_tests {
         assert_eq!(progress_text("make\n"), "make");
         assert_eq!(progress_text("\nset -e\nmake test\n"), "set -e …");
         assert_eq!(progress_text("a \\\n  b"), "a \\ …");
+    }
+}
+
+/// Sets `name` in `env` as BuildKit's client sets a variable: an earlier
+/// entry of the name is removed and the new one appended.
+fn set_last(env: &mut Vec<String>, name: &str, value: &str) {
+    env.retain(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) != name);
+    env.push(format!("{name}={value}"));
+}
+
+/// A path cleaned lexically, as Go's `path.Clean`: repeated and trailing
+/// slashes dropped, `.` removed, `..` resolved where it can be; a relative
+/// path stays relative (`""` is `.`).
+fn clean(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&p) if p != ".." => {
+                    parts.pop();
+                }
+                _ if rooted => {}
+                _ => parts.push(".."),
+            },
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn paths_are_cleaned_as_go_cleans_them() {
+        for (path, want) in [
+            ("/root/.cache/", "/root/.cache"),
+            ("//a//b/./c/..", "/a/b"),
+            (".cache/x", ".cache/x"),
+            ("./a/../../b", "../b"),
+            ("/../a", "/a"),
+            ("", "."),
+            ("/", "/"),
+        ] {
+            assert_eq!(clean(path), want, "{path}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! This module only assembles names and values; expansion itself is
 //! [`crate::spec::vars`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use llb::Platform;
 
@@ -20,8 +20,8 @@ pub struct StageScope {
     builtins: BTreeMap<String, Option<String>>,
     env: BTreeMap<String, Option<String>>,
     args: BTreeMap<String, Option<String>>,
-    /// The names the stage itself declares under `args:`.
-    declared: BTreeSet<String>,
+    /// The names the stage itself declares under `args:`, in their order.
+    declared: Vec<String>,
 }
 
 /// The built-in platform arguments.
@@ -94,25 +94,30 @@ impl StageScope {
     }
 
     /// The arguments that reach a `run` step whose command names `named`
-    /// (language 1.1): those the command names (built-ins included) and
-    /// those the stage declares, when they have a value; sorted by name.
+    /// (language 1.1), when they have a value: those the stage declares, in
+    /// the order declared (a Dockerfile's `ARG` lines give the `RUN`
+    /// environment that order), then those only the command names (built-ins
+    /// included), in the order named; each once.
     pub fn run_args<'s>(&'s self, named: &[&str]) -> Vec<(&'s str, &'s str)> {
-        let mut out: BTreeMap<&str, &str> = BTreeMap::new();
-        for name in &self.declared {
-            if let Some((k, Some(v))) = self.args.get_key_value(name.as_str()) {
-                out.insert(k, v);
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        let mut push = |found: Option<(&'s String, &'s Option<String>)>| {
+            if let Some((k, Some(v))) = found {
+                if !out.iter().any(|(n, _)| *n == k.as_str()) {
+                    out.push((k.as_str(), v.as_str()));
+                }
             }
+        };
+        for name in &self.declared {
+            push(self.args.get_key_value(name.as_str()));
         }
         for name in named {
-            let found = self
-                .args
-                .get_key_value(*name)
-                .or_else(|| self.builtins.get_key_value(*name));
-            if let Some((k, Some(v))) = found {
-                out.insert(k, v);
-            }
+            push(
+                self.args
+                    .get_key_value(*name)
+                    .or_else(|| self.builtins.get_key_value(*name)),
+            );
         }
-        out.into_iter().collect()
+        out
     }
 
     /// Expands `text`.

@@ -38,6 +38,10 @@ pub(crate) struct StageCtx<'a, 'b> {
     pub(crate) step_no: usize,
     pub(crate) step_count: usize,
     pub(crate) source_map: Arc<SourceMap>,
+    /// The environment the stage starts from (its base's), in its order.
+    pub(crate) base_env: Vec<String>,
+    /// The stage's `env`, expanded, in the order written.
+    pub(crate) stage_env: Vec<(String, String)>,
 }
 
 impl StageCtx<'_, '_> {
@@ -299,6 +303,8 @@ impl<'a> Compiler<'a, '_> {
             step_no: 1,
             step_count: step_total(stage),
             source_map: Arc::clone(&self.source_map),
+            base_env: Vec::new(),
+            stage_env: Vec::new(),
         };
         ctx.workdir = if ctx.image.config.working_dir.is_empty() {
             "/".to_owned()
@@ -306,11 +312,13 @@ impl<'a> Compiler<'a, '_> {
             ctx.image.config.working_dir.clone()
         };
         ctx.user = ctx.image.config.user.clone();
+        ctx.base_env = ctx.image.config.env.clone();
         let mut env = EnvList::new(std::mem::take(&mut ctx.image.config.env));
         for (k, v) in &stage.env {
             let value = ctx.expand(v)?;
             ctx.scope.set_env(&k.value, &value);
             env.set(&k.value, &value);
+            ctx.stage_env.push((k.value.clone(), value.clone()));
             ctx.commit_config(format!("ENV {}={}", k.value, value));
         }
         ctx.image.config.env = env.into_vec();

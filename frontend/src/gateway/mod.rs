@@ -31,6 +31,7 @@ pub mod caps {
     pub const RESOLVE_IMAGE: &str = "resolveimage";
     pub const READ_FILE: &str = "readfile";
     pub const STAT_FILE: &str = "statfile";
+    pub const READ_DIR: &str = "readdir";
     pub const RETURN_MAP: &str = "returnmap";
     pub const FRONTEND_INPUTS: &str = "frontend.inputs";
     pub const IMPORT_CACHES: &str = "importcaches";
@@ -245,6 +246,33 @@ impl Gateway {
                 Ok(false)
             }
             Err(s) => Err(GatewayError::rpc("stat file", s)),
+        }
+    }
+
+    /// Whether directory `dir` of a solved ref has an entry matching
+    /// `pattern` (`ReadDir` with an include pattern: one path component of
+    /// BuildKit's pattern syntax). A missing directory has none.
+    pub async fn dir_has_match(
+        &self,
+        ref_id: &str,
+        dir: &str,
+        pattern: &str,
+    ) -> Result<bool, GatewayError> {
+        let req = fpb::ReadDirRequest {
+            r#ref: ref_id.to_owned(),
+            dir_path: dir.to_owned(),
+            include_pattern: pattern.to_owned(),
+            ..Default::default()
+        };
+        match self.client.clone().read_dir(req).await {
+            Ok(resp) => Ok(!resp.into_inner().entries.is_empty()),
+            Err(s)
+                if s.code() == tonic::Code::NotFound
+                    || s.message().contains("no such file or directory") =>
+            {
+                Ok(false)
+            }
+            Err(s) => Err(GatewayError::rpc("read dir", s)),
         }
     }
 

@@ -13,8 +13,10 @@
 //! `docker buildx build` arguments for both builds), `fails` (a text both
 //! failing builds print), `platforms` (a multi-platform build),
 //! `differs` (a by-design difference: `config.KEY reason` or `/PATH
-//! reason`, listed in docs/migrating.md) and `convert-fails` (the
-//! converter refuses the Dockerfile with this text, at its line).
+//! reason`, listed in docs/migrating.md), `convert-fails` (the
+//! converter refuses the Dockerfile with this text, at its line) and
+//! `cache-differs` (the spec's ops are not the Dockerfile's, by design: see
+//! `cache_interop`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,9 +28,9 @@ use e2e::{case, repo, workdir, Case, Engine, Feature};
 
 /// One case's `case.txt`.
 #[derive(Debug, Default)]
-struct CaseFile {
+pub(crate) struct CaseFile {
     why: String,
-    args: Vec<String>,
+    pub(crate) args: Vec<String>,
     fails: Option<String>,
     platforms: Option<String>,
     /// Config keys whose difference is by design (`differs: config.KEY reason`).
@@ -37,9 +39,24 @@ struct CaseFile {
     differs_at: Vec<String>,
     /// The converter refuses the Dockerfile, saying this (`convert-fails: TEXT`).
     convert_fails: Option<String>,
+    /// Why the spec's ops are not the Dockerfile's, by design, so that the
+    /// two do not share the cache (`cache-differs: reason`; the cache suite,
+    /// `cache_interop`, checks that they indeed do not).
+    pub(crate) cache_differs: Option<String>,
 }
 
-fn read_case(dir: &Path) -> Result<CaseFile, String> {
+impl CaseFile {
+    /// Whether the case builds alike from the Dockerfile and its spec, on one platform.
+    pub(crate) fn builds_alike(&self) -> bool {
+        self.fails.is_none()
+            && self.convert_fails.is_none()
+            && self.platforms.is_none()
+            && self.differs.is_empty()
+            && self.differs_at.is_empty()
+    }
+}
+
+pub(crate) fn read_case(dir: &Path) -> Result<CaseFile, String> {
     let path = dir.join("case.txt");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut case = CaseFile::default();
@@ -67,6 +84,7 @@ fn read_case(dir: &Path) -> Result<CaseFile, String> {
                 }
             }
             "convert-fails" => case.convert_fails = Some(value),
+            "cache-differs" => case.cache_differs = Some(value),
             other => return Err(format!("{}: unknown key `{other}`", path.display())),
         }
     }

@@ -194,6 +194,54 @@ pub fn missing_context_files_fail_at_their_copy(engine: &Engine) {
         .assert_log_contains(">>>       - copy: [present.txt, nothere.txt]");
 }
 
+/// A glob that matches nothing is an error (where a Dockerfile's `COPY`
+/// copies nothing): from the build context at its value, checked before the
+/// target is returned (the copy itself allows an empty match, as the
+/// Dockerfile frontend's does, so that the op is the same); from a stage by
+/// the copy. A glob that matches copies what it matches.
+pub fn globs_that_match_nothing_fail(engine: &Engine) {
+    let dir = workdir("glob-matches-nothing");
+    write_files(
+        &dir,
+        engine,
+        &[
+            (
+                "stagecraft.yaml",
+                "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - copy: [\"*.txt\", \"conf/*.ini\"]\n        to: /x/\n      - copy: \"*.md\"\n        to: /x/\n",
+            ),
+            ("a.txt", "a\n"),
+            ("conf/b.ini", "b\n"),
+            ("notes.env", "n\n"),
+        ],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains(
+            "stagecraft.yaml:9:16: `copy: *.md`: no file of the build context matches `*.md`",
+        )
+        .assert_log_contains(">>>       - copy: \"*.md\"");
+    std::fs::write(dir.join("c.md"), "c\n").unwrap();
+    let (b, out) = engine.export(&dir, &[]);
+    b.assert_ok();
+    for f in ["a.txt", "b.ini", "c.md"] {
+        assert!(out.join("x").join(f).is_file(), "/x/{f} copied:\n{}", b.log);
+    }
+    let dir = workdir("glob-from-stage-matches-nothing");
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "stagecraft.yaml",
+            "# syntax=stagecraft:dev\nversion: 1\nstages:\n  build:\n    from: busybox\n    steps:\n      - run: mkdir /out && echo built > /out/app\n  a:\n    from: busybox\n    steps:\n      - copy: \"/out/*.so\"\n        from: build\n        to: /lib/\n",
+        )],
+    );
+    engine
+        .build(&dir, &["-f", "stagecraft.yaml", "."])
+        .assert_failed()
+        .assert_log_contains(">>>       - copy: \"/out/*.so\"");
+}
+
 /// A required secret or ssh agent the build was not given fails at its
 /// entry, naming the flag that gives it; given, the same spec builds.
 pub fn missing_secrets_and_ssh_name_their_flags(engine: &Engine) {
@@ -300,7 +348,13 @@ pub fn missing_stage_paths_fail_at_their_value(engine: &Engine) {
     engine
         .build(
             &dir,
-            &["--secret", "id=token,src=token.txt", "-f", "stagecraft.yaml", "."],
+            &[
+                "--secret",
+                "id=token,src=token.txt",
+                "-f",
+                "stagecraft.yaml",
+                ".",
+            ],
         )
         .assert_failed()
         .assert_log_contains(
@@ -382,6 +436,11 @@ pub fn cases() -> Vec<Case> {
             "missing_context_files_fail_at_their_copy",
             &[Feature::Buildx],
             missing_context_files_fail_at_their_copy,
+        ),
+        case(
+            "globs_that_match_nothing_fail",
+            &[Feature::Buildx],
+            globs_that_match_nothing_fail,
         ),
         case(
             "unresolvable_images_fail_at_their_from_line",

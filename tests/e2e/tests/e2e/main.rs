@@ -9,6 +9,7 @@
 )]
 
 mod build_options;
+mod cache_interop;
 mod ci;
 mod context_transfer;
 mod contexts;
@@ -50,6 +51,7 @@ fn main() {
         ("context_transfer", context_transfer::cases()),
         ("parity", parity::cases()),
         ("differential", differential::cases()),
+        ("cache_interop", cache_interop::cases()),
         ("link_fallback", link_fallback::cases()),
     ])
 }

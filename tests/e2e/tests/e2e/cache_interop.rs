@@ -1,0 +1,258 @@
+//! Cache shared with the Dockerfile frontend (issue 14): for the pairs of
+//! the differential suite (a Dockerfile and its `stagecraft convert`
+//! spec), a build of one leaves every step of the other `CACHED`, both
+//! ways. The engine's cache key of an op is the digest of its LLB, so this
+//! holds only when the spec's ops are byte-identical to the Dockerfile
+//! frontend's.
+//!
+//! Each direction of each pair starts from a base image of its own (busybox
+//! with a unique file, pushed to the lane's registry), so that nothing is
+//! cached from an earlier run or another pair: every op descends from it.
+//! Pairs whose images differ by design (`differs:`), that fail, or that the
+//! converter refuses are not cache pairs. A pair whose ops differ by design
+//! (`cache-differs:`, listed in docs/migrating.md) must indeed miss the
+//! cache, so that the list stays the list of differences: when a change
+//! makes such a pair share it, the test asks for the line to go.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use e2e::{case, repo, unique, workdir, write_files, Build, Case, Engine, Feature};
+
+/// The Dockerfile with every `busybox` it builds on, copies or mounts from,
+/// or defaults an `ARG` to, replaced by `base`.
+fn rebased(dockerfile: &str, base: &str) -> String {
+    dockerfile
+        .lines()
+        .map(|l| {
+            let upper = l.trim_start().to_ascii_uppercase();
+            let l = if upper.starts_with("FROM ") {
+                l.split(' ')
+                    .map(|w| if w == "busybox" { base } else { w })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else if upper.starts_with("ARG ") {
+                l.replace("=busybox", &format!("={base}"))
+            } else {
+                l.to_owned()
+            };
+            l.replace("--from=busybox ", &format!("--from={base} "))
+                .replace(",from=busybox", &format!(",from={base}"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// A base image no build has used: busybox with a unique file, in the
+/// lane's registry, as `REGISTRY/cache-base-SALT` (tag `latest`, so that a
+/// Dockerfile may add `:latest` to it).
+fn fresh_base(engine: &Engine, name: &str) -> String {
+    let registry = engine
+        .env
+        .get("STAGECRAFT_REGISTRY")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let salt = unique(name);
+    let image = format!("{registry}/cache-base-{salt}");
+    let dir = workdir(&format!("cache-base-{name}"));
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "Dockerfile",
+            &format!("FROM busybox\nRUN echo {salt} > /.salt\n"),
+        )],
+    );
+    engine
+        .build(&dir, &["-t", &image, "--push", "."])
+        .assert_ok();
+    image
+}
+
+/// The steps of a build (`#N [stage k/n] WHAT`, not the base image and not
+/// the frontend's internal vertices) and whether each was `CACHED`.
+fn steps(b: &Build) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for l in b.log.lines() {
+        let Some((id, rest)) = l.split_once(' ') else {
+            continue;
+        };
+        if !id.starts_with('#') || !rest.starts_with('[') || rest.starts_with("[internal]") {
+            continue;
+        }
+        let Some((_, what)) = rest.split_once("] ") else {
+            continue;
+        };
+        if what.starts_with("FROM ") || out.iter().any(|(i, _)| i == id) {
+            continue;
+        }
+        out.push((id.to_owned(), rest.to_owned()));
+    }
+    out.into_iter()
+        .map(|(id, name)| {
+            let cached = b.log.lines().any(|l| l == format!("{id} CACHED"));
+            (name, cached)
+        })
+        .collect()
+}
+
+/// One direction of one pair: `first` built, then `second`, whose steps
+/// must all be `CACHED`. `Err` names the steps that were not.
+fn one_way(engine: &Engine, source: &Path, first: &str, second: &str) -> Result<(), String> {
+    let name = source
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let base = fresh_base(engine, &name);
+    let dir = workdir(&format!("cache-{name}"));
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", source.display()))
+        .arg(&dir)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !copied.success() {
+        return Err("cannot copy the case".to_owned());
+    }
+    let args = crate::differential::read_case(&dir)?.args;
+    let dockerfile = rebased(
+        &std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?,
+        &base,
+    );
+    std::fs::write(dir.join("Dockerfile"), &dockerfile).map_err(|e| e.to_string())?;
+    let spec = stagecraft::dockerfile::convert(
+        &dockerfile,
+        &stagecraft::dockerfile::ConvertOptions {
+            syntax: engine.image.clone(),
+            source_name: "Dockerfile".to_owned(),
+            lenient: false,
+        },
+    )
+    .map_err(|e| format!("convert: {}", e.message))?;
+    std::fs::write(dir.join("stagecraft.yaml"), &spec).map_err(|e| e.to_string())?;
+    let build = |file: &str| {
+        let mut a: Vec<&str> = vec!["-f", file];
+        a.extend(args.iter().map(String::as_str));
+        a.push(".");
+        engine.build(&dir, &a)
+    };
+    let b = build(first);
+    if !b.success {
+        return Err(format!("{first} failed:\n{}", b.log));
+    }
+    // Every pair builds on its fresh base, or a step could be cached from
+    // anything built before.
+    if !b.log.contains(&base) {
+        return Err(format!(
+            "{first} does not build on the fresh base {base}:\n{}",
+            b.log
+        ));
+    }
+    let b = build(second);
+    if !b.success {
+        return Err(format!("{second} failed:\n{}", b.log));
+    }
+    let steps = steps(&b);
+    let missed: Vec<&str> = steps
+        .iter()
+        .filter(|(_, cached)| !cached)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if steps.is_empty() {
+        return Err(format!("no steps found in {second}'s build:\n{}", b.log));
+    }
+    if missed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "after {first}, {second} ran {} of {} steps:\n    {}\nthe spec:\n{spec}",
+            missed.len(),
+            steps.len(),
+            missed.join("\n    ")
+        ))
+    }
+}
+
+/// The cases that build alike, each with its `cache-differs` reason.
+fn pairs() -> Vec<(PathBuf, Option<String>)> {
+    let root = repo().join("tests/e2e/differential");
+    let mut dirs: Vec<(PathBuf, Option<String>)> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .filter_map(|p| {
+            let case = crate::differential::read_case(&p).unwrap_or_else(|e| panic!("{e}"));
+            case.builds_alike().then_some((p, case.cache_differs))
+        })
+        .collect();
+    dirs.sort();
+    if let Ok(part) = std::env::var("STAGECRAFT_DIFFERENTIAL") {
+        dirs.retain(|(d, _)| d.to_string_lossy().contains(part.as_str()));
+    }
+    dirs
+}
+
+/// After the Dockerfile's build, every step of the spec's is `CACHED`; and
+/// after the spec's, every step of the Dockerfile's. A pair listed as
+/// `cache-differs` misses the cache after the Dockerfile's build.
+pub fn a_spec_and_its_dockerfile_share_the_cache(engine: &Engine) {
+    let dirs = pairs();
+    assert!(!dirs.is_empty(), "no cache pairs");
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some((dir, differs)) = dirs.get(i) else {
+                    break;
+                };
+                let name = dir
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                let mut fail = |e: String| failures.lock().unwrap().push(format!("## {name}\n{e}"));
+                if let Some(why) = differs {
+                    if one_way(engine, dir, "Dockerfile", "stagecraft.yaml").is_ok() {
+                        fail(format!(
+                            "listed as `cache-differs: {why}`, but the spec's build was all CACHED \
+                             after the Dockerfile's: remove the line (and from docs/migrating.md)"
+                        ));
+                    }
+                    continue;
+                }
+                for (first, second) in [
+                    ("Dockerfile", "stagecraft.yaml"),
+                    ("stagecraft.yaml", "Dockerfile"),
+                ] {
+                    if let Err(e) = one_way(engine, dir, first, second) {
+                        fail(e);
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    assert!(
+        failures.is_empty(),
+        "{} of {} pairs do not behave as listed:\n\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![case(
+        "a_spec_and_its_dockerfile_share_the_cache",
+        &[Feature::Buildx, Feature::OciExport],
+        a_spec_and_its_dockerfile_share_the_cache,
+    )]
+}
