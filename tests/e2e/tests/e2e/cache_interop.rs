@@ -19,7 +19,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use e2e::{case, repo, unique, workdir, write_files, Build, Case, Engine, Feature};
+use e2e::{case, repo, unique, workdir, write_files, Build, Case, Engine, Feature, Lane};
 
 /// The Dockerfile with every `busybox` it builds on, copies or mounts from,
 /// or defaults an `ARG` to, replaced by `base`.
@@ -249,10 +249,102 @@ pub fn a_spec_and_its_dockerfile_share_the_cache(engine: &Engine) {
     );
 }
 
+/// Through a registry cache: the Dockerfile is built on the main lane's
+/// engine with `--cache-to type=registry`, and its spec on the remote lane's
+/// (a daemon of its own, whose local cache never saw the pair's fresh base:
+/// as after `docker builder prune -af`, without pruning an engine other
+/// tests use) with `--cache-from` the same cache; every step of the spec's
+/// build is `CACHED`. Both engines reach the one registry (the remote one at
+/// its address on the link).
+pub fn a_registry_cache_from_a_dockerfile_serves_its_spec(remote: &Engine) {
+    let main = Engine::for_lane(Lane::Main);
+    let registry = |e: &Engine| {
+        e.env
+            .get("STAGECRAFT_REGISTRY")
+            .cloned()
+            .unwrap_or_else(|| "127.0.0.1:5000".to_owned())
+    };
+    for name in ["00-builder-to-runtime", "36-deps-manifest-first"] {
+        let source = repo().join("tests/e2e/differential").join(name);
+        let base = fresh_base(main, name);
+        let base_path = base
+            .strip_prefix(&format!("{}/", registry(main)))
+            .unwrap_or(&base)
+            .to_owned();
+        let cache = format!("cache-interop-{}", unique(name));
+        let dir = workdir(&format!("registry-cache-{name}"));
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", source.display()))
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        let dockerfile = rebased(
+            &std::fs::read_to_string(dir.join("Dockerfile")).unwrap(),
+            &base,
+        );
+        std::fs::write(dir.join("Dockerfile"), &dockerfile).unwrap();
+        let to = format!("type=registry,ref={}/{cache},mode=max", registry(main));
+        main.build(&dir, &["-f", "Dockerfile", "--cache-to", &to, "."])
+            .assert_ok();
+        // The spec, converted from the Dockerfile on the remote engine's
+        // address of the same base.
+        let remote_base = format!("{}/{base_path}", registry(remote));
+        let spec = stagecraft::dockerfile::convert(
+            &rebased(
+                &std::fs::read_to_string(source.join("Dockerfile")).unwrap(),
+                &remote_base,
+            ),
+            &stagecraft::dockerfile::ConvertOptions {
+                syntax: remote.image.clone(),
+                source_name: "Dockerfile".to_owned(),
+                lenient: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("convert: {}", e.message));
+        std::fs::write(dir.join("stagecraft.yaml"), &spec).unwrap();
+        let from = format!("type=registry,ref={}/{cache}", registry(remote));
+        let b = remote.build(&dir, &["-f", "stagecraft.yaml", "--cache-from", &from, "."]);
+        b.assert_ok();
+        assert!(
+            b.log.contains(&remote_base),
+            "built on the fresh base:\n{}",
+            b.log
+        );
+        let steps = steps(&b);
+        assert!(
+            !steps.is_empty(),
+            "no steps in the spec's build:\n{}",
+            b.log
+        );
+        let missed: Vec<&str> = steps
+            .iter()
+            .filter(|(_, cached)| !cached)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "{name}: with the Dockerfile's registry cache, the spec ran {} of {} steps:\n    {}\n{}",
+            missed.len(),
+            steps.len(),
+            missed.join("\n    "),
+            b.log
+        );
+    }
+}
+
 pub fn cases() -> Vec<Case> {
-    vec![case(
-        "a_spec_and_its_dockerfile_share_the_cache",
-        &[Feature::Buildx, Feature::OciExport],
-        a_spec_and_its_dockerfile_share_the_cache,
-    )]
+    vec![
+        case(
+            "a_spec_and_its_dockerfile_share_the_cache",
+            &[Feature::Buildx, Feature::OciExport],
+            a_spec_and_its_dockerfile_share_the_cache,
+        ),
+        case(
+            "a_registry_cache_from_a_dockerfile_serves_its_spec",
+            &[Feature::RemoteEngine],
+            a_registry_cache_from_a_dockerfile_serves_its_spec,
+        ),
+    ]
 }
