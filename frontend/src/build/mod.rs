@@ -606,6 +606,23 @@ pub fn compile_offline(
     opts: &BuildOptions,
     features: EngineFeatures,
 ) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
+    compile_offline_with(src, opts, features, &|_| None)
+}
+
+/// Resolves a normalised image reference offline: the config's bytes (as the
+/// registry serves them) and the manifest digest, or `None`.
+pub type OfflineResolver<'r> = &'r dyn Fn(&str) -> Option<(Vec<u8>, String)>;
+
+/// [`compile_offline`] with base images as a registry would resolve them:
+/// `resolve` gives a normalised reference's config (the registry's bytes)
+/// and manifest digest, or `None` for an empty config. For tests that
+/// compare the LLB with another frontend's for the same images.
+pub fn compile_offline_with(
+    src: SourceFile,
+    opts: &BuildOptions,
+    features: EngineFeatures,
+    resolve: OfflineResolver<'_>,
+) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
     let contexts = opts.contexts.keys().cloned().collect();
     let spec =
         spec::parse_with_contexts(src.clone(), &contexts).map_err(|d| diag::render(&d, &src))?;
@@ -626,18 +643,27 @@ pub fn compile_offline(
             .images
             .into_iter()
             .map(|((r, pl), ImageUse { uses, .. })| {
-                let config = Image::scratch(&pl);
-                (
-                    (r, pl),
-                    BaseImage {
-                        config,
+                let resolved = match &r {
+                    BaseRef::Image(reference) => resolve(reference).map(|b| (reference, b)),
+                    BaseRef::Layout(..) => None,
+                };
+                let base = match resolved {
+                    Some((name, (bytes, digest))) => BaseImage {
+                        config: Image::from_base(name, &bytes, &pl).map_err(|e| e.to_string())?,
+                        digest,
+                        platform: Image::stated_platform(&bytes),
+                        uses,
+                    },
+                    None => BaseImage {
+                        config: Image::scratch(&pl),
                         digest: String::new(),
                         platform: None,
                         uses,
                     },
-                )
+                };
+                Ok(((r, pl), base))
             })
-            .collect();
+            .collect::<Result<_, String>>()?;
         let input = Input {
             spec: &spec,
             opts,

@@ -15,11 +15,12 @@
 //! makes such a pair share it, the test asks for the line to go.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use e2e::{case, repo, unique, workdir, write_files, Build, Case, Engine, Feature, Lane};
+
+use crate::differential::{convert, copy_case, read_case};
 
 /// The Dockerfile with every `busybox` it builds on, copies or mounts from,
 /// or defaults an `ARG` to, replaced by `base`.
@@ -109,30 +110,14 @@ fn one_way(engine: &Engine, source: &Path, first: &str, second: &str) -> Result<
         .into_owned();
     let base = fresh_base(engine, &name);
     let dir = workdir(&format!("cache-{name}"));
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", source.display()))
-        .arg(&dir)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !copied.success() {
-        return Err("cannot copy the case".to_owned());
-    }
-    let args = crate::differential::read_case(&dir)?.args;
+    copy_case(source, &dir)?;
+    let args = read_case(&dir)?.args;
     let dockerfile = rebased(
         &std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?,
         &base,
     );
     std::fs::write(dir.join("Dockerfile"), &dockerfile).map_err(|e| e.to_string())?;
-    let spec = stagecraft::dockerfile::convert(
-        &dockerfile,
-        &stagecraft::dockerfile::ConvertOptions {
-            syntax: engine.image.clone(),
-            source_name: "Dockerfile".to_owned(),
-            lenient: false,
-        },
-    )
-    .map_err(|e| format!("convert: {}", e.message))?;
+    let spec = convert(&dockerfile, engine).map_err(|e| format!("convert: {}", e.message))?;
     std::fs::write(dir.join("stagecraft.yaml"), &spec).map_err(|e| e.to_string())?;
     let build = |file: &str| {
         let mut a: Vec<&str> = vec!["-f", file];
@@ -186,7 +171,7 @@ fn pairs() -> Vec<(PathBuf, Option<String>)> {
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .filter_map(|p| {
-            let case = crate::differential::read_case(&p).unwrap_or_else(|e| panic!("{e}"));
+            let case = read_case(&p).unwrap_or_else(|e| panic!("{e}"));
             case.builds_alike().then_some((p, case.cache_differs))
         })
         .collect();
@@ -217,7 +202,7 @@ pub fn a_spec_and_its_dockerfile_share_the_cache(engine: &Engine) {
                     .unwrap_or_default()
                     .to_string_lossy()
                     .into_owned();
-                let mut fail = |e: String| failures.lock().unwrap().push(format!("## {name}\n{e}"));
+                let fail = |e: String| failures.lock().unwrap().push(format!("## {name}\n{e}"));
                 if let Some(why) = differs {
                     if one_way(engine, dir, "Dockerfile", "stagecraft.yaml").is_ok() {
                         fail(format!(
@@ -273,13 +258,7 @@ pub fn a_registry_cache_from_a_dockerfile_serves_its_spec(remote: &Engine) {
             .to_owned();
         let cache = format!("cache-interop-{}", unique(name));
         let dir = workdir(&format!("registry-cache-{name}"));
-        let copied = Command::new("cp")
-            .arg("-a")
-            .arg(format!("{}/.", source.display()))
-            .arg(&dir)
-            .status()
-            .unwrap();
-        assert!(copied.success());
+        copy_case(&source, &dir).unwrap();
         let dockerfile = rebased(
             &std::fs::read_to_string(dir.join("Dockerfile")).unwrap(),
             &base,
@@ -291,16 +270,12 @@ pub fn a_registry_cache_from_a_dockerfile_serves_its_spec(remote: &Engine) {
         // The spec, converted from the Dockerfile on the remote engine's
         // address of the same base.
         let remote_base = format!("{}/{base_path}", registry(remote));
-        let spec = stagecraft::dockerfile::convert(
+        let spec = convert(
             &rebased(
                 &std::fs::read_to_string(source.join("Dockerfile")).unwrap(),
                 &remote_base,
             ),
-            &stagecraft::dockerfile::ConvertOptions {
-                syntax: remote.image.clone(),
-                source_name: "Dockerfile".to_owned(),
-                lenient: false,
-            },
+            remote,
         )
         .unwrap_or_else(|e| panic!("convert: {}", e.message));
         std::fs::write(dir.join("stagecraft.yaml"), &spec).unwrap();

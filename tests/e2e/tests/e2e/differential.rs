@@ -352,6 +352,30 @@ fn compare(
     diffs
 }
 
+/// Copies the case directory `source` (Dockerfile, context files, `case.txt`) into `dir`.
+pub(crate) fn copy_case(source: &Path, dir: &Path) -> Result<(), String> {
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", source.display()))
+        .arg(dir))
+    .map(|_| ())
+}
+
+/// `dockerfile` converted to a spec whose `# syntax=` is the lane's frontend image.
+pub(crate) fn convert(
+    dockerfile: &str,
+    engine: &Engine,
+) -> Result<String, stagecraft::dockerfile::ConvertError> {
+    stagecraft::dockerfile::convert(
+        dockerfile,
+        &stagecraft::dockerfile::ConvertOptions {
+            syntax: engine.image.clone(),
+            source_name: "Dockerfile".to_owned(),
+            lenient: false,
+        },
+    )
+}
+
 /// One case: `Ok` when both builds agree.
 fn run_case(engine: &Engine, source: &Path) -> Result<(), String> {
     let name = source
@@ -361,19 +385,9 @@ fn run_case(engine: &Engine, source: &Path) -> Result<(), String> {
         .into_owned();
     let case = read_case(source)?;
     let dir = workdir(&format!("differential-{name}"));
-    run(Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", source.display()))
-        .arg(&dir))?;
+    copy_case(source, &dir)?;
     let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?;
-    let converted = stagecraft::dockerfile::convert(
-        &dockerfile,
-        &stagecraft::dockerfile::ConvertOptions {
-            syntax: engine.image.clone(),
-            source_name: "Dockerfile".to_owned(),
-            lenient: false,
-        },
-    );
+    let converted = convert(&dockerfile, engine);
     let spec = match (converted, &case.convert_fails) {
         (Ok(spec), None) => spec,
         (Err(e), Some(text)) if e.message.contains(text.as_str()) => return Ok(()),
