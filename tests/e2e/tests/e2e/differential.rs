@@ -352,6 +352,40 @@ fn compare(
     diffs
 }
 
+/// Runs `run` on every case of `dirs`, three at a time (each builds on
+/// the engine), and gives the failures as `## NAME` and the error, sorted.
+pub(crate) fn for_each_case(
+    dirs: &[PathBuf],
+    run: impl Fn(&Path) -> Result<(), String> + Sync,
+) -> Vec<String> {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(dir) = dirs.get(i) else { break };
+                if let Err(e) = run(dir) {
+                    let name = dir
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    failures
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(format!("## {name}\n{e}"));
+                }
+            });
+        }
+    });
+    let mut failures = failures
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    failures.sort();
+    failures
+}
+
 /// Copies the case directory `source` (Dockerfile, context files, `case.txt`) into `dir`.
 pub(crate) fn copy_case(source: &Path, dir: &Path) -> Result<(), String> {
     run(Command::new("cp")
@@ -475,26 +509,7 @@ pub fn converted_dockerfiles_build_the_same_images(engine: &Engine) {
             dirs.len()
         ),
     }
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..3 {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(dir) = dirs.get(i) else { break };
-                if let Err(e) = run_case(engine, dir) {
-                    let name = dir
-                        .file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned();
-                    failures.lock().unwrap().push(format!("## {name}\n{e}"));
-                }
-            });
-        }
-    });
-    let mut failures = failures.into_inner().unwrap();
-    failures.sort();
+    let failures = for_each_case(&dirs, |dir| run_case(engine, dir));
     assert!(
         failures.is_empty(),
         "{} of {} differential cases differ:\n\n{}",
