@@ -65,6 +65,10 @@ pub enum Feature {
     RemoteEngine,
     /// Docker 26.1 exactly.
     Docker26,
+    /// The toolchain images (a JDK, Go, Node.js, nginx and a minimal Debian,
+    /// made from Debian packages by `provision::toolchains`), which the main
+    /// lane's provisioning imports.
+    Toolchains,
 }
 
 impl Lane {
@@ -101,6 +105,7 @@ impl Lane {
                 OciExport,
                 Attestations,
                 FailedOpDetails,
+                Toolchains,
             ],
             Lane::Legacy => &[LegacyClient, NoMergeOp, ClassicImageStore, Docker2010],
             Lane::Docker26 => &[

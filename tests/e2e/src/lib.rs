@@ -15,8 +15,10 @@
     clippy::indexing_slicing
 )]
 
+pub mod cases;
 pub mod lanes;
 pub mod matrix;
+pub mod oci;
 pub mod provision;
 pub mod pty;
 pub mod serve;

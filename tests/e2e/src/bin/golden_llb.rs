@@ -28,41 +28,19 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use e2e::{repo, workdir, Engine, Lane};
+use e2e::{cases, workdir, Engine, Lane};
 
 fn main() {
     let engine = Engine::for_lane(Lane::Main);
-    let root = repo().join("tests/e2e/differential");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
     let mut bases = BTreeSet::new();
-    for dir in dirs {
-        let case = std::fs::read_to_string(dir.join("case.txt")).unwrap_or_default();
-        let key = |k: &str| case.lines().any(|l| l.starts_with(k));
+    for dir in cases::dirs() {
+        let case = cases::read_case(&dir).unwrap();
         let golden = dir.join("dockerfile.llb");
-        if [
-            "fails:",
-            "convert-fails:",
-            "differs:",
-            "platforms:",
-            "cache-differs:",
-        ]
-        .iter()
-        .any(|k| key(k))
-        {
+        if !case.cache_pair() || case.cache_differs.is_some() {
             let _ = std::fs::remove_file(&golden);
             continue;
         }
-        let args: Vec<String> = case
-            .lines()
-            .filter_map(|l| l.strip_prefix("args:"))
-            .flat_map(|a| a.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-            .collect();
+        let args = case.args;
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let out = workdir(&format!("golden-{name}"));
         let dest = format!("type=local,dest={}", out.join("out").display());
@@ -80,7 +58,7 @@ fn main() {
         eprintln!("wrote {}", golden.display());
     }
     for base in bases {
-        write_base(engine, &root, &base);
+        write_base(engine, &cases::root(), &base);
     }
 }
 

@@ -17,7 +17,8 @@
 //! socket and pid file, so all can run at once; they share one registry on
 //! 127.0.0.1:5000. Facts about a running engine are typed ([`state`]).
 //! Files: [`host`] (processes, locks), [`suite`] (Debian packages),
-//! [`dockerd`] (a lane's daemon), [`images`] (busybox images, the registry).
+//! [`dockerd`] (a lane's daemon), [`images`] (busybox images, the registry),
+//! [`toolchains`] (Debian-made JDK, Go, Node.js and nginx images for main).
 //! The private engines need root.
 
 pub mod check;
@@ -27,6 +28,7 @@ pub mod images;
 pub mod remote;
 pub mod state;
 pub mod suite;
+pub mod toolchains;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,6 +48,7 @@ const HOST_PACKAGES: &[&str] = &[
     "busybox-static",
     "iproute2",
     "curl",
+    "debootstrap",
 ];
 const DOCKER26_SUITE: &str = "trixie";
 
@@ -497,6 +500,9 @@ pub fn up(cfg: &Config, lane: Lane) -> Result<PathBuf> {
     };
     let docker = PathBuf::from(&instance.docker);
     images::ensure_images(cfg, &p, &docker)?;
+    if lane == Lane::Main {
+        toolchains::ensure(cfg, &p, &docker)?;
+    }
     images::ensure_registry(cfg)?;
     if lane == Lane::Remote {
         // It reaches the registry over its link, not on 127.0.0.1.

@@ -22,7 +22,7 @@ pub fn root(cfg: &Config, suite: &str) -> PathBuf {
 }
 
 /// `(URI, keyring)` of the system's Debian mirror (read, never modified).
-fn debian_mirror() -> (String, String) {
+pub(super) fn debian_mirror() -> (String, String) {
     let mut uri = String::new();
     let mut key = String::new();
     if let Ok(text) = std::fs::read_to_string("/etc/apt/sources.list.d/debian.sources") {

@@ -16,9 +16,10 @@
 
 use std::path::{Path, PathBuf};
 
-use e2e::{case, repo, unique, workdir, write_files, Build, Case, Engine, Feature, Lane};
+use e2e::{case, unique, workdir, write_files, Build, Case, Engine, Feature, Lane};
 
-use crate::differential::{convert, copy_case, for_each_case, read_case};
+use crate::differential::{convert, copy_case, for_each_case};
+use e2e::cases::{self, read_case};
 
 /// The Dockerfile with every `busybox` it builds on, copies or mounts from,
 /// or defaults an `ARG` to, replaced by `base`.
@@ -168,18 +169,13 @@ fn one_way(engine: &Engine, source: &Path, first: &str, second: &str) -> Result<
 
 /// The cases that build alike, each with its `cache-differs` reason.
 fn pairs() -> Vec<(PathBuf, Option<String>)> {
-    let root = repo().join("tests/e2e/differential");
-    let mut dirs: Vec<(PathBuf, Option<String>)> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
+    let mut dirs: Vec<(PathBuf, Option<String>)> = cases::dirs()
+        .into_iter()
         .filter_map(|p| {
             let case = read_case(&p).unwrap_or_else(|e| panic!("{e}"));
-            case.builds_alike().then_some((p, case.cache_differs))
+            case.cache_pair().then_some((p, case.cache_differs))
         })
         .collect();
-    dirs.sort();
     if let Ok(part) = std::env::var("STAGECRAFT_DIFFERENTIAL") {
         dirs.retain(|(d, _)| d.to_string_lossy().contains(part.as_str()));
     }

@@ -16,7 +16,10 @@
 //! reason`, listed in docs/migrating.md), `convert-fails` (the
 //! converter refuses the Dockerfile with this text, at its line) and
 //! `cache-differs` (the spec's ops are not the Dockerfile's, by design: see
-//! `cache_interop`).
+//! `cache_interop`), `context` (the context's files come from this
+//! directory of the repository: an example's Dockerfile twin) and
+//! `toolchains` (the case builds on the toolchain images the main lane
+//! provisions, so it is no cache pair).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,75 +27,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use e2e::{case, repo, workdir, Case, Engine, Feature};
-
-/// One case's `case.txt`.
-#[derive(Debug, Default)]
-pub(crate) struct CaseFile {
-    why: String,
-    pub(crate) args: Vec<String>,
-    fails: Option<String>,
-    platforms: Option<String>,
-    /// Config keys whose difference is by design (`differs: config.KEY reason`).
-    differs: Vec<String>,
-    /// Paths whose difference is by design (`differs: /PATH reason`).
-    differs_at: Vec<String>,
-    /// The converter refuses the Dockerfile, saying this (`convert-fails: TEXT`).
-    convert_fails: Option<String>,
-    /// Why the spec's ops are not the Dockerfile's, by design, so that the
-    /// two do not share the cache (`cache-differs: reason`; the cache suite,
-    /// `cache_interop`, checks that they indeed do not).
-    pub(crate) cache_differs: Option<String>,
-}
-
-impl CaseFile {
-    /// Whether the case builds alike from the Dockerfile and its spec, on one platform.
-    pub(crate) fn builds_alike(&self) -> bool {
-        self.fails.is_none()
-            && self.convert_fails.is_none()
-            && self.platforms.is_none()
-            && self.differs.is_empty()
-            && self.differs_at.is_empty()
-    }
-}
-
-pub(crate) fn read_case(dir: &Path) -> Result<CaseFile, String> {
-    let path = dir.join("case.txt");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut case = CaseFile::default();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let (key, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("{}: `{line}` is no `key: value`", path.display()))?;
-        let value = value.trim().to_owned();
-        match key.trim() {
-            "why" => case.why = value,
-            "args" => case.args = value.split_whitespace().map(str::to_owned).collect(),
-            "fails" => case.fails = Some(value),
-            "platforms" => case.platforms = Some(value),
-            "differs" => {
-                let what = value.split_whitespace().next().unwrap_or_default();
-                if let Some(key) = what.strip_prefix("config.") {
-                    case.differs.push(key.to_owned());
-                } else if let Some(p) = what.strip_prefix('/') {
-                    case.differs_at.push(p.to_owned());
-                } else {
-                    return Err(format!(
-                        "{}: `differs: config.KEY reason` or `differs: /PATH reason`",
-                        path.display()
-                    ));
-                }
-            }
-            "convert-fails" => case.convert_fails = Some(value),
-            "cache-differs" => case.cache_differs = Some(value),
-            other => return Err(format!("{}: unknown key `{other}`", path.display())),
-        }
-    }
-    if case.why.is_empty() {
-        return Err(format!("{}: no `why:`", path.display()));
-    }
-    Ok(case)
-}
+use e2e::cases::{self, read_case, CaseFile};
+use e2e::{case, oci, repo, workdir, Case, Engine, Feature};
 
 fn run(cmd: &mut Command) -> Result<Vec<u8>, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
@@ -103,32 +39,6 @@ fn run(cmd: &mut Command) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(out.stdout)
-}
-
-fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn blob(root: &Path, digest: &str) -> PathBuf {
-    root.join("blobs").join(digest.replace(':', "/"))
-}
-
-/// FNV-1a, to name a file's content in a listing.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-/// `./srv/` and `srv` name the same entry; the root is `.`.
-fn normalize(name: &str) -> String {
-    let n = name.trim_start_matches("./").trim_end_matches('/');
-    if n.is_empty() || n == "." {
-        ".".to_owned()
-    } else {
-        n.to_owned()
-    }
 }
 
 /// One platform's image: its config and its filesystem, flattened.
@@ -145,47 +55,23 @@ fn apply_layer(
     layer: &Path,
     scratch: &Path,
 ) -> Result<(), String> {
-    let unpacked = scratch.join("unpacked");
-    let _ = std::fs::remove_dir_all(&unpacked);
-    std::fs::create_dir_all(&unpacked).map_err(|e| e.to_string())?;
-    run(Command::new("tar")
-        .arg("-xf")
-        .arg(layer)
-        .arg("-C")
-        .arg(&unpacked))?;
-    let listing = run(Command::new("tar")
-        .args(["--numeric-owner", "-tvf"])
-        .arg(layer))?;
-    let mut entries = Vec::new();
-    for line in String::from_utf8_lossy(&listing).lines() {
-        // GNU tar: mode, uid/gid, size (or major,minor), date, time, name[ -> target].
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() < 6 {
-            return Err(format!("unexpected `tar -tv` line: `{line}`"));
-        }
-        let (mode, owner) = (fields[0], fields[1]);
-        let rest = fields[5..].join(" ");
-        let (raw, link) = match mode.chars().next() {
-            Some('l') => match rest.split_once(" -> ") {
-                Some((n, t)) => (n.to_owned(), format!(" -> {t}")),
-                None => (rest.clone(), String::new()),
-            },
-            Some('h') => match rest.split_once(" link to ") {
-                Some((n, t)) => (n.to_owned(), format!(" link to {}", normalize(t))),
-                None => (rest.clone(), String::new()),
-            },
-            _ => (rest.clone(), String::new()),
-        };
-        let content = if mode.starts_with('-') || mode.starts_with('h') {
-            let data = std::fs::read(unpacked.join(&raw)).map_err(|e| format!("{raw}: {e}"))?;
-            format!(" #{:016x} ({} bytes)", fnv1a(&data), data.len())
-        } else {
-            String::new()
-        };
-        // A hard link and a copy of the same file are the same image.
-        let mode = mode.replacen('h', "-", 1);
-        entries.push((normalize(&raw), format!("{mode} {owner}{content}"), link));
-    }
+    let entries: Vec<(String, String, String)> =
+        oci::layer_entries(layer, &scratch.join("unpacked"))?
+            .into_iter()
+            .map(|e| {
+                let link = match &e.link {
+                    oci::Link::None => String::new(),
+                    oci::Link::Symlink(t) => format!(" -> {t}"),
+                    oci::Link::Hard(t) => format!(" link to {t}"),
+                };
+                // A hard link and a copy of the same file are the same image.
+                let entry = oci::Entry {
+                    mode: e.mode.replacen('h', "-", 1),
+                    ..e.clone()
+                };
+                (e.path, entry.describe(), link)
+            })
+            .collect();
     let under = |dir: &str, path: &str| dir == "." || path.starts_with(&format!("{dir}/"));
     for (path, _, _) in &entries {
         let (dir, base) = match path.rsplit_once('/') {
@@ -239,44 +125,18 @@ fn build(
     if !b.success {
         return Err(b.log);
     }
-    run(Command::new("tar")
-        .arg("-xf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&root))
-    .map_err(|e| format!("{e}\n{}", b.log))?;
-    let index = read_json(&root.join("index.json"))?;
-    let mut manifests = Vec::new();
-    let mut todo: Vec<String> = index["manifests"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["digest"].as_str().map(str::to_owned))
-        .collect();
-    while let Some(digest) = todo.pop() {
-        let doc = read_json(&blob(&root, &digest))?;
-        match doc["manifests"].as_array() {
-            Some(list) => todo.extend(
-                list.iter()
-                    .filter(|m| m["platform"]["architecture"].as_str() != Some("unknown"))
-                    .filter_map(|m| m["digest"].as_str().map(str::to_owned)),
-            ),
-            None => manifests.push(doc),
-        }
-    }
+    oci::unpack(&tarball, &root).map_err(|e| format!("{e}\n{}", b.log))?;
     let mut images = BTreeMap::new();
-    for manifest in manifests {
-        let config_digest = manifest["config"]["digest"].as_str().ok_or("no config")?;
-        let config = read_json(&blob(&root, config_digest))?;
+    for manifest in oci::image_manifests(&root)? {
+        let (config, layers) = oci::config_and_layers(&root, &manifest)?;
         let platform = ["os", "architecture", "variant"]
             .iter()
             .filter_map(|k| config[k].as_str())
             .collect::<Vec<_>>()
             .join("/");
         let mut files = BTreeMap::new();
-        for layer in manifest["layers"].as_array().into_iter().flatten() {
-            let digest = layer["digest"].as_str().ok_or("a layer without digest")?;
-            apply_layer(&mut files, &blob(&root, digest), &root)?;
+        for (_, layer) in layers {
+            apply_layer(&mut files, &layer, &root)?;
         }
         images.insert(platform, Image { config, files });
     }
@@ -388,6 +248,12 @@ pub(crate) fn for_each_case(
 
 /// Copies the case directory `source` (Dockerfile, context files, `case.txt`) into `dir`.
 pub(crate) fn copy_case(source: &Path, dir: &Path) -> Result<(), String> {
+    if let Some(context) = read_case(source)?.context {
+        run(Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", repo().join(context).display()))
+            .arg(dir))?;
+    }
     run(Command::new("cp")
         .arg("-a")
         .arg(format!("{}/.", source.display()))
@@ -480,22 +346,10 @@ fn run_case(engine: &Engine, source: &Path) -> Result<(), String> {
 }
 
 /// The case directories, sorted.
-fn case_dirs() -> Vec<PathBuf> {
-    let root = repo().join("tests/e2e/differential");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
 /// Every case of the suite, three at a time; one failure lists every case
 /// that differs.
 pub fn converted_dockerfiles_build_the_same_images(engine: &Engine) {
-    let mut dirs = case_dirs();
+    let mut dirs = cases::dirs();
     // `STAGECRAFT_DIFFERENTIAL=PART` runs only the cases whose name contains
     // PART (while working on one); CI sets nothing and runs them all.
     match std::env::var("STAGECRAFT_DIFFERENTIAL") {

@@ -28,11 +28,13 @@ mod run_options;
 mod sbom;
 mod stages;
 mod subrequests;
+mod walkthroughs;
 mod warnings;
 
 fn main() {
     e2e::matrix::main(vec![
         ("examples", examples::cases()),
+        ("walkthroughs", walkthroughs::cases()),
         ("errors", errors::cases()),
         ("sbom", sbom::cases()),
         ("debug", debug::cases()),

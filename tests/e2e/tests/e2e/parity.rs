@@ -7,9 +7,8 @@
 //! content. `tests/e2e/parity-notes.md` records what each case showed.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use e2e::{case, workdir, write_files, Case, Engine, Feature};
+use e2e::{case, oci, workdir, write_files, Case, Engine, Feature};
 
 /// An image exported with `-o type=oci`, unpacked under `root`.
 #[derive(Debug)]
@@ -21,7 +20,7 @@ struct Exported {
     layers: Vec<Layer>,
 }
 
-/// One layer: its blob digest and the unpacked blob.
+/// One layer: its blob digest and the blob.
 #[derive(Debug)]
 struct Layer {
     digest: String,
@@ -32,42 +31,23 @@ impl Layer {
     /// The layer's entries, sorted, one line each:
     /// `<mode> <uid>/<gid> <path>[ -> <symlink target>| link to <hardlink target>][ #<content hash> (<n> bytes)]`.
     fn entries(&self) -> Vec<String> {
-        let listing = run(Command::new("tar")
-            .args(["--numeric-owner", "-tvf"])
-            .arg(&self.blob));
-        let mut out = Vec::new();
-        for line in String::from_utf8_lossy(&listing).lines() {
-            // GNU tar: mode, uid/gid, size (or major,minor), date, time, name[ -> target].
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            assert!(fields.len() >= 6, "unexpected `tar -tv` line: `{line}`");
-            let (mode, owner) = (fields[0], fields[1]);
-            let rest = fields[5..].join(" ");
-            let (raw_name, link) = match mode.chars().next() {
-                Some('l') => match rest.split_once(" -> ") {
-                    Some((n, t)) => (n.to_owned(), format!(" -> {t}")),
-                    None => (rest.clone(), String::new()),
-                },
-                Some('h') => match rest.split_once(" link to ") {
-                    Some((n, t)) => (n.to_owned(), format!(" link to {}", normalize(t))),
-                    None => (rest.clone(), String::new()),
-                },
-                _ => (rest.clone(), String::new()),
-            };
-            let content = if mode.starts_with('-') {
-                let data = run(Command::new("tar")
-                    .arg("-xOf")
-                    .arg(&self.blob)
-                    .arg("--")
-                    .arg(&raw_name));
-                format!(" #{:016x} ({} bytes)", fnv1a(&data), data.len())
-            } else {
-                String::new()
-            };
-            out.push(format!(
-                "{mode} {owner} {}{link}{content}",
-                normalize(&raw_name)
-            ));
-        }
+        let scratch = self.blob.with_extension("unpacked");
+        let mut out: Vec<String> = oci::layer_entries(&self.blob, &scratch)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|e| {
+                let link = match &e.link {
+                    oci::Link::None => String::new(),
+                    oci::Link::Symlink(t) => format!(" -> {t}"),
+                    oci::Link::Hard(t) => format!(" link to {t}"),
+                };
+                let content = e
+                    .content
+                    .map(|(hash, len)| format!(" #{hash:016x} ({len} bytes)"))
+                    .unwrap_or_default();
+                format!("{} {} {}{link}{content}", e.mode, e.owner, e.path)
+            })
+            .collect();
         out.sort();
         out
     }
@@ -84,42 +64,6 @@ impl Layer {
     }
 }
 
-/// `./srv/` and `srv` name the same entry; the root is `.`.
-fn normalize(name: &str) -> String {
-    let n = name.trim_start_matches("./").trim_end_matches('/');
-    if n.is_empty() || n == "." {
-        ".".to_owned()
-    } else {
-        n.to_owned()
-    }
-}
-
-/// FNV-1a, to name a file's content in a listing.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn blob(root: &Path, digest: &str) -> PathBuf {
-    root.join("blobs").join(digest.replace(':', "/"))
-}
-
 /// Builds `file` (a spec or a Dockerfile) in `dir` with `extra` options,
 /// exports it with `-o type=oci,dest=...` into a scratch directory of its own
 /// (so that it never becomes part of the next build's context) and unpacks it.
@@ -131,46 +75,13 @@ fn export_oci(engine: &Engine, dir: &Path, file: &str, extra: &[&str]) -> Export
     args.extend_from_slice(extra);
     args.push(".");
     engine.build(dir, &args).assert_ok();
-    run(Command::new("tar")
-        .arg("-xf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&root));
-    let index = read_json(&root.join("index.json"));
-    let first = index["manifests"][0]["digest"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no manifest in {index}"));
-    let mut manifest = read_json(&blob(&root, first));
-    // With attestations the top index points at a nested index: take its image manifest.
-    let nested = manifest["manifests"].as_array().map(|list| {
-        list.iter()
-            .find(|m| {
-                m["platform"]["architecture"]
-                    .as_str()
-                    .is_some_and(|a| a != "unknown")
-            })
-            .and_then(|m| m["digest"].as_str())
-            .unwrap_or_else(|| panic!("no image manifest in {list:?}"))
-            .to_owned()
-    });
-    if let Some(digest) = nested {
-        manifest = read_json(&blob(&root, &digest));
-    }
-    let config_digest = manifest["config"]["digest"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no config in {manifest}"));
-    let config = read_json(&blob(&root, config_digest));
-    let layers = manifest["layers"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no layers in {manifest}"))
-        .iter()
-        .map(|l| {
-            let digest = l["digest"].as_str().unwrap().to_owned();
-            Layer {
-                blob: blob(&root, &digest),
-                digest,
-            }
-        })
+    oci::unpack(&tarball, &root).unwrap_or_else(|e| panic!("{e}"));
+    let manifests = oci::image_manifests(&root).unwrap_or_else(|e| panic!("{e}"));
+    let (config, layers) =
+        oci::config_and_layers(&root, &manifests[0]).unwrap_or_else(|e| panic!("{e}"));
+    let layers = layers
+        .into_iter()
+        .map(|(digest, blob)| Layer { digest, blob })
         .collect();
     Exported {
         what: file.to_owned(),

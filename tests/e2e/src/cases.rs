@@ -1,0 +1,110 @@
+//! The differential suite's cases (`tests/e2e/differential/*/`): the case
+//! directories and the `case.txt` each one has, read in one place for the
+//! suites that use them (`differential`, `cache_interop`) and the
+//! `golden-llb` tool. What the keys mean is documented on the
+//! `differential` suite. Not the suites themselves: no build happens here.
+
+use std::path::{Path, PathBuf};
+
+use crate::repo;
+
+/// The suite's root.
+pub fn root() -> PathBuf {
+    repo().join("tests/e2e/differential")
+}
+
+/// Every case directory, sorted.
+pub fn dirs() -> Vec<PathBuf> {
+    let root = root();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// One case's `case.txt`.
+#[derive(Debug, Default)]
+pub struct CaseFile {
+    pub why: String,
+    pub args: Vec<String>,
+    pub fails: Option<String>,
+    pub platforms: Option<String>,
+    /// Config keys whose difference is by design (`differs: config.KEY reason`).
+    pub differs: Vec<String>,
+    /// Paths whose difference is by design (`differs: /PATH reason`).
+    pub differs_at: Vec<String>,
+    /// The converter refuses the Dockerfile, saying this (`convert-fails: TEXT`).
+    pub convert_fails: Option<String>,
+    /// Why the spec's ops are not the Dockerfile's, by design, so that the
+    /// two do not share the cache (`cache-differs: reason`; the cache suite,
+    /// `cache_interop`, checks that they indeed do not).
+    pub cache_differs: Option<String>,
+    /// The build context's files come from this directory of the
+    /// repository (`context: examples/NAME`: an example's Dockerfile twin),
+    /// with the case's own files on top.
+    pub context: Option<String>,
+    /// The case builds on the toolchain images the main lane provisions
+    /// (`toolchains: which`), so it is no cache pair: the cache suites start
+    /// every pair from a fresh busybox.
+    pub toolchains: Option<String>,
+}
+
+impl CaseFile {
+    /// Whether the cache suites take the case: it builds alike on busybox.
+    pub fn cache_pair(&self) -> bool {
+        self.builds_alike() && self.toolchains.is_none()
+    }
+
+    /// Whether the case builds alike from the Dockerfile and its spec, on one platform.
+    pub fn builds_alike(&self) -> bool {
+        self.fails.is_none()
+            && self.convert_fails.is_none()
+            && self.platforms.is_none()
+            && self.differs.is_empty()
+            && self.differs_at.is_empty()
+    }
+}
+
+pub fn read_case(dir: &Path) -> Result<CaseFile, String> {
+    let path = dir.join("case.txt");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut case = CaseFile::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (key, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("{}: `{line}` is no `key: value`", path.display()))?;
+        let value = value.trim().to_owned();
+        match key.trim() {
+            "why" => case.why = value,
+            "args" => case.args = value.split_whitespace().map(str::to_owned).collect(),
+            "fails" => case.fails = Some(value),
+            "platforms" => case.platforms = Some(value),
+            "differs" => {
+                let what = value.split_whitespace().next().unwrap_or_default();
+                if let Some(key) = what.strip_prefix("config.") {
+                    case.differs.push(key.to_owned());
+                } else if let Some(p) = what.strip_prefix('/') {
+                    case.differs_at.push(p.to_owned());
+                } else {
+                    return Err(format!(
+                        "{}: `differs: config.KEY reason` or `differs: /PATH reason`",
+                        path.display()
+                    ));
+                }
+            }
+            "convert-fails" => case.convert_fails = Some(value),
+            "cache-differs" => case.cache_differs = Some(value),
+            "context" => case.context = Some(value),
+            "toolchains" => case.toolchains = Some(value),
+            other => return Err(format!("{}: unknown key `{other}`", path.display())),
+        }
+    }
+    if case.why.is_empty() {
+        return Err(format!("{}: no `why:`", path.display()));
+    }
+    Ok(case)
+}
