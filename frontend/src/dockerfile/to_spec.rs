@@ -320,6 +320,8 @@ struct StageOut {
     esc: char,
     /// `# TODO` comments for the next step (`--lenient`).
     todo: Vec<String>,
+    /// The global `ARG`s, whose defaults a stage's `ARG NAME` takes.
+    global_args: Vec<(String, Option<String>)>,
 }
 
 impl StageOut {
@@ -662,15 +664,51 @@ const ARCHIVES: &[&str] = &[
     ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
 ];
 
+/// An `ADD` source as the Dockerfile frontend sees it once expanded, to
+/// tell a URL from a path: with the stage's argument defaults put in. A
+/// source that still starts with a variable (an argument with no default)
+/// may be either, so it is refused rather than guessed.
+fn add_probe(i: &Instruction, st: &StageOut, source: &str) -> Result<String> {
+    let default = |k: &str, v: &Option<String>| {
+        v.clone().or_else(|| {
+            st.global_args
+                .iter()
+                .rev()
+                .find(|(g, _)| g == k)
+                .and_then(|(_, d)| d.clone())
+        })
+    };
+    let defaults: Vec<(String, String)> = st
+        .args
+        .iter()
+        .filter_map(|(k, v)| default(k, v).map(|v| (k.clone(), v)))
+        .collect();
+    let probe = substitute(source, &defaults);
+    if probe.starts_with('$') && !probe.starts_with("$$") {
+        return err(
+            i,
+            format!(
+                "the source `{source}` starts with a variable that has no default here, so whether it is a URL (a spec's `add`) or a path of the build context (`copy`) is known only at build time: give the `ARG` a default, or write the URL or path out"
+            ),
+        );
+    }
+    Ok(probe)
+}
+
+fn is_remote(probe: &str) -> bool {
+    probe.starts_with("http://")
+        || probe.starts_with("https://")
+        || probe.starts_with("git@")
+        || probe.starts_with("git://")
+}
+
 fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
     let srcs = sources_and_dest(i, st)?;
-    let remote = |x: &String| {
-        x.starts_with("http://")
-            || x.starts_with("https://")
-            || x.starts_with("git@")
-            || x.starts_with("git://")
-    };
-    if !srcs.iter().take(srcs.len().saturating_sub(1)).any(remote) {
+    let mut any_remote = false;
+    for src in srcs.iter().take(srcs.len().saturating_sub(1)) {
+        any_remote |= is_remote(&add_probe(i, st, src)?);
+    }
+    if !any_remote {
         if srcs
             .iter()
             .take(srcs.len().saturating_sub(1))
@@ -686,9 +724,10 @@ fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
     };
     let to = st.here(dest);
     octal_chmod(i)?;
-    let git = url.starts_with("git@")
-        || url.starts_with("git://")
-        || url.split('#').next().is_some_and(|u| u.ends_with(".git"));
+    let probe = add_probe(i, st, url)?;
+    let git = probe.starts_with("git@")
+        || probe.starts_with("git://")
+        || probe.split('#').next().is_some_and(|u| u.ends_with(".git"));
     let mut keys: Vec<(&str, Y)> = Vec::new();
     if git {
         let (repo, reference) = url.split_once('#').unwrap_or((url, ""));
@@ -828,6 +867,7 @@ pub fn convert(df: &Dockerfile, lenient: bool) -> Result<(GlobalArgs, Stages, us
                 cur_shell: inherited_shell,
                 base_workdir,
                 esc,
+                global_args: global.clone(),
                 ..StageOut::default()
             });
             continue;

@@ -51,6 +51,17 @@ pub struct CaseFile {
     /// (`toolchains: which`), so it is no cache pair: the cache suites start
     /// every pair from a fresh busybox.
     pub toolchains: Option<String>,
+    /// Servers both builds fetch from (`serve: http` serves the case's
+    /// `http/` directory, `serve: git` commits its `git/` directory to a
+    /// repository a git daemon serves); `{http}` and `{git}` in `args`
+    /// become their URLs.
+    pub serve: Vec<String>,
+    /// An ssh agent both builds get as `--ssh default=SOCKET` (`ssh: default`).
+    pub ssh: bool,
+    /// The file the Dockerfile frontend builds instead of `Dockerfile`
+    /// (`oracle: FILE reason`): the same build spelled without a flag the
+    /// engine's built-in frontend lacks, while the converter gets the original.
+    pub oracle: Option<String>,
 }
 
 impl CaseFile {
@@ -100,6 +111,26 @@ pub fn read_case(dir: &Path) -> Result<CaseFile, String> {
             "cache-differs" => case.cache_differs = Some(value),
             "context" => case.context = Some(value),
             "toolchains" => case.toolchains = Some(value),
+            "serve" => match value.as_str() {
+                "http" | "git" => case.serve.push(value),
+                other => {
+                    return Err(format!(
+                        "{}: `serve: {other}`: `serve: http` or `serve: git`",
+                        path.display()
+                    ))
+                }
+            },
+            "ssh" if value == "default" => case.ssh = true,
+            "ssh" => return Err(format!("{}: `ssh: default` only", path.display())),
+            "oracle" => {
+                case.oracle = Some(
+                    value
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            }
             other => return Err(format!("{}: unknown key `{other}`", path.display())),
         }
     }

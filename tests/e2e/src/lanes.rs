@@ -69,6 +69,9 @@ pub enum Feature {
     /// made from Debian packages by `provision::toolchains`), which the main
     /// lane's provisioning imports.
     Toolchains,
+    /// The daemon grants `security.insecure` to a build that asks with
+    /// `--allow security.insecure` (main's `daemon.json`: `builder.entitlements`).
+    InsecureEntitlement,
 }
 
 impl Lane {
@@ -106,6 +109,7 @@ impl Lane {
                 Attestations,
                 FailedOpDetails,
                 Toolchains,
+                InsecureEntitlement,
             ],
             Lane::Legacy => &[LegacyClient, NoMergeOp, ClassicImageStore, Docker2010],
             Lane::Docker26 => &[

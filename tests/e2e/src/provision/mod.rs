@@ -287,13 +287,20 @@ fn up_suite(
         } else {
             String::new()
         };
+        // main grants `security: insecure` when a build asks with `--allow
+        // security.insecure` (the differential suite's case shows its effect).
+        let builder = if p.lane == Lane::Main {
+            "\"builder\": {\"entitlements\": {\"security-insecure\": true}}, "
+        } else {
+            ""
+        };
         let launch = dockerd::Launch {
             dockerd: &bin.join("dockerd"),
             path: format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", bin.display()),
             docker: &docker,
             data_root,
             config: format!(
-                "{{{features}{remote_config}\"shutdown-timeout\": 5, {}}}",
+                "{{{features}{remote_config}{builder}\"shutdown-timeout\": 5, {}}}",
                 p.pool_json()
             ),
             extra_flags: &["--ip6tables=false"],

@@ -19,7 +19,11 @@
 //! `cache_interop`), `context` (the context's files come from this
 //! directory of the repository: an example's Dockerfile twin) and
 //! `toolchains` (the case builds on the toolchain images the main lane
-//! provisions, so it is no cache pair).
+//! provisions, so it is no cache pair), `serve` (`http` or `git`: a server
+//! of the case's `http/` or `git/` directory on the host's loopback, whose
+//! URL `{http}` or `{git}` in `args` names), `ssh` (`default`: an ssh agent,
+//! passed as `--ssh default=…`) and `oracle` (the engine's frontend builds
+//! this file instead of the `Dockerfile` it lacks a flag for).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +32,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use e2e::cases::{self, read_case, CaseFile};
-use e2e::{case, oci, repo, workdir, Case, Engine, Feature};
+use e2e::{case, oci, repo, serve, workdir, Case, Engine, Feature};
 
 fn run(cmd: &mut Command) -> Result<Vec<u8>, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
@@ -111,6 +115,7 @@ fn build(
     dir: &Path,
     file: &str,
     case: &CaseFile,
+    extra: &[String],
 ) -> Result<BTreeMap<String, Image>, String> {
     let root = workdir(&format!("differential-oci-{}", file.replace('.', "-")));
     let tarball = root.join("image.tar");
@@ -119,7 +124,7 @@ fn build(
     if let Some(p) = &case.platforms {
         args.extend(["--platform", p]);
     }
-    args.extend(case.args.iter().map(String::as_str));
+    args.extend(extra.iter().map(String::as_str));
     args.push(".");
     let b = engine.build(dir, &args);
     if !b.success {
@@ -141,6 +146,86 @@ fn build(
         images.insert(platform, Image { config, files });
     }
     Ok(images)
+}
+
+/// What a case's builds need running on the host while they run (its
+/// `serve:` servers, its `ssh:` agent), and its `args` with `{http}` and
+/// `{git}` replaced by the servers' URLs and `--ssh` added. The same
+/// placeholders in the case's `Dockerfile` (and oracle) are replaced too,
+/// before it is converted.
+struct Services {
+    _servers: Vec<serve::Server>,
+    agent: Option<std::process::Child>,
+    args: Vec<String>,
+}
+
+impl Services {
+    fn start(case: &CaseFile, dir: &Path) -> Result<Services, String> {
+        let mut servers = Vec::new();
+        let mut urls = Vec::new();
+        for kind in &case.serve {
+            match kind.as_str() {
+                "http" => {
+                    let (server, port) = serve::http(&dir.join("http"));
+                    servers.push(server);
+                    urls.push(("{http}", format!("http://127.0.0.1:{port}")));
+                }
+                "git" => {
+                    let root = workdir("differential-git");
+                    let work = root.join("work");
+                    run(Command::new("cp").arg("-a").arg(dir.join("git")).arg(&work))?;
+                    serve::git(&work, &["init", "-q", "-b", "main"]);
+                    serve::commit(&work, "the case's git/ directory");
+                    let (server, port) = serve::git_daemon(&root, &work);
+                    servers.push(server);
+                    urls.push(("{git}", format!("git://127.0.0.1:{port}/repo.git")));
+                }
+                other => return Err(format!("no server `{other}`")),
+            }
+        }
+        let put = |text: &str| {
+            urls.iter()
+                .fold(text.to_owned(), |t, (key, url)| t.replace(key, url))
+        };
+        for file in std::iter::once("Dockerfile").chain(case.oracle.as_deref()) {
+            let path = dir.join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
+            std::fs::write(&path, put(&text)).map_err(|e| format!("{file}: {e}"))?;
+        }
+        let mut args: Vec<String> = case.args.iter().map(|a| put(a)).collect();
+        let mut agent = None;
+        if case.ssh {
+            let sock = workdir("differential-ssh").join("agent.sock");
+            let child = Command::new("ssh-agent")
+                .args(["-D", "-a"])
+                .arg(&sock)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .map_err(|e| format!("ssh-agent: {e}"))?;
+            agent = Some(child);
+            for _ in 0..100 {
+                if sock.exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            args.extend(["--ssh".to_owned(), format!("default={}", sock.display())]);
+        }
+        Ok(Services {
+            _servers: servers,
+            agent,
+            args,
+        })
+    }
+}
+
+impl Drop for Services {
+    fn drop(&mut self) {
+        if let Some(agent) = &mut self.agent {
+            let _ = agent.kill();
+            let _ = agent.wait();
+        }
+    }
 }
 
 /// `process "…" did not complete successfully: exit code: N` in a log.
@@ -286,6 +371,7 @@ fn run_case(engine: &Engine, source: &Path) -> Result<(), String> {
     let case = read_case(source)?;
     let dir = workdir(&format!("differential-{name}"));
     copy_case(source, &dir)?;
+    let services = Services::start(&case, &dir)?;
     let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?;
     let converted = convert(&dockerfile, engine);
     let spec = match (converted, &case.convert_fails) {
@@ -299,8 +385,10 @@ fn run_case(engine: &Engine, source: &Path) -> Result<(), String> {
         }
     };
     std::fs::write(dir.join("stagecraft.yaml"), &spec).map_err(|e| e.to_string())?;
-    let oracle = build(engine, &dir, "Dockerfile", &case);
-    let ours = build(engine, &dir, "stagecraft.yaml", &case);
+    let oracle_file = case.oracle.as_deref().unwrap_or("Dockerfile");
+    let oracle = build(engine, &dir, oracle_file, &case, &services.args);
+    let ours = build(engine, &dir, "stagecraft.yaml", &case, &services.args);
+    drop(services);
     match (ours, oracle, &case.fails) {
         (Ok(s), Ok(o), None) => {
             let diffs = compare(&s, &o, &case);

@@ -199,6 +199,27 @@ pub fn insecure_needs_the_entitlement_and_network_option_applies(engine: &Engine
     );
 }
 
+/// With `--allow security.insecure` (and a daemon that grants it), a
+/// `security: insecure` step runs with every capability, where a
+/// `security: sandbox` step (the default) has the engine's default set.
+pub fn insecure_step_runs_with_every_capability(engine: &Engine) {
+    let dir = workdir("insecure-granted");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && grep CapEff /proc/self/status > /out/insecure\n        security: insecure\n      - run: grep CapEff /proc/self/status > /out/sandbox\n        security: sandbox\n";
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
+    let (b, out) = engine.export(&dir, &["--allow", "security.insecure"]);
+    b.assert_ok();
+    let caps = |f: &str| {
+        let text = std::fs::read_to_string(out.join("out").join(f)).unwrap();
+        let hex = text.split_whitespace().nth(1).unwrap().to_owned();
+        u64::from_str_radix(&hex, 16).unwrap()
+    };
+    let (insecure, sandbox) = (caps("insecure"), caps("sandbox"));
+    // CAP_SYS_ADMIN (21) only in the insecure step; every default cap in both.
+    assert!(insecure & (1 << 21) != 0, "insecure: {insecure:x}");
+    assert!(sandbox & (1 << 21) == 0, "sandbox: {sandbox:x}");
+    assert_eq!(insecure & sandbox, sandbox, "{insecure:x} {sandbox:x}");
+}
+
 pub fn step_options_and_full_cache_and_tmpfs_forms(engine: &Engine) {
     let dir = workdir("step-options");
     let id = e2e::unique("e2e-owned-cache");
@@ -324,6 +345,11 @@ pub fn cases() -> Vec<Case> {
             "insecure_needs_the_entitlement_and_network_option_applies",
             &[Feature::Buildx],
             insecure_needs_the_entitlement_and_network_option_applies,
+        ),
+        case(
+            "insecure_step_runs_with_every_capability",
+            &[Feature::Buildx, Feature::InsecureEntitlement],
+            insecure_step_runs_with_every_capability,
         ),
         case(
             "step_options_and_full_cache_and_tmpfs_forms",
