@@ -71,3 +71,26 @@ fn lenient_conversions_leave_todos_and_valid_specs() {
         insta::assert_snapshot!(converted.spec);
     });
 }
+
+/// Every Dockerfile of the differential suite (`tests/e2e/differential/*/`,
+/// which the engine suite builds both ways and compares): a snapshot of its
+/// conversion, or of the error it is refused with, so that a change to the
+/// converter shows here without an engine. The suite's server placeholders
+/// (`{http}`, `{git}`) get fixed URLs.
+#[test]
+fn differential_dockerfiles_convert_as_snapshotted() {
+    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/e2e/differential");
+    insta::glob!(suite, "*/Dockerfile", |path| {
+        let text = std::fs::read_to_string(path)
+            .unwrap()
+            .replace("{http}", "http://127.0.0.1:8000")
+            .replace("{git}", "git://127.0.0.1:9418/repo.git");
+        match convert(&text, &opts()) {
+            Ok(spec) => {
+                assert_eq!(convert(&text, &opts()).unwrap(), spec, "deterministic");
+                insta::assert_snapshot!(spec);
+            }
+            Err(e) => insta::assert_snapshot!(format!("Dockerfile:{}: {}", e.line, e.message)),
+        }
+    });
+}

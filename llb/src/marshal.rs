@@ -151,7 +151,9 @@ impl Marshaller {
         // File and merge ops are not platform specific: BuildKit's client
         // marshals them without one, so the same op has the same digest (and
         // cache key) as the Dockerfile frontend's, on any platform.
+        // Nor is a source other than an image (`Source::platform_independent`).
         let platform = match &node.kind {
+            OpKind::Source(s) if s.platform_independent() => None,
             OpKind::Source(_) | OpKind::Exec(_) | OpKind::Definition(_) => {
                 node.constraints.platform.as_ref().map(|p| p.to_pb())
             }

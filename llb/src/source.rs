@@ -20,6 +20,13 @@ pub const ATTR_LOCAL_FOLLOW_PATHS: &str = "local.followpaths";
 pub const ATTR_LOCAL_DIFFER: &str = "local.differ";
 pub const ATTR_KEEP_GIT_DIR: &str = "git.keepgitdir";
 pub const ATTR_GIT_FULL_URL: &str = "git.fullurl";
+pub const ATTR_GIT_AUTH_TOKEN_SECRET: &str = "git.authtokensecret";
+pub const ATTR_GIT_AUTH_HEADER_SECRET: &str = "git.authheadersecret";
+/// The secrets an http(s) git remote's credentials come from, as BuildKit's
+/// client names them for every git source (`GIT_AUTH_TOKEN`,
+/// `GIT_AUTH_HEADER`: `--secret id=GIT_AUTH_TOKEN,env=…` passes a token).
+pub const GIT_AUTH_TOKEN_SECRET: &str = "GIT_AUTH_TOKEN";
+pub const GIT_AUTH_HEADER_SECRET: &str = "GIT_AUTH_HEADER";
 pub const ATTR_GIT_CHECKSUM: &str = "git.checksum";
 pub const ATTR_OCI_SESSION_ID: &str = "oci.session";
 pub const ATTR_OCI_STORE_ID: &str = "oci.store";
@@ -37,6 +44,16 @@ pub struct Source {
 }
 
 impl Source {
+    /// Whether the source is the same on every platform: BuildKit's client
+    /// marshals every source but an image (`docker-image://`,
+    /// `oci-layout://`) without a platform, so that local, http(s) and git
+    /// sources are the Dockerfile frontend's ops on any platform.
+    pub fn platform_independent(&self) -> bool {
+        !["docker-image://", "oci-layout://"]
+            .iter()
+            .any(|p| self.identifier.starts_with(p))
+    }
+
     fn state(self, constraints: Constraints, mut meta: OpMeta, caps: &[&str]) -> State {
         for cap in caps {
             meta.add_cap(cap);
@@ -155,7 +172,9 @@ pub fn git(
         identifier: format!("git://{id}"),
         attrs: BTreeMap::new(),
     }
-    .attr(ATTR_GIT_FULL_URL, full_url);
+    .attr(ATTR_GIT_FULL_URL, full_url)
+    .attr(ATTR_GIT_AUTH_HEADER_SECRET, GIT_AUTH_HEADER_SECRET)
+    .attr(ATTR_GIT_AUTH_TOKEN_SECRET, GIT_AUTH_TOKEN_SECRET);
     let mut caps = vec![caps::SOURCE_GIT, caps::SOURCE_GIT_FULL_URL];
     if keep_git_dir {
         source = source.attr(ATTR_KEEP_GIT_DIR, "true");

@@ -72,7 +72,7 @@ fn image_source_digest_is_pinned() {
 fn local_source_digest_is_pinned() {
     assert_eq!(
         head_digest(&context()),
-        "sha256:8b2124f2b7c01b836116ac6e06674cf5f446c0e2f1f81d6c6997f2aabf30acf7"
+        "sha256:d869eb327b4415e7604a4c7e4841605d639b73d45f5261602a28625bb14a8993"
     );
 }
 
@@ -99,7 +99,7 @@ fn exec_digest_is_pinned() {
     let out = exec.run(&busybox(), amd64(), OpMeta::default().with_name("RUN echo"));
     assert_eq!(
         head_digest(&out.root),
-        "sha256:af0e8fcfbe736a98a6023380ca06a95a48ced186ecddf7785f81e847acf252e4"
+        "sha256:101dc7c372f5cb983dae901d72f9544da1b1f255cf2edfbe42e8d3da940ae899"
     );
 }
 
@@ -116,7 +116,7 @@ fn file_digest_is_pinned() {
         .apply(&busybox(), amd64(), OpMeta::default());
     assert_eq!(
         head_digest(&st),
-        "sha256:6ef11d084d10526bd2b6c8b0844ca5237472bcf3ecaa5e78e387034cbf67ba70"
+        "sha256:bf761470e4cf3ed165df0c399972d13acd8f897d5427138f03ba27c4b2ae42e3"
     );
 }
 
@@ -128,7 +128,7 @@ fn merge_digest_is_pinned() {
     let st = merge::merge(&[busybox(), layer], amd64(), OpMeta::default());
     assert_eq!(
         head_digest(&st),
-        "sha256:6cb4f1daf175d6e8d5452d49f5b47bdfea9db01bc3d01ae4e72951a239c58d09"
+        "sha256:3c4ade9594ee8336048ae4a17495974e42d34b0f3d0e83be9edcd8fefb91cff5"
     );
 }
 

@@ -15,7 +15,15 @@ pub(crate) fn compile_add(
     a: &Add,
     span: Span,
 ) -> Result<(), Diagnostic> {
-    let opts = copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?;
+    // A download or a checkout is copied as the Dockerfile frontend copies
+    // it (no wildcard, no symlink following, the path itself), so that the
+    // same `ADD` is the same op and cache key.
+    let opts = llb::file::CopyOptions {
+        follow_symlinks: false,
+        dir_copy_contents: false,
+        allow_wildcard: false,
+        ..copy_options(ctx, a.chmod.as_ref(), a.chown.as_ref())?
+    };
     let (state, src, text) = match &a.source {
         AddSource::Http { url, checksum } => {
             let url_text = ctx.expand_checked(url, crate::spec::validate::check_http_url)?;

@@ -248,7 +248,7 @@ pub(crate) fn compile_run(
         }
         exec.mounts.push(Mount::Ssh {
             dest,
-            id,
+            id: if s.id_written { id } else { String::new() },
             uid: 0,
             gid: 0,
             mode: 0o600,

@@ -275,6 +275,10 @@ pub struct SecretMount {
 pub struct SshMount {
     /// Default `default` (spanned at the list item).
     pub id: Spanned<String>,
+    /// Whether `id` was written: an id not written reaches LLB empty, as
+    /// the Dockerfile frontend leaves it (the engine reads it as `default`),
+    /// so that the same mount is the same op.
+    pub id_written: bool,
     /// None: BuildKit's default socket path.
     pub target: Option<Spanned<String>>,
     pub required: bool,

@@ -65,9 +65,31 @@ pub struct CaseFile {
 }
 
 impl CaseFile {
-    /// Whether the cache suites take the case: it builds alike on busybox.
+    /// Whether the cache suites take the case: it builds alike on busybox,
+    /// from the same Dockerfile.
     pub fn cache_pair(&self) -> bool {
-        self.builds_alike() && self.toolchains.is_none()
+        self.builds_alike() && self.toolchains.is_none() && self.oracle.is_none()
+    }
+
+    /// Whether the registry cache suite takes the case: a cache pair that
+    /// fetches from no server on the host's loopback (the remote lane's
+    /// engine cannot reach it).
+    pub fn registry_pair(&self) -> bool {
+        self.cache_pair() && self.serve.is_empty()
+    }
+
+    /// Whether the offline comparison (`golden-llb`, `dockerfile_llb.rs`)
+    /// takes the case: a cache pair whose definition depends on nothing
+    /// but the Dockerfile and its build arguments and target (no server's
+    /// port, no ssh agent, no named context or entitlement).
+    pub fn offline_pair(&self) -> bool {
+        let mut args = self.args.iter();
+        let mut plain = true;
+        while let Some(a) = args.next() {
+            plain &= matches!(a.as_str(), "--build-arg" | "--target" | "--secret");
+            args.next();
+        }
+        self.cache_pair() && self.serve.is_empty() && !self.ssh && plain
     }
 
     /// Whether the case builds alike from the Dockerfile and its spec, on one platform.

@@ -321,13 +321,14 @@ fn secret_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SecretMount> {
 fn ssh_mount(cx: &mut Cx<'_>, node: &Node) -> Option<SshMount> {
     let what = "an ssh mount";
     let f = cx.fields(node, "ssh", what, &SSH, &|_| None)?;
-    let id = cx
-        .opt(&f, "id", Cx::path)
-        .unwrap_or_else(|| Spanned::new("default".to_string(), node.span));
+    let written = cx.opt(&f, "id", Cx::path);
+    let id_written = written.is_some();
+    let id = written.unwrap_or_else(|| Spanned::new("default".to_string(), node.span));
     let target = cx.opt(&f, "target", Cx::path);
     let required = cx.flag(&f, "required", false);
     Some(SshMount {
         id,
+        id_written,
         target,
         required,
         span: node.span,

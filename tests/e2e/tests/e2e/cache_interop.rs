@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use e2e::{case, unique, workdir, write_files, Build, Case, Engine, Feature, Lane};
 
-use crate::differential::{convert, copy_case, for_each_case};
-use e2e::cases::{self, read_case};
+use crate::differential::{convert, copy_case, for_each_case, Services};
+use e2e::cases::{self, read_case, CaseFile};
 
 /// The Dockerfile with every `busybox` it builds on, copies or mounts from,
 /// or defaults an `ARG` to, replaced by `base`.
@@ -72,15 +72,23 @@ fn fresh_base(engine: &Engine, name: &str) -> String {
     image
 }
 
-/// The steps of a build (`#N [stage k/n] WHAT`, not the base image and not
-/// the frontend's internal vertices) and whether each was `CACHED`.
+/// The steps of a build (`#N [stage k/n] WHAT`, not the base image, not
+/// the frontend's internal vertices and not a named context's transfer,
+/// which is never cached) and whether each was `CACHED`. Vertices of one
+/// name are one step, cached when one of them is: a remote `ADD`'s download
+/// (or git fetch) is checked again on every build, under the step's name in
+/// the Dockerfile frontend's progress, while the copy of it is cached.
 fn steps(b: &Build) -> Vec<(String, bool)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for l in b.log.lines() {
         let Some((id, rest)) = l.split_once(' ') else {
             continue;
         };
-        if !id.starts_with('#') || !rest.starts_with('[') || rest.starts_with("[internal]") {
+        if !id.starts_with('#')
+            || !rest.starts_with('[')
+            || rest.starts_with("[internal]")
+            || rest.starts_with("[context ")
+        {
             continue;
         }
         let Some((_, what)) = rest.split_once("] ") else {
@@ -91,12 +99,15 @@ fn steps(b: &Build) -> Vec<(String, bool)> {
         }
         out.push((id.to_owned(), rest.to_owned()));
     }
-    out.into_iter()
-        .map(|(id, name)| {
-            let cached = b.log.lines().any(|l| l == format!("{id} CACHED"));
-            (name, cached)
-        })
-        .collect()
+    let mut steps: Vec<(String, bool)> = Vec::new();
+    for (id, name) in out {
+        let cached = b.log.lines().any(|l| l == format!("{id} CACHED"));
+        match steps.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, c)) => *c |= cached,
+            None => steps.push((name, cached)),
+        }
+    }
+    steps
 }
 
 /// `Ok` when the build has steps and all were `CACHED`; else `ran N of M
@@ -134,7 +145,8 @@ fn one_way(engine: &Engine, source: &Path, first: &str, second: &str) -> Result<
     let base = fresh_base(engine, &name);
     let dir = workdir(&format!("cache-{name}"));
     copy_case(source, &dir)?;
-    let args = read_case(&dir)?.args;
+    let services = Services::start(&read_case(&dir)?, &dir)?;
+    let args = &services.args;
     let dockerfile = rebased(
         &std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?,
         &base,
@@ -167,13 +179,13 @@ fn one_way(engine: &Engine, source: &Path, first: &str, second: &str) -> Result<
     all_cached(&b).map_err(|e| format!("after {first}, {second} {e}\nthe spec:\n{spec}"))
 }
 
-/// The cases that build alike, each with its `cache-differs` reason.
-fn pairs() -> Vec<(PathBuf, Option<String>)> {
+/// The cache pairs `take` accepts, each with its `cache-differs` reason.
+fn pairs(take: fn(&CaseFile) -> bool) -> Vec<(PathBuf, Option<String>)> {
     let mut dirs: Vec<(PathBuf, Option<String>)> = cases::dirs()
         .into_iter()
         .filter_map(|p| {
             let case = read_case(&p).unwrap_or_else(|e| panic!("{e}"));
-            case.cache_pair().then_some((p, case.cache_differs))
+            take(&case).then_some((p, case.cache_differs))
         })
         .collect();
     if let Ok(part) = std::env::var("STAGECRAFT_DIFFERENTIAL") {
@@ -186,7 +198,7 @@ fn pairs() -> Vec<(PathBuf, Option<String>)> {
 /// after the spec's, every step of the Dockerfile's. A pair listed as
 /// `cache-differs` misses the cache after the Dockerfile's build.
 pub fn a_spec_and_its_dockerfile_share_the_cache(engine: &Engine) {
-    let dirs = pairs();
+    let dirs = pairs(CaseFile::cache_pair);
     assert!(!dirs.is_empty(), "no cache pairs");
     let all: Vec<PathBuf> = dirs.iter().map(|(d, _)| d.clone()).collect();
     let failures = for_each_case(&all, |dir| {
@@ -300,7 +312,7 @@ fn through_registry(main: &Engine, remote: &Engine, source: &Path) -> Result<(),
 /// registry (the remote one at its address on the link).
 pub fn a_registry_cache_from_a_dockerfile_serves_its_spec(remote: &Engine) {
     let main = Engine::for_lane(Lane::Main);
-    let dirs: Vec<PathBuf> = pairs()
+    let dirs: Vec<PathBuf> = pairs(CaseFile::registry_pair)
         .into_iter()
         .filter(|(_, differs)| differs.is_none())
         .map(|(d, _)| d)

@@ -153,14 +153,14 @@ fn build(
 /// `{git}` replaced by the servers' URLs and `--ssh` added. The same
 /// placeholders in the case's `Dockerfile` (and oracle) are replaced too,
 /// before it is converted.
-struct Services {
+pub(crate) struct Services {
     _servers: Vec<serve::Server>,
     agent: Option<std::process::Child>,
-    args: Vec<String>,
+    pub(crate) args: Vec<String>,
 }
 
 impl Services {
-    fn start(case: &CaseFile, dir: &Path) -> Result<Services, String> {
+    pub(crate) fn start(case: &CaseFile, dir: &Path) -> Result<Services, String> {
         let mut servers = Vec::new();
         let mut urls = Vec::new();
         for kind in &case.serve {
