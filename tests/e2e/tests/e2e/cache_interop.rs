@@ -263,7 +263,8 @@ fn through_registry(main: &Engine, remote: &Engine, source: &Path) -> Result<(),
     let cache = format!("cache-interop-{}", unique(&name));
     let dir = workdir(&format!("registry-cache-{name}"));
     copy_case(source, &dir)?;
-    let args = read_case(&dir)?.args;
+    let services = Services::start(&read_case(&dir)?, &dir)?;
+    let args = &services.args;
     let build = |engine: &Engine, file: &str, cache_opt: &[&str]| {
         let mut a: Vec<&str> = vec!["-f", file];
         a.extend_from_slice(cache_opt);
