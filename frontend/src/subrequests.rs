@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::diag::Span;
 use crate::options::BuildOptions;
-use crate::spec::model::Spec;
+use crate::spec::model::{ArgType, Spec};
 
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const OUTLINE: &str = "frontend.outline";
@@ -140,13 +140,19 @@ pub fn answer(
                     .or_else(|| a.default.as_ref().map(|d| d.value.clone()));
                 let mut arg = Map::new();
                 arg.insert("name".into(), json!(a.name.value));
-                put_str(
-                    &mut arg,
-                    "description",
-                    a.description.as_ref().map_or("", |d| d.value.as_str()),
-                );
+                put_str(&mut arg, "description", &arg_description(a));
                 put_str(&mut arg, "value", value.as_deref().unwrap_or_default());
                 arg.insert("location".into(), location(a.name.span));
+                // Language 1.1: beside BuildKit's fields, only when declared.
+                if a.ty != ArgType::String {
+                    arg.insert("type".into(), json!(a.ty.name()));
+                }
+                if !a.choices.is_empty() {
+                    arg.insert("choices".into(), json!(a.choices));
+                }
+                if a.required {
+                    arg.insert("required".into(), json!(true));
+                }
                 args.push(Value::Object(arg));
             }
             let (mut secrets, mut ssh, mut cache) = (Vec::new(), Vec::new(), Vec::new());
@@ -341,4 +347,26 @@ pub fn lint_error(
     meta.insert("result.statuscode".into(), b"1".to_vec());
     meta.insert("version".into(), b"1.0.0".to_vec());
     meta
+}
+
+/// An argument's description for `--call=outline`, with its type, choices
+/// and requiredness after it (language 1.1): `jobs to run (int)`,
+/// `(one of: dev, prod; required)`.
+fn arg_description(a: &crate::spec::model::ArgDecl) -> String {
+    let mut traits = Vec::new();
+    if a.ty != ArgType::String {
+        traits.push(a.ty.name().to_owned());
+    }
+    if !a.choices.is_empty() {
+        traits.push(format!("one of: {}", a.choices.join(", ")));
+    }
+    if a.required {
+        traits.push("required".to_owned());
+    }
+    let text = a.description.as_ref().map_or("", |d| d.value.as_str());
+    match (text.is_empty(), traits.is_empty()) {
+        (_, true) => text.to_owned(),
+        (true, false) => format!("({})", traits.join("; ")),
+        (false, false) => format!("{text} ({})", traits.join("; ")),
+    }
 }

@@ -10,6 +10,7 @@
 //! span of the offending value.
 
 pub(crate) mod add;
+mod args;
 mod artifacts;
 mod context;
 pub(crate) mod copy;
@@ -242,6 +243,8 @@ fn compile_with(
     let target = target_stage(input.spec, input.opts)?;
     let src = &input.spec.source;
     let order = build_order(input, target)?;
+    let built: Vec<&crate::spec::model::Stage> = order.iter().map(|(stage, _)| *stage).collect();
+    args::check(input.spec, &built, input.opts)?;
     let mut from_uses = BTreeMap::new();
     for (_, from) in &order {
         if let Some(base) = from {

@@ -118,6 +118,10 @@ pub enum Code {
     SshNotProvided,
     /// `entitlement-not-granted`: a step needs an entitlement the build was not granted.
     EntitlementNotGranted,
+    /// `arg-value-invalid`: an argument's default or `--build-arg` value is not of its `type` or not among its `choices`.
+    ArgValueInvalid,
+    /// `arg-required`: a `required` argument got no value, or has a `default`.
+    ArgRequired,
 }
 
 /// When a code is reported.
@@ -626,6 +630,24 @@ const ENTITLEMENT_NOT_GRANTED: CodeInfo = CodeInfo {
     doc: include_str!("docs/entitlement-not-granted.md"),
 };
 
+const ARG_VALUE_INVALID: CodeInfo = CodeInfo {
+    code: Code::ArgValueInvalid,
+    name: "arg-value-invalid",
+    severity: Severity::Error,
+    phase: Phase::ParseAndCompile,
+    summary: "an argument's default or `--build-arg` value is not of its `type` or not among its `choices`",
+    doc: include_str!("docs/arg-value-invalid.md"),
+};
+
+const ARG_REQUIRED: CodeInfo = CodeInfo {
+    code: Code::ArgRequired,
+    name: "arg-required",
+    severity: Severity::Error,
+    phase: Phase::ParseAndCompile,
+    summary: "a `required` argument got no value from the build, or has a `default`",
+    doc: include_str!("docs/arg-required.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -680,6 +702,8 @@ pub const CODES: &[CodeInfo] = &[
     SECRET_NOT_PROVIDED,
     SSH_NOT_PROVIDED,
     ENTITLEMENT_NOT_GRANTED,
+    ARG_VALUE_INVALID,
+    ARG_REQUIRED,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -747,6 +771,8 @@ impl Code {
             Code::SecretNotProvided => &SECRET_NOT_PROVIDED,
             Code::SshNotProvided => &SSH_NOT_PROVIDED,
             Code::EntitlementNotGranted => &ENTITLEMENT_NOT_GRANTED,
+            Code::ArgValueInvalid => &ARG_VALUE_INVALID,
+            Code::ArgRequired => &ARG_REQUIRED,
         }
     }
 

@@ -95,6 +95,35 @@ pub struct ArgDecl {
     /// Not expanded (the contract lists no expansion for argument defaults).
     pub default: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
+    /// `type` (language 1.1): what a value must look like.
+    pub ty: ArgType,
+    /// `choices` (language 1.1): the strings a value must be one of; empty: any.
+    pub choices: Vec<String>,
+    /// `required: true` (language 1.1): the build must give it a value.
+    pub required: bool,
+}
+
+/// An argument's `type` (language 1.1). Values reach variables and `run`
+/// steps as the strings they were given, whatever the type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ArgType {
+    #[default]
+    String,
+    /// `true` or `false`.
+    Bool,
+    /// A decimal integer.
+    Int,
+}
+
+impl ArgType {
+    /// The name the spec writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArgType::String => "string",
+            ArgType::Bool => "bool",
+            ArgType::Int => "int",
+        }
+    }
 }
 
 /// `NAME: value` pairs (env, labels), in file order.

@@ -65,6 +65,36 @@ pub fn check_arg_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `value` is a value of an argument of type `ty` with `choices`
+/// (language 1.1): `Err` says what it must be instead.
+pub fn check_arg_value(
+    ty: crate::spec::model::ArgType,
+    choices: &[String],
+    value: &str,
+) -> Result<(), String> {
+    use crate::spec::model::ArgType;
+    let int = |v: &str| {
+        let digits = v.strip_prefix('-').unwrap_or(v);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    let wrong =
+        match ty {
+            ArgType::String => None,
+            ArgType::Bool => (!matches!(value, "true" | "false"))
+                .then_some("a `bool` argument is `true` or `false`"),
+            ArgType::Int => (!int(value))
+                .then_some("an `int` argument is a decimal integer, such as `4` or `-1`"),
+        };
+    if let Some(what) = wrong {
+        return Err(what.to_owned());
+    }
+    if !choices.is_empty() && !choices.iter().any(|c| c == value) {
+        let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+        return Err(format!("the argument is one of {}", list.join(", ")));
+    }
+    Ok(())
+}
+
 /// Environment names: anything without `=`, whitespace or NUL, as Docker allows.
 pub fn check_env_name(name: &str) -> Result<(), String> {
     if name.is_empty() {

@@ -124,10 +124,13 @@ pub(crate) const TOP: Table = Table {
 /// An argument written as a mapping.
 pub(crate) const ARG: Table = Table {
     name: "arg",
-    doc: "A build argument with a default and a description.",
+    doc: "A build argument with a default, a description, and optionally a type, choices or `required`.",
     keys: &[
         Key::opt("default", Ty::Str, "The value when no `--build-arg` sets it; without it, the argument expands to the empty string."),
         Key::opt("description", Ty::Str, "What the argument is for, shown by `--call=outline`."),
+        Key::opt("type", Ty::Choice(&["string", "bool", "int"]), "What a value must be: `string` (the default), `bool` (`true` or `false`) or `int` (a decimal integer). Values still reach variables and `run` as strings.").default(r#""string""#).example(r#""bool""#),
+        Key::opt("choices", Ty::Strings, "The strings a value must be one of.").example(r#"["dev", "prod"]"#),
+        Key::opt("required", Ty::Bool, "The build must give the argument a value (`--build-arg NAME=…`); it then has no `default`.").default("false").example("true"),
     ],
     exactly_one_of: &[],
 };
@@ -213,30 +216,109 @@ pub(super) fn args(cx: &mut Cx<'_>, node: &Node) -> Vec<ArgDecl> {
             cx.push(Diagnostic::new(Code::InvalidName, msg, k.span));
             continue;
         }
-        let (default, description) = match &v.value {
-            Value::Null => (None, None),
+        let mut decl = ArgDecl {
+            name,
+            default: None,
+            description: None,
+            ty: ArgType::String,
+            choices: Vec::new(),
+            required: false,
+        };
+        match &v.value {
+            Value::Null => {}
             Value::Map(_) => {
-                let Some(f) = cx.fields(v, &name.value, "an argument", &ARG, &|_| None) else {
+                let Some(f) = cx.fields(v, &decl.name.value, "an argument", &ARG, &|_| None) else {
                     continue;
                 };
-                (
-                    cx.opt(&f, "default", Cx::string),
-                    cx.opt(&f, "description", Cx::string),
-                )
+                typed(cx, &f, &mut decl);
             }
             Value::Seq(_) => {
-                cx.wrong_type(v, &name.value, "a value or `{default, description}`");
+                cx.wrong_type(v, &decl.name.value, "a value or `{default, description}`");
                 continue;
             }
-            _ => (cx.string(v, &name.value), None),
-        };
-        out.push(ArgDecl {
-            name,
-            default,
-            description,
-        });
+            _ => decl.default = cx.string(v, &decl.name.value),
+        }
+        out.push(decl);
     }
     out
+}
+
+/// An argument written as a mapping: its default and description, and its
+/// type, choices and `required` (language 1.1), checked against each other:
+/// the default must be a value of the argument, a required argument has none.
+fn typed(cx: &mut Cx<'_>, f: &Fields<'_>, decl: &mut ArgDecl) {
+    decl.default = cx.opt(f, "default", Cx::string);
+    decl.description = cx.opt(f, "description", Cx::string);
+    let types = [
+        ("string", ArgType::String),
+        ("bool", ArgType::Bool),
+        ("int", ArgType::Int),
+    ];
+    let ty = f.get("type").and_then(|n| cx.choice(n, "type", &types));
+    if let Some(t) = &ty {
+        decl.ty = t.value;
+    }
+    let choices: Vec<Spanned<String>> = cx.list_of(f, "choices", Cx::string);
+    decl.choices = choices.iter().map(|c| c.value.clone()).collect();
+    decl.required = cx.flag(f, "required", false);
+    let name = decl.name.value.clone();
+    if let Some(node) = f.get("choices") {
+        if choices.is_empty() && matches!(node.value, Value::Seq(_)) {
+            cx.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("`{name}` has no choices"),
+                    node.span,
+                )
+                .with_help("list the values the argument may take, or remove `choices`"),
+            );
+        }
+        if decl.ty != ArgType::String {
+            cx.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!(
+                        "`choices` are for string arguments, and `{name}` is of type `{}`",
+                        decl.ty.name()
+                    ),
+                    node.span,
+                )
+                .with_help("remove `type`, or remove `choices`"),
+            );
+        }
+        for c in &choices {
+            if let Err(why) = validate::check_arg_value(decl.ty, &[], &c.value) {
+                cx.push(Diagnostic::new(
+                    Code::ArgValueInvalid,
+                    format!("choice `{}` is not a value of `{name}`: {why}", c.value),
+                    c.span,
+                ));
+            }
+        }
+    }
+    match &decl.default {
+        Some(d) if decl.required => cx.push(
+            Diagnostic::new(
+                Code::ArgRequired,
+                format!("`{name}` is required, so it takes no `default`"),
+                d.span,
+            )
+            .with_help("remove `default`, or remove `required: true`"),
+        ),
+        Some(d) => {
+            if let Err(why) = validate::check_arg_value(decl.ty, &decl.choices, &d.value) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::ArgValueInvalid,
+                        format!("the default `{}` is not a value of `{name}`", d.value),
+                        d.span,
+                    )
+                    .with_help(why),
+                );
+            }
+        }
+        None => {}
+    }
 }
 
 fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {

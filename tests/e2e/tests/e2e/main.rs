@@ -28,6 +28,7 @@ mod run_options;
 mod sbom;
 mod stages;
 mod subrequests;
+mod typed_args;
 mod walkthroughs;
 mod warnings;
 
@@ -41,6 +42,7 @@ fn main() {
         ("copy_add", copy_add::cases()),
         ("run_mounts", run_mounts::cases()),
         ("run_args", run_args::cases()),
+        ("typed_args", typed_args::cases()),
         ("run_options", run_options::cases()),
         ("stages", stages::cases()),
         ("platforms", platforms::cases()),
