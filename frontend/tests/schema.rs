@@ -311,6 +311,13 @@ fn host(t: &Table, body: &Map<String, Json>) -> Json {
         "healthcheck" => stage(
             json!({ "from": "scratch", "image": { "healthcheck": merged(minimal(t), &body) } }),
         ),
+        "defaults" => stage(json!({ "from": "scratch", "defaults": Json::Object(body) })),
+        "run-defaults" => {
+            stage(json!({ "from": "scratch", "defaults": { "run": Json::Object(body) } }))
+        }
+        "copy-defaults" => {
+            stage(json!({ "from": "scratch", "defaults": { "copy": Json::Object(body) } }))
+        }
         other => panic!("no host for table `{other}`: add one here"),
     }
 }

@@ -158,6 +158,7 @@ pub(crate) fn analyse(
     let mut cx = convert::Cx {
         src,
         diags: Vec::new(),
+        defaults: Default::default(),
     };
     let draft = convert::convert(&root, &mut cx);
     graph::check(&draft, contexts, &mut cx);

@@ -1,5 +1,6 @@
 //! Reads a `copy` step. Compiled by `compile::copy`.
 
+use super::defaults::CopyOptions;
 use super::reader::{Cx, Fields};
 use crate::diag::{Code, Diagnostic};
 use crate::spec::keys::{Key, Table, Ty};
@@ -22,6 +23,7 @@ pub(crate) const STEP: Table = Table {
             Ty::Path,
             "A stage, an image reference or a named context; default: the build context.",
         ),
+        super::defaults::STEP_KEY,
         Key::opt(
             "to",
             Ty::Path,
@@ -71,28 +73,39 @@ pub(crate) fn read(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Copy
         ));
     }
     let from = cx.opt(f, "from", Cx::path);
-    let to = cx.opt(f, "to", Cx::path);
-    let chmod = cx.opt(f, "chmod", Cx::file_mode);
-    let chown = cx.opt(f, "chown", Cx::chown);
-    let include = f
-        .get("include")
-        .map(|n| cx.one_or_many(n, "include", Cx::expandable))
-        .unwrap_or_default();
-    let exclude = f
-        .get("exclude")
-        .map(|n| cx.one_or_many(n, "exclude", Cx::expandable))
-        .unwrap_or_default();
-    let parents = cx.flag(f, "parents", false);
-    let link = cx.flag(f, "link", false);
+    let own = options(cx, f);
+    let o = if super::defaults::taken(cx, f) {
+        own.over(&cx.defaults.copy)
+    } else {
+        own
+    };
     Some(Copy {
         sources,
         from,
-        to,
-        chmod,
-        chown,
-        include,
-        exclude,
-        parents,
-        link,
+        to: o.to,
+        chmod: o.chmod,
+        chown: o.chown,
+        include: o.include.unwrap_or_default(),
+        exclude: o.exclude.unwrap_or_default(),
+        parents: o.parents.unwrap_or(false),
+        link: o.link.unwrap_or(false),
     })
+}
+
+/// A `copy` step's options but its sources and `from`, as written: the
+/// step's own, or those of a `defaults.copy`.
+pub(crate) fn options(cx: &mut Cx<'_>, f: &Fields<'_>) -> CopyOptions {
+    CopyOptions {
+        to: cx.opt(f, "to", Cx::path),
+        chmod: cx.opt(f, "chmod", Cx::file_mode),
+        chown: cx.opt(f, "chown", Cx::chown),
+        include: f
+            .get("include")
+            .map(|n| cx.one_or_many(n, "include", Cx::expandable)),
+        exclude: f
+            .get("exclude")
+            .map(|n| cx.one_or_many(n, "exclude", Cx::expandable)),
+        parents: cx.opt(f, "parents", Cx::boolean),
+        link: cx.opt(f, "link", Cx::boolean),
+    }
 }

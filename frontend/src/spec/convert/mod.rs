@@ -22,6 +22,7 @@
 mod add;
 mod artifact;
 mod copy;
+mod defaults;
 mod image;
 mod mkdir;
 mod reader;
@@ -43,6 +44,9 @@ pub(crate) use {mkdir::INNER as MKDIR_INNER, mkdir::STEP as MKDIR_STEP, run::STE
 pub(crate) const TABLES: &[&Table] = &[
     &TOP,
     &ARG,
+    &defaults::DEFAULTS,
+    &defaults::RUN,
+    &defaults::COPY,
     &stage::STAGE,
     &run::STEP,
     &run::CACHE,
@@ -106,6 +110,11 @@ pub(crate) const TOP: Table = Table {
             "Build arguments: `NAME: value` or `NAME: {default, description}`; `--build-arg NAME=…` overrides them.",
         )
         .example(r#"{"GO_VERSION": "1.23"}"#),
+        Key::opt(
+            "defaults",
+            Ty::Table(&defaults::DEFAULTS),
+            "Options every `run` and `copy` step of every stage gets (language 1.1); a stage's `defaults` and a step's own values win.",
+        ),
         Key::req(
             "stages",
             Ty::Stages(&stage::STAGE),
@@ -179,6 +188,9 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
     }
     if let Some(n) = top.get("args") {
         draft.args = args(cx, n);
+    }
+    if let Some(n) = top.get("defaults") {
+        cx.defaults = defaults::read(cx, n);
     }
     match top.get_raw("stages") {
         None => cx.push(

@@ -12,6 +12,8 @@ use crate::spec::validate;
 pub(crate) struct Cx<'a> {
     pub src: &'a SourceFile,
     pub diags: Vec<Diagnostic>,
+    /// The `defaults:` in effect for the steps being read (language 1.1).
+    pub defaults: super::defaults::Defaults,
 }
 
 /// The known keys of one mapping, read once each.

@@ -1,6 +1,7 @@
 //! Reads a `run` step: its command, options and mounts (`cache`, `secrets`,
 //! `ssh`, `tmpfs`, `mounts`). Compiled by `compile::run`.
 
+use super::defaults::RunOptions;
 use super::reader::{Cx, Fields};
 use crate::diag::{Code, Diagnostic, Spanned};
 use crate::spec::keys::{Key, Table, Ty};
@@ -19,6 +20,7 @@ pub(crate) const STEP: Table = Table {
             "The command: a string run by the stage's `shell`, or a list of arguments run as is. Not expanded by the frontend: the shell sees it as written, with the arguments in scope as environment variables.",
         )
         .example(r#""go build -o /out/app ./cmd/app""#),
+        super::defaults::STEP_KEY,
         Key::opt("env", Ty::KeyValues, "Environment variables for this step only."),
         Key::opt("workdir", Ty::Path, "The working directory of this step only."),
         Key::opt("user", Ty::Path, "The user of this step only: `user[:group]` or `uid[:gid]`."),
@@ -202,6 +204,31 @@ pub(crate) fn read(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run>
             }
         }
     }
+    let own = options(cx, f);
+    let o = if super::defaults::taken(cx, f) {
+        own.over(&cx.defaults.run)
+    } else {
+        own
+    };
+    Some(Run {
+        command: command?,
+        env: o.env,
+        workdir: o.workdir,
+        user: o.user,
+        description: o.description,
+        network: o.network,
+        security: o.security,
+        cache: o.cache,
+        secrets: o.secrets,
+        ssh: o.ssh,
+        tmpfs: o.tmpfs,
+        mounts: o.mounts,
+    })
+}
+
+/// A `run` step's options (its keys but `run`), as written: the step's own,
+/// or those of a `defaults.run`.
+pub(crate) fn options(cx: &mut Cx<'_>, f: &Fields<'_>) -> RunOptions {
     let env = f
         .get("env")
         .map(|n| cx.key_values(n, "env", true))
@@ -230,25 +257,19 @@ pub(crate) fn read(cx: &mut Cx<'_>, f: &Fields<'_>, value: &Node) -> Option<Run>
             ],
         )
     });
-    let cache = cx.list_of(f, "cache", |cx, n, _| cache_mount(cx, n));
-    let secrets = cx.list_of(f, "secrets", |cx, n, _| secret_mount(cx, n));
-    let ssh = cx.list_of(f, "ssh", |cx, n, _| ssh_mount(cx, n));
-    let tmpfs = cx.list_of(f, "tmpfs", |cx, n, _| tmpfs_mount(cx, n));
-    let mounts = cx.list_of(f, "mounts", |cx, n, _| bind_mount(cx, n));
-    Some(Run {
-        command: command?,
+    RunOptions {
         env,
         workdir,
         user,
         description,
         network,
         security,
-        cache,
-        secrets,
-        ssh,
-        tmpfs,
-        mounts,
-    })
+        cache: cx.list_of(f, "cache", |cx, n, _| cache_mount(cx, n)),
+        secrets: cx.list_of(f, "secrets", |cx, n, _| secret_mount(cx, n)),
+        ssh: cx.list_of(f, "ssh", |cx, n, _| ssh_mount(cx, n)),
+        tmpfs: cx.list_of(f, "tmpfs", |cx, n, _| tmpfs_mount(cx, n)),
+        mounts: cx.list_of(f, "mounts", |cx, n, _| bind_mount(cx, n)),
+    }
 }
 
 fn cache_mount(cx: &mut Cx<'_>, node: &Node) -> Option<CacheMount> {

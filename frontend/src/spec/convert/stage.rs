@@ -63,6 +63,11 @@ pub(crate) const STAGE: Table = Table {
             "Stages that must build successfully before this one, though nothing is copied from them (e.g. tests).",
         )
         .example(r#"["test"]"#),
+        Key::opt(
+            "defaults",
+            Ty::Table(&super::defaults::DEFAULTS),
+            "Options every `run` and `copy` step of this stage gets (language 1.1), on top of the top level's `defaults`; a step's own values win.",
+        ),
         Key::opt("steps", Ty::Steps, "The steps, in order: each has exactly one kind key (`run`, `copy`, `add`, `mkdir` or `write`)."),
         Key::opt(
             "artifacts",
@@ -121,6 +126,10 @@ pub(super) fn stage(
     let user = cx.opt(&f, "user", Cx::path);
     let shell = f.get("shell").and_then(|n| shell(cx, n));
     let needs = cx.list_of(&f, "needs", Cx::string);
+    let outer = cx.defaults.clone();
+    if let Some(n) = f.get("defaults") {
+        cx.defaults = super::defaults::read(cx, n).over(&outer);
+    }
     let steps = match f.get("steps") {
         Some(n) => cx
             .seq(n, "steps")
@@ -128,6 +137,7 @@ pub(super) fn stage(
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    cx.defaults = outer;
     let artifacts = cx.list_of(&f, "artifacts", |cx, n, _| artifact::artifact(cx, n));
     let image = f.get("image").and_then(|n| image::image(cx, n));
     Some(Stage {

@@ -15,6 +15,7 @@ mod context_transfer;
 mod contexts;
 mod copy_add;
 mod debug;
+mod defaults;
 mod differential;
 mod errors;
 mod examples;
@@ -43,6 +44,7 @@ fn main() {
         ("run_mounts", run_mounts::cases()),
         ("run_args", run_args::cases()),
         ("typed_args", typed_args::cases()),
+        ("defaults", defaults::cases()),
         ("run_options", run_options::cases()),
         ("stages", stages::cases()),
         ("platforms", platforms::cases()),
