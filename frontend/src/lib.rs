@@ -15,6 +15,7 @@ pub mod options;
 pub mod progress;
 pub mod sbom;
 pub mod spec;
+pub mod stage_graph;
 pub(crate) mod steps;
 pub mod subrequests;
 pub mod timings;

@@ -52,6 +52,18 @@ enum Cmd {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Print the stage graph of the target: stages, base images and the edges between them (offline).
+    Graph {
+        file: PathBuf,
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+        build_args: Vec<String>,
+        #[arg(long)]
+        platform: Option<String>,
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: stagecraft::stage_graph::GraphFormat,
+    },
     /// Print the JSON Schema of the language (for editors: see docs/editors.md).
     Schema,
     /// Run the language server on stdin/stdout (for editors: see docs/editors.md).
@@ -72,6 +84,28 @@ enum Cmd {
         #[arg(long)]
         lenient: bool,
     },
+}
+
+/// The build options of an offline command, as buildx would pass them.
+fn offline_options(
+    src: &SourceFile,
+    target: Option<String>,
+    platform: Option<String>,
+    build_args: Vec<String>,
+) -> Result<BuildOptions, String> {
+    let mut opts: BTreeMap<String, String> = BTreeMap::new();
+    opts.insert("filename".into(), src.name.clone());
+    if let Some(t) = target {
+        opts.insert("target".into(), t);
+    }
+    if let Some(p) = platform {
+        opts.insert("platform".into(), p);
+    }
+    for a in build_args {
+        let (k, v) = a.split_once('=').unwrap_or((a.as_str(), ""));
+        opts.insert(format!("build-arg:{k}"), v.to_owned());
+    }
+    BuildOptions::from_opts(&opts).map_err(|e| e.to_string())
 }
 
 /// Reads a spec, never more than one byte past the size limit.
@@ -103,19 +137,7 @@ fn main() -> ExitCode {
             platform,
             merge_op,
         } => read(&file).and_then(|src| {
-            let mut opts: BTreeMap<String, String> = BTreeMap::new();
-            opts.insert("filename".into(), src.name.clone());
-            if let Some(t) = target {
-                opts.insert("target".into(), t);
-            }
-            if let Some(p) = platform {
-                opts.insert("platform".into(), p);
-            }
-            for a in build_args {
-                let (k, v) = a.split_once('=').unwrap_or((a.as_str(), ""));
-                opts.insert(format!("build-arg:{k}"), v.to_owned());
-            }
-            let opts = BuildOptions::from_opts(&opts).map_err(|e| e.to_string())?;
+            let opts = offline_options(&src, target, platform, build_args)?;
             for (platform, def, image) in compile_offline(
                 src,
                 &opts,
@@ -131,6 +153,17 @@ fn main() -> ExitCode {
                     String::from_utf8_lossy(&image.to_json())
                 );
             }
+            Ok(())
+        }),
+        Cmd::Graph {
+            file,
+            target,
+            build_args,
+            platform,
+            format,
+        } => read(&file).and_then(|src| {
+            let opts = offline_options(&src, target, platform, build_args)?;
+            print!("{}", build::graph_offline(src, &opts)?.render(format));
             Ok(())
         }),
         Cmd::Lsp => stagecraft::lsp::run().map_err(|e| format!("stagecraft lsp: {e}")),

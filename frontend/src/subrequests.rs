@@ -17,6 +17,8 @@ pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const OUTLINE: &str = "frontend.outline";
 pub const TARGETS: &str = "frontend.targets";
 pub const LINT: &str = "frontend.lint";
+/// The stage graph (language 1.1: `--call=graph`).
+pub const GRAPH: &str = "frontend.graph";
 
 /// An unknown subrequest.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,7 @@ pub fn answer(
     target: &str,
     needed: &BTreeSet<String>,
     spec_definition: Option<&llb::pb::Definition>,
+    graph: Option<&crate::stage_graph::Graph>,
 ) -> Result<BTreeMap<String, Vec<u8>>, Unsupported> {
     let mut meta = BTreeMap::new();
     let source = spec.source.text.as_bytes();
@@ -79,6 +82,7 @@ pub fn answer(
                 { "name": OUTLINE, "version": "1.0.0", "type": "rpc", "description": "List all parameters current build takes", "opts": [{"name": "target", "description": "Target build stage"}], "metadata": [{"name": "result.json"}] },
                 { "name": TARGETS, "version": "1.0.0", "type": "rpc", "description": "List all targets current build supports", "opts": [], "metadata": [{"name": "result.json"}] },
                 { "name": LINT, "version": "1.0.0", "type": "rpc", "description": "Check the spec", "opts": [], "metadata": [{"name": "result.json"}, {"name": "result.txt"}, {"name": "result.statuscode"}] },
+                { "name": GRAPH, "version": "1.0.0", "type": "rpc", "description": "Show the stage graph of the target", "opts": [{"name": "target", "description": "Target build stage"}], "metadata": [{"name": "result.json"}, {"name": "result.txt"}] },
                 { "name": DESCRIBE, "version": "1.0.0", "type": "rpc", "description": "List available subrequest types", "opts": [], "metadata": [{"name": "result.json"}] },
             ]);
             let text: String = reqs
@@ -123,6 +127,12 @@ pub fn answer(
                 pretty(&json!({ "targets": targets, "sources": [base64(source)] })),
             );
             meta.insert("result.txt".into(), text.into_bytes());
+            meta.insert("version".into(), b"1.0.0".to_vec());
+        }
+        GRAPH => {
+            let g = graph.ok_or_else(|| Unsupported(request.to_owned()))?;
+            meta.insert("result.json".into(), pretty(&g.json()));
+            meta.insert("result.txt".into(), g.mermaid().into_bytes());
             meta.insert("version".into(), b"1.0.0".to_vec());
         }
         OUTLINE => {

@@ -307,6 +307,12 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         for p in &platforms {
             needed.extend(compile::plan(spec, opts, p, &build).map_err(fail)?.stages);
         }
+        let graph = match (request, platforms.first()) {
+            (crate::subrequests::GRAPH, Some(p)) => {
+                Some(crate::stage_graph::graph(spec, opts, p, &build).map_err(fail)?)
+            }
+            _ => None,
+        };
         crate::subrequests::answer(
             request,
             spec,
@@ -314,6 +320,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
             &target.name.value,
             &needed,
             Some(&spec_definition),
+            graph.as_ref(),
         )
         .map_err(|e| BuildFailure {
             code: code::UNIMPLEMENTED,
@@ -607,6 +614,28 @@ pub fn compile_offline(
     features: EngineFeatures,
 ) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
     compile_offline_with(src, opts, features, &|_| None)
+}
+
+/// The stage graph of the target offline (`stagecraft graph`), on the first
+/// target platform (the build platform, `linux/amd64` here, by default).
+pub fn graph_offline(
+    src: SourceFile,
+    opts: &BuildOptions,
+) -> Result<crate::stage_graph::Graph, String> {
+    let contexts = opts.contexts.keys().cloned().collect();
+    let spec =
+        spec::parse_with_contexts(src.clone(), &contexts).map_err(|d| diag::render(&d, &src))?;
+    let build = opts
+        .worker_platforms
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Platform::new("linux", "amd64", ""));
+    let platform = opts
+        .platforms
+        .first()
+        .cloned()
+        .unwrap_or_else(|| build.clone());
+    crate::stage_graph::graph(&spec, opts, &platform, &build).map_err(|d| diag::render(&[d], &src))
 }
 
 /// Resolves a normalised image reference offline: the config's bytes (as the

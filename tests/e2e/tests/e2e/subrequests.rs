@@ -145,10 +145,56 @@ pub fn targets_outline_and_check_answer_in_buildkit_shapes(engine: &Engine) {
     );
 }
 
+/// `--call=graph` (language 1.1) prints the target's stage graph as a
+/// Mermaid flowchart, and `--call=graph,format=json` as JSON: through
+/// buildx, the same bytes as the offline `stagecraft graph` (the library's
+/// `graph_offline`) for the same spec, target and build arguments.
+pub fn graph_prints_the_stage_graph_as_offline(engine: &Engine) {
+    let dir = e2e::example("multistage", engine);
+    let spec = std::fs::read_to_string(dir.join("stagecraft.yaml")).unwrap();
+    let mut raw = BTreeMap::new();
+    raw.insert("filename".to_owned(), "stagecraft.yaml".to_owned());
+    raw.insert("target".to_owned(), "runtime".to_owned());
+    let opts = stagecraft::options::BuildOptions::from_opts(&raw).unwrap();
+    let offline = stagecraft::build::graph_offline(
+        stagecraft::diag::SourceFile::new("stagecraft.yaml", spec),
+        &opts,
+    )
+    .unwrap();
+    let text = engine.build(
+        &dir,
+        &[
+            "--call=graph",
+            "--target",
+            "runtime",
+            "-f",
+            "stagecraft.yaml",
+            ".",
+        ],
+    );
+    text.assert_ok();
+    assert!(
+        text.log.contains(&offline.mermaid()),
+        "--call=graph is not `stagecraft graph`'s Mermaid:\n{}\nexpected:\n{}",
+        text.log,
+        offline.mermaid()
+    );
+    assert!(offline.mermaid().contains("-->|artifact|"));
+    let json = call(engine, &dir, "graph", "stagecraft.yaml");
+    assert_eq!(json, offline.json(), "{json:#}");
+}
+
 pub fn cases() -> Vec<Case> {
-    vec![case(
-        "targets_outline_and_check_answer_in_buildkit_shapes",
-        &[Feature::Buildx, Feature::Call],
-        targets_outline_and_check_answer_in_buildkit_shapes,
-    )]
+    vec![
+        case(
+            "targets_outline_and_check_answer_in_buildkit_shapes",
+            &[Feature::Buildx, Feature::Call],
+            targets_outline_and_check_answer_in_buildkit_shapes,
+        ),
+        case(
+            "graph_prints_the_stage_graph_as_offline",
+            &[Feature::Buildx, Feature::Call],
+            graph_prints_the_stage_graph_as_offline,
+        ),
+    ]
 }
