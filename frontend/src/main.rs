@@ -33,12 +33,8 @@ enum Cmd {
     /// Compile a spec offline and print its LLB (base images are treated as empty).
     Compile {
         file: PathBuf,
-        #[arg(long)]
-        target: Option<String>,
-        #[arg(long = "build-arg", value_name = "NAME=VALUE")]
-        build_args: Vec<String>,
-        #[arg(long)]
-        platform: Option<String>,
+        #[command(flatten)]
+        build: OfflineBuild,
         /// Compile as for an engine with MergeOp.
         #[arg(long)]
         merge_op: bool,
@@ -55,12 +51,8 @@ enum Cmd {
     /// Print the stage graph of the target: stages, base images and the edges between them (offline).
     Graph {
         file: PathBuf,
-        #[arg(long)]
-        target: Option<String>,
-        #[arg(long = "build-arg", value_name = "NAME=VALUE")]
-        build_args: Vec<String>,
-        #[arg(long)]
-        platform: Option<String>,
+        #[command(flatten)]
+        build: OfflineBuild,
         #[arg(long, value_enum, default_value = "mermaid")]
         format: stagecraft::stage_graph::GraphFormat,
     },
@@ -86,13 +78,24 @@ enum Cmd {
     },
 }
 
-/// The build options of an offline command, as buildx would pass them.
-fn offline_options(
-    src: &SourceFile,
+/// The build options an offline command takes, as `docker buildx build` does.
+#[derive(clap::Args)]
+struct OfflineBuild {
+    #[arg(long)]
     target: Option<String>,
-    platform: Option<String>,
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
     build_args: Vec<String>,
-) -> Result<BuildOptions, String> {
+    #[arg(long)]
+    platform: Option<String>,
+}
+
+/// The build options of an offline command, as buildx would pass them.
+fn offline_options(src: &SourceFile, b: OfflineBuild) -> Result<BuildOptions, String> {
+    let OfflineBuild {
+        target,
+        build_args,
+        platform,
+    } = b;
     let mut opts: BTreeMap<String, String> = BTreeMap::new();
     opts.insert("filename".into(), src.name.clone());
     if let Some(t) = target {
@@ -132,12 +135,10 @@ fn main() -> ExitCode {
         Cmd::Frontend => frontend(),
         Cmd::Compile {
             file,
-            target,
-            build_args,
-            platform,
+            build,
             merge_op,
         } => read(&file).and_then(|src| {
-            let opts = offline_options(&src, target, platform, build_args)?;
+            let opts = offline_options(&src, build)?;
             for (platform, def, image) in compile_offline(
                 src,
                 &opts,
@@ -157,12 +158,10 @@ fn main() -> ExitCode {
         }),
         Cmd::Graph {
             file,
-            target,
-            build_args,
-            platform,
+            build,
             format,
         } => read(&file).and_then(|src| {
-            let opts = offline_options(&src, target, platform, build_args)?;
+            let opts = offline_options(&src, build)?;
             print!("{}", build::graph_offline(src, &opts)?.render(format));
             Ok(())
         }),

@@ -622,20 +622,27 @@ pub fn graph_offline(
     src: SourceFile,
     opts: &BuildOptions,
 ) -> Result<crate::stage_graph::Graph, String> {
-    let contexts = opts.contexts.keys().cloned().collect();
-    let spec =
-        spec::parse_with_contexts(src.clone(), &contexts).map_err(|d| diag::render(&d, &src))?;
-    let build = opts
-        .worker_platforms
-        .first()
-        .cloned()
-        .unwrap_or_else(|| Platform::new("linux", "amd64", ""));
+    let (spec, build) = offline_spec(&src, opts)?;
     let platform = opts
         .platforms
         .first()
         .cloned()
         .unwrap_or_else(|| build.clone());
     crate::stage_graph::graph(&spec, opts, &platform, &build).map_err(|d| diag::render(&[d], &src))
+}
+
+/// The spec of an offline command, parsed with the options' named
+/// contexts, and the build platform (the first worker's, else `linux/amd64`).
+fn offline_spec(src: &SourceFile, opts: &BuildOptions) -> Result<(Spec, Platform), String> {
+    let contexts = opts.contexts.keys().cloned().collect();
+    let spec =
+        spec::parse_with_contexts(src.clone(), &contexts).map_err(|d| diag::render(&d, src))?;
+    let build = opts
+        .worker_platforms
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Platform::new("linux", "amd64", ""));
+    Ok((spec, build))
 }
 
 /// Resolves a normalised image reference offline: the config's bytes (as the
@@ -652,14 +659,7 @@ pub fn compile_offline_with(
     features: EngineFeatures,
     resolve: OfflineResolver<'_>,
 ) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
-    let contexts = opts.contexts.keys().cloned().collect();
-    let spec =
-        spec::parse_with_contexts(src.clone(), &contexts).map_err(|d| diag::render(&d, &src))?;
-    let build = opts
-        .worker_platforms
-        .first()
-        .cloned()
-        .unwrap_or_else(|| Platform::new("linux", "amd64", ""));
+    let (spec, build) = offline_spec(&src, opts)?;
     let platforms = if opts.platforms.is_empty() {
         vec![build.clone()]
     } else {

@@ -35,6 +35,15 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// ` -> <symlink target>`, ` link to <hard link target>`, or nothing.
+    pub fn link_text(&self) -> String {
+        match &self.link {
+            Link::None => String::new(),
+            Link::Symlink(t) => format!(" -> {t}"),
+            Link::Hard(t) => format!(" link to {t}"),
+        }
+    }
+
     /// `<mode> <uid>/<gid>[ #<content hash> (<n> bytes)]`.
     pub fn describe(&self) -> String {
         match self.content {
@@ -44,7 +53,8 @@ impl Entry {
     }
 }
 
-fn run(cmd: &mut Command) -> Result<Vec<u8>, String> {
+/// Runs `cmd`: its stdout, or `Err` with its stderr.
+pub fn run(cmd: &mut Command) -> Result<Vec<u8>, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if !out.status.success() {
         return Err(format!(

@@ -83,20 +83,7 @@ pub fn outline_lists_the_secrets_and_caches_defaults_bring(engine: &Engine) {
             ("b.txt", "b\n"),
         ],
     );
-    let b = engine.build(
-        &dir,
-        &["--call=outline,format=json", "-f", "stagecraft.yaml", "."],
-    );
-    b.assert_ok();
-    let start = b
-        .log
-        .find('{')
-        .unwrap_or_else(|| panic!("no JSON:\n{}", b.log));
-    let json: serde_json::Value = serde_json::Deserializer::from_str(&b.log[start..])
-        .into_iter::<serde_json::Value>()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| panic!("bad JSON:\n{}", b.log));
+    let json = crate::subrequests::call(engine, &dir, "outline", "stagecraft.yaml");
     assert!(
         json["secrets"]
             .as_array()

@@ -34,16 +34,7 @@ use std::sync::Mutex;
 use e2e::cases::{self, read_case, CaseFile};
 use e2e::{case, oci, repo, serve, workdir, Case, Engine, Feature};
 
-fn run(cmd: &mut Command) -> Result<Vec<u8>, String> {
-    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{cmd:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(out.stdout)
-}
+use oci::run;
 
 /// One platform's image: its config and its filesystem, flattened.
 struct Image {
@@ -63,11 +54,7 @@ fn apply_layer(
         oci::layer_entries(layer, &scratch.join("unpacked"))?
             .into_iter()
             .map(|e| {
-                let link = match &e.link {
-                    oci::Link::None => String::new(),
-                    oci::Link::Symlink(t) => format!(" -> {t}"),
-                    oci::Link::Hard(t) => format!(" link to {t}"),
-                };
+                let link = e.link_text();
                 // A hard link and a copy of the same file are the same image.
                 let entry = oci::Entry {
                     mode: e.mode.replacen('h', "-", 1),

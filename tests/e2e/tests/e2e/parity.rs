@@ -36,11 +36,7 @@ impl Layer {
             .unwrap_or_else(|e| panic!("{e}"))
             .into_iter()
             .map(|e| {
-                let link = match &e.link {
-                    oci::Link::None => String::new(),
-                    oci::Link::Symlink(t) => format!(" -> {t}"),
-                    oci::Link::Hard(t) => format!(" link to {t}"),
-                };
+                let link = e.link_text();
                 let content = e
                     .content
                     .map(|(hash, len)| format!(" #{hash:016x} ({len} bytes)"))

@@ -40,7 +40,12 @@ fn paths(v: &serde_json::Value, at: &str, out: &mut BTreeMap<String, &'static st
 }
 
 /// The JSON answer of `--call=CALL,format=json` for `file`.
-fn call(engine: &Engine, dir: &std::path::Path, call: &str, file: &str) -> serde_json::Value {
+pub(crate) fn call(
+    engine: &Engine,
+    dir: &std::path::Path,
+    call: &str,
+    file: &str,
+) -> serde_json::Value {
     let b = engine.build(
         dir,
         &[&format!("--call={call},format=json"), "-f", file, "."],

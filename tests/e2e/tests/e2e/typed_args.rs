@@ -104,20 +104,7 @@ pub fn typed_arguments_reach_run_as_given_and_bad_values_fail_at_their_declarati
 pub fn outline_shows_argument_types_choices_and_requiredness(engine: &Engine) {
     let dir = workdir("typed-args-outline");
     write_files(&dir, engine, &[("stagecraft.yaml", SPEC)]);
-    let b = engine.build(
-        &dir,
-        &["--call=outline,format=json", "-f", "stagecraft.yaml", "."],
-    );
-    b.assert_ok();
-    let start = b
-        .log
-        .find('{')
-        .unwrap_or_else(|| panic!("no JSON:\n{}", b.log));
-    let json: serde_json::Value = serde_json::Deserializer::from_str(&b.log[start..])
-        .into_iter::<serde_json::Value>()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| panic!("bad JSON:\n{}", b.log));
+    let json = crate::subrequests::call(engine, &dir, "outline", "stagecraft.yaml");
     let arg = |name: &str| {
         json["args"]
             .as_array()
