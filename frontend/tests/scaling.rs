@@ -4,8 +4,10 @@
 //!
 //! The bound that must hold is on memory, counted exactly by a counting
 //! allocator (bytes allocated and peak live bytes, per thread): at most ×2.3
-//! per doubling of the stage count. Time is also checked, with a bound loose
-//! enough for a shared machine (the best of three runs may grow at most ×20
+//! per doubling of the stage count. Time is also checked, as the measuring
+//! thread's own CPU time (`/proc/thread-self/schedstat`: time on a CPU, not
+//! time waiting for one, so that other processes on a shared machine do not
+//! count), with a loose bound (the best of three runs may grow at most ×20
 //! from 500 to 4,000 stages, where quadratic growth gives ×64), so that only
 //! a return to super-linear growth fails. The shapes run one after another
 //! in one test, so they do not compete for the cores. This is a guard, not
@@ -25,7 +27,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stagecraft::build::compile_offline;
 use stagecraft::compile::EngineFeatures;
@@ -126,6 +128,19 @@ struct Cost {
 }
 
 /// The cost of `f`, on a thread with a 2 MiB stack; time is the best of three runs.
+/// The calling thread's time on a CPU so far (the first field of
+/// `/proc/thread-self/schedstat`, in nanoseconds).
+fn cpu_time() -> Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .expect("/proc/thread-self/schedstat (Linux)");
+    let ns: u64 = text
+        .split_whitespace()
+        .next()
+        .and_then(|f| f.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected schedstat: {text}"));
+    Duration::from_nanos(ns)
+}
+
 fn measure(f: impl Fn() + Send + Sync + 'static) -> Cost {
     let f = std::sync::Arc::new(f);
     let mut best: Option<Cost> = None;
@@ -137,10 +152,10 @@ fn measure(f: impl Fn() + Send + Sync + 'static) -> Cost {
                 ALLOCATED.with(|a| a.set(0));
                 LIVE.with(|l| l.set(0));
                 PEAK.with(|p| p.set(0));
-                let start = Instant::now();
+                let start = cpu_time();
                 f();
                 Cost {
-                    time: start.elapsed(),
+                    time: cpu_time().saturating_sub(start),
                     allocated: ALLOCATED.with(Cell::get),
                     peak: PEAK.with(Cell::get),
                 }
@@ -195,7 +210,7 @@ fn assert_linear(shape: &str, generate: fn(usize) -> String) {
         for (n, c) in &costs {
             let _ = writeln!(
                 report,
-                "{shape} {what} {n:5}: {:8.1} ms, {:11} bytes allocated, {:11} peak",
+                "{shape} {what} {n:5}: {:8.1} ms CPU, {:11} bytes allocated, {:11} peak",
                 c.time.as_secs_f64() * 1e3,
                 c.allocated,
                 c.peak
