@@ -10,6 +10,8 @@
 //! Not the build order or the cross-stage checks (`compile::plan`,
 //! `spec::graph`): this only describes what a reader of the spec sees.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use llb::Platform;
 use serde_json::json;
 
@@ -20,7 +22,7 @@ use crate::options::BuildOptions;
 use crate::spec::model::{FromRef, Spec, Stage, StepKind};
 
 /// What a node is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NodeKind {
     Stage,
     Image,
@@ -110,6 +112,11 @@ pub fn graph(
         }],
         edges: Vec::new(),
     };
+    // Where each node is, and the edges made: looked up, not scanned, so
+    // that the graph of a spec with thousands of stages costs linear time.
+    let mut index: BTreeMap<(NodeKind, String), usize> = BTreeMap::new();
+    index.insert((NodeKind::Stage, target.name.value.clone()), 0);
+    let mut made: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
     let mut next = 0;
     while let Some(node) = g.nodes.get(next).cloned() {
         let to = next;
@@ -138,16 +145,14 @@ pub fn graph(
                     name: i.to_owned(),
                 },
             };
-            let from = match g.nodes.iter().position(|n| *n == used) {
-                Some(i) => i,
-                None => {
+            let from = *index
+                .entry((used.kind, used.name.clone()))
+                .or_insert_with(|| {
                     g.nodes.push(used);
                     g.nodes.len() - 1
-                }
-            };
-            let edge = Edge { from, to, label };
-            if !g.edges.contains(&edge) {
-                g.edges.push(edge);
+                });
+            if made.insert((from, to, label)) {
+                g.edges.push(Edge { from, to, label });
             }
         }
     }

@@ -704,11 +704,12 @@ fn is_remote(probe: &str) -> bool {
 
 fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
     let srcs = sources_and_dest(i, st)?;
-    let mut any_remote = false;
-    for src in srcs.iter().take(srcs.len().saturating_sub(1)) {
-        any_remote |= is_remote(&add_probe(i, st, src)?);
-    }
-    if !any_remote {
+    let probes = srcs
+        .iter()
+        .take(srcs.len().saturating_sub(1))
+        .map(|src| add_probe(i, st, src))
+        .collect::<Result<Vec<String>>>()?;
+    if !probes.iter().any(|p| is_remote(p)) {
         if srcs
             .iter()
             .take(srcs.len().saturating_sub(1))
@@ -724,7 +725,9 @@ fn add(i: &Instruction, st: &StageOut) -> Result<StepOut> {
     };
     let to = st.here(dest);
     octal_chmod(i)?;
-    let probe = add_probe(i, st, url)?;
+    let [probe] = probes.as_slice() else {
+        return err(i, "takes one remote source and a destination");
+    };
     let git = probe.starts_with("git@")
         || probe.starts_with("git://")
         || probe.split('#').next().is_some_and(|u| u.ends_with(".git"));

@@ -207,3 +207,31 @@ impl CopyOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `RUN` and `COPY` are the step tables' keys after the ones a default
+    /// cannot hold: a reordering of those tables must not let the command,
+    /// the sources, `from` or `defaults` itself into a default, where the
+    /// reader would take and drop them.
+    #[test]
+    fn default_tables_hold_only_step_options() {
+        for (table, step, excluded) in [
+            (&RUN, &run::STEP, &["run", "defaults"][..]),
+            (&COPY, &copy::STEP, &["copy", "from", "defaults"][..]),
+        ] {
+            let names: Vec<&str> = table.keys.iter().map(|k| k.name).collect();
+            for gone in excluded {
+                assert!(!names.contains(gone), "{}: {names:?}", table.name);
+            }
+            assert_eq!(
+                names.len() + excluded.len(),
+                step.keys.len(),
+                "{}: every other key of the step is a default",
+                table.name
+            );
+        }
+    }
+}
