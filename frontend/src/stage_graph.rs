@@ -15,11 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use llb::Platform;
 use serde_json::json;
 
-use crate::compile::scope::StageScope;
-use crate::compile::target_stage;
-use crate::diag::{Diagnostic, Spanned};
+use crate::compile::{conditions, target_stage, EngineFeatures, Input};
+use crate::diag::Diagnostic;
 use crate::options::BuildOptions;
-use crate::spec::model::{FromRef, Spec, Stage, StepKind};
+use crate::spec::model::{FromRef, Spec};
 
 /// What a node is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -77,26 +76,6 @@ pub enum GraphFormat {
     Json,
 }
 
-/// The references of a stage with their edge labels, unexpanded, in spec order.
-fn references(stage: &Stage) -> Vec<(&'static str, &Spanned<String>)> {
-    let mut out = vec![("from", &stage.from)];
-    out.extend(stage.needs.iter().map(|n| ("needs", n)));
-    for step in &stage.steps {
-        match &step.kind {
-            StepKind::Copy(c) => out.extend(c.from.iter().map(|f| ("copy", f))),
-            StepKind::Run(r) => out.extend(
-                r.mounts
-                    .iter()
-                    .filter_map(|m| m.from.as_ref())
-                    .map(|f| ("mount", f)),
-            ),
-            StepKind::Add(_) | StepKind::Mkdir(_) | StepKind::Write(_) => {}
-        }
-    }
-    out.extend(stage.artifacts.iter().map(|a| ("artifact", &a.from)));
-    out
-}
-
 /// The graph of the build's target on `platform`.
 pub fn graph(
     spec: &Spec,
@@ -105,6 +84,20 @@ pub fn graph(
     build_platform: &Platform,
 ) -> Result<Graph, Diagnostic> {
     let target = target_stage(spec, opts)?;
+    let (images, inputs) = (BTreeMap::new(), BTreeMap::new());
+    let input = Input {
+        spec,
+        opts,
+        platform: platform.clone(),
+        build_platform: build_platform.clone(),
+        images: &images,
+        inputs: &inputs,
+        remote_context: None,
+        features: EngineFeatures::default(),
+    };
+    if !conditions::stage_kept(&input, target)? {
+        return Err(conditions::target_left_out(&input, target));
+    }
     let mut g = Graph {
         nodes: vec![Node {
             kind: NodeKind::Stage,
@@ -127,14 +120,25 @@ pub fn graph(
         let Some(stage) = spec.stage(&node.name) else {
             continue;
         };
-        let scope = StageScope::for_stage(spec, stage, opts, platform, build_platform);
-        for (label, value) in references(stage) {
-            let text = scope.expand(value, &spec.source)?;
+        // The references the build follows: those its conditions keep.
+        let scope = conditions::scope_of(&input, stage);
+        for r in conditions::kept_references(stage, &scope)? {
+            let label = r.kind.label();
+            let text = scope.expand(r.value, &spec.source)?;
             let used = match spec.classify_from(&text) {
-                FromRef::Stage(s) => Node {
-                    kind: NodeKind::Stage,
-                    name: s.to_owned(),
-                },
+                FromRef::Stage(s) => {
+                    let follows = match spec.stage(s) {
+                        Some(used) => conditions::follows(&input, stage, &r, used)?,
+                        None => true,
+                    };
+                    if !follows {
+                        continue;
+                    }
+                    Node {
+                        kind: NodeKind::Stage,
+                        name: s.to_owned(),
+                    }
+                }
                 FromRef::Scratch => continue,
                 FromRef::Image(i) if opts.contexts.contains_key(i) => Node {
                     kind: NodeKind::Context,

@@ -12,7 +12,7 @@ use crate::compile::{self, Compiler, StageCtx};
 use crate::diag::{Diagnostic, Span, Spanned};
 use crate::spec::convert::{self as read, Cx, Fields};
 use crate::spec::keys::Table;
-use crate::spec::model::{CacheMount, SecretMount, SshMount, StepKind};
+use crate::spec::model::{CacheMount, RefKind, SecretMount, SshMount, StepKind};
 use crate::spec::raw::Node;
 
 /// One step kind, as the reader sees it.
@@ -98,10 +98,15 @@ impl StepKind {
 
     /// The `from:` values of the step: stages, images or named contexts it
     /// reads (a copy's source, a run's bind mounts), in spec order.
-    pub fn sources(&self) -> Vec<&Spanned<String>> {
+    pub fn sources(&self) -> Vec<(RefKind, &Spanned<String>)> {
         match self {
-            StepKind::Run(r) => r.mounts.iter().filter_map(|m| m.from.as_ref()).collect(),
-            StepKind::Copy(c) => c.from.iter().collect(),
+            StepKind::Run(r) => r
+                .mounts
+                .iter()
+                .filter_map(|m| m.from.as_ref())
+                .map(|f| (RefKind::Mount, f))
+                .collect(),
+            StepKind::Copy(c) => c.from.iter().map(|f| (RefKind::Copy, f)).collect(),
             StepKind::Add(_) | StepKind::Mkdir(_) | StepKind::Write(_) => Vec::new(),
         }
     }

@@ -22,7 +22,7 @@ pub const GRAPH: &str = "frontend.graph";
 
 /// An unknown subrequest.
 #[derive(Debug, thiserror::Error)]
-#[error("unsupported subrequest `{0}`: this frontend answers {DESCRIBE}, {OUTLINE}, {TARGETS} and {LINT}")]
+#[error("unsupported subrequest `{0}`: this frontend answers {DESCRIBE}, {OUTLINE}, {TARGETS}, {LINT} and {GRAPH}")]
 pub struct Unsupported(pub String);
 
 /// A location as BuildKit's `pb.Location` marshals to JSON: zero fields are

@@ -297,3 +297,28 @@ fn pending_fixtures_are_still_pending() {
         fixed.join("\n")
     );
 }
+
+/// Every compile error of `compile-invalid/`, rendered as buildx shows it:
+/// a golden snapshot per fixture, so a change of wording, location or help
+/// is seen in review.
+#[test]
+fn compile_errors_render_as_snapshotted() {
+    insta::glob!("fixtures/compile-invalid/*.yaml", |path| {
+        let bytes = std::fs::read(path).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let opts = BuildOptions::from_opts(&options(&text)).unwrap();
+        let (src, problem) = spec::decode("stagecraft.yaml".into(), bytes);
+        assert!(problem.is_none(), "{}", path.display());
+        let rendered = compile_offline(
+            src,
+            &opts,
+            EngineFeatures {
+                merge_op: true,
+                check_globs: true,
+            },
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{} compiles", path.display()));
+        insta::assert_snapshot!(rendered);
+    });
+}

@@ -49,6 +49,29 @@ fn every_kind_of_edge() {
     insta::assert_snapshot!(out);
 }
 
+/// `when`/`unless` decided with the build's arguments: the elements left
+/// out, and what only they used, are not in the graph.
+#[test]
+fn conditions_are_decided_as_the_build_decides_them() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/when-unless.yaml");
+    let plain = render_all(&path, &[]);
+    assert!(!plain.contains("tools"), "{plain}");
+    assert!(
+        plain.contains("lint") && !plain.contains("\"test\""),
+        "{plain}"
+    );
+    let debug = render_all(
+        &path,
+        &[("build-arg:DEBUG", "true"), ("build-arg:LINT", "false")],
+    );
+    assert!(
+        debug.contains("-->|artifact|") && debug.contains("-->|copy|"),
+        "{debug}"
+    );
+    assert!(!debug.contains("lint"), "{debug}");
+    insta::assert_snapshot!(format!("{plain}\n# DEBUG=true LINT=false\n{debug}"));
+}
+
 #[test]
 fn the_cli_prints_each_format() {
     let path =

@@ -236,6 +236,7 @@ fn sample(ty: &Ty) -> Json {
         Ty::Args(_) => json!({ "A": "x" }),
         Ty::Stages(_) => json!({ "a": { "from": "scratch" } }),
         Ty::Steps => json!([{ "run": "true" }]),
+        Ty::Condition => json!({ "A": ["x", "y"] }),
     }
 }
 
@@ -247,7 +248,12 @@ fn wrong(ty: &Ty) -> Json {
         Ty::Bool => json!("yes"),
         Ty::UInt => json!("x"),
         Ty::Strings | Ty::List(_) | Ty::Steps => json!("x"),
-        Ty::KeyValues | Ty::Table(_) | Ty::PathOr(_) | Ty::Args(_) | Ty::Stages(_) => {
+        Ty::KeyValues
+        | Ty::Table(_)
+        | Ty::PathOr(_)
+        | Ty::Args(_)
+        | Ty::Stages(_)
+        | Ty::Condition => {
             json!(["x"])
         }
         Ty::Choice(_) => json!("zzz"),
@@ -318,6 +324,9 @@ fn host(t: &Table, body: &Map<String, Json>) -> Json {
         "copy-defaults" => {
             stage(json!({ "from": "scratch", "defaults": { "copy": Json::Object(body) } }))
         }
+        "need" => stage(
+            json!({ "from": "scratch", "needs": [merged(obj(json!({ "stage": "b" })), &body)] }),
+        ),
         other => panic!("no host for table `{other}`: add one here"),
     }
 }

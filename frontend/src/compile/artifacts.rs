@@ -2,16 +2,19 @@
 //! merged on top when `link: true` and the engine has MergeOp).
 
 use crate::diag::Diagnostic;
+use crate::spec::model::Artifact;
 
 use super::copy::{apply_layer, copy_options, destination, for_source, is_glob, source_path};
 use super::uses::{Reading, Use};
 use super::{Compiler, StageCtx};
 
+/// Compiles the artifacts the stage's conditions keep.
 pub(super) fn compile_artifacts(
     c: &mut Compiler<'_, '_>,
     ctx: &mut StageCtx<'_, '_>,
+    artifacts: &[&Artifact],
 ) -> Result<(), Diagnostic> {
-    for a in &ctx.stage.artifacts {
+    for a in artifacts {
         ctx.step_no += 1;
         let from = ctx.source_state(c, &a.from)?;
         let path = source_path(&ctx.expand_path(&a.path)?);

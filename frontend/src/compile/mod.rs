@@ -12,6 +12,7 @@
 pub(crate) mod add;
 mod args;
 mod artifacts;
+pub(crate) mod conditions;
 mod context;
 pub(crate) mod copy;
 pub(crate) mod ignore;

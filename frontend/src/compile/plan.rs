@@ -82,7 +82,7 @@ pub fn plan(
         let stage_platform = stage_platform(&input, stage, &scope)?;
         // Every image the stage starts from or takes files from: each is
         // resolved once and pinned, so all its uses are one vertex.
-        for r in stage.references() {
+        for r in conditions::kept_references(stage, &scope)? {
             if r.kind == RefKind::Needs {
                 continue;
             }
@@ -135,19 +135,36 @@ pub(super) fn base_ref(
     )))
 }
 
-/// Stages that `stage` takes files from or needs (besides its `from`), expanded.
-fn dependencies(spec: &Spec, stage: &Stage, scope: &StageScope) -> Result<Vec<String>, Diagnostic> {
-    let mut out = Vec::new();
-    for r in stage.references() {
-        if r.kind == RefKind::From {
+/// The stages `stage` starts from, needs, or takes files from, expanded, in
+/// the order of [`Stage::references`], with the one it starts `from`: only
+/// those of elements its conditions keep, and not a `needs` entry of a stage
+/// that its own condition leaves out (any other use of such a stage is an
+/// error).
+pub(super) fn dependencies(
+    input: &Input<'_>,
+    stage: &Stage,
+) -> Result<(Vec<String>, Option<String>), Diagnostic> {
+    let spec = input.spec;
+    let scope = conditions::scope_of(input, stage);
+    let mut deps = Vec::new();
+    let mut base = None;
+    for r in conditions::kept_references(stage, &scope)? {
+        let text = scope.expand(r.value, &spec.source)?;
+        let FromRef::Stage(s) = spec.classify_from(&text) else {
+            continue;
+        };
+        let Some(used) = spec.stage(s) else {
+            continue;
+        };
+        if !conditions::follows(input, stage, &r, used)? {
             continue;
         }
-        let text = scope.expand(r.value, &spec.source)?;
-        if let FromRef::Stage(s) = spec.classify_from(&text) {
-            out.push(s.to_owned());
+        if r.kind == RefKind::From {
+            base = Some(s.to_owned());
         }
+        deps.push(s.to_owned());
     }
-    Ok(out)
+    Ok((deps, base))
 }
 
 /// The stages the target needs, each after every stage it depends on (its
@@ -169,23 +186,10 @@ pub(super) fn build_order<'a>(
     let mut order = Vec::new();
     // (stage, its dependencies once expanded, the next one to visit)
     let mut stack: Vec<(&'a Stage, Vec<String>, Option<String>, usize)> = Vec::new();
-    let expand = |stage: &'a Stage| -> Result<(Vec<String>, Option<String>), Diagnostic> {
-        let scope = StageScope::for_stage(
-            spec,
-            stage,
-            input.opts,
-            &input.platform,
-            &input.build_platform,
-        );
-        let from = scope.expand(&stage.from, &spec.source)?;
-        let base = match spec.classify_from(&from) {
-            FromRef::Stage(s) => Some(s.to_owned()),
-            FromRef::Scratch | FromRef::Image(_) => None,
-        };
-        let mut deps: Vec<String> = base.iter().cloned().collect();
-        deps.extend(dependencies(spec, stage, &scope)?);
-        Ok((deps, base))
-    };
+    let expand = |stage: &'a Stage| dependencies(input, stage);
+    if !conditions::stage_kept(input, target)? {
+        return Err(conditions::target_left_out(input, target));
+    }
     let (deps, base) = expand(target)?;
     marks.insert(&target.name.value, Mark::InProgress);
     stack.push((target, deps, base, 0));

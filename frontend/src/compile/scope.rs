@@ -88,6 +88,30 @@ impl StageScope {
         self.args.get(name).and_then(|v| v.as_deref())
     }
 
+    /// What a condition (`when`/`unless`) sees of `name`: the arguments,
+    /// then the built-ins; never the environment, which for a stage from an
+    /// image is only known once the image is resolved, after planning.
+    pub fn condition_lookup(&self, name: &str) -> vars::Lookup {
+        [&self.args, &self.builtins]
+            .into_iter()
+            .find_map(|m| m.get(name))
+            .map_or(vars::Lookup::Undeclared, |v| match v {
+                Some(v) => vars::Lookup::Value(v.clone()),
+                None => vars::Lookup::DeclaredEmpty,
+            })
+    }
+
+    /// The names a condition can see, sorted.
+    pub fn condition_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = [&self.args, &self.builtins]
+            .into_iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Adds or replaces an environment variable (arguments still take precedence).
     pub fn set_env(&mut self, name: &str, value: &str) {
         self.env.insert(name.to_owned(), Some(value.to_owned()));

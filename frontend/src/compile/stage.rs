@@ -219,6 +219,12 @@ impl<'a> Compiler<'a, '_> {
             &input.build_platform,
         );
         let platform = stage_platform(input, stage, &scope)?;
+        // The elements this build keeps (`when`/`unless`), decided on the
+        // scope planning saw, as planning decided them.
+        let steps = conditions::kept(&stage.steps, |s| &s.cond, stage, &scope)?;
+        let artifacts = conditions::kept(&stage.artifacts, |a| &a.cond, stage, &scope)?;
+        let needed = conditions::needed(input, stage, &scope)?;
+        let total = step_total(stage, steps.len(), artifacts.len());
         let from = scope.expand(&stage.from, &spec.source)?;
         // The stage's filesystem, its image config, and the config of the
         // image its `from:` chain starts at (for `containerimage.base.config`).
@@ -270,7 +276,7 @@ impl<'a> Compiler<'a, '_> {
                                         crate::progress::step(
                                             &stage.name.value,
                                             1,
-                                            step_total(stage),
+                                            total,
                                             &format!("FROM {reference}"),
                                         )
                                     }
@@ -301,7 +307,7 @@ impl<'a> Compiler<'a, '_> {
             workdir: String::new(),
             user: String::new(),
             step_no: 1,
-            step_count: step_total(stage),
+            step_count: total,
             source_map: Arc::clone(&self.source_map),
             base_env: Vec::new(),
             stage_env: Vec::new(),
@@ -342,17 +348,17 @@ impl<'a> Compiler<'a, '_> {
             );
             ctx.commit_layer(state, format!("WORKDIR {}", ctx.workdir));
         }
-        for need in &stage.needs {
-            let dep = self.stage(&need.value)?;
+        for need in needed {
+            let dep = self.stage(need)?;
             if !dep.is_scratch() {
                 self.needs.push(dep);
             }
         }
-        for step in &stage.steps {
+        for step in steps {
             ctx.step_no += 1;
             step.kind.compile(self, &mut ctx, step.span)?;
         }
-        artifacts::compile_artifacts(self, &mut ctx)?;
+        artifacts::compile_artifacts(self, &mut ctx, &artifacts)?;
         if let Some(img) = &stage.image {
             image::apply_image_config(&mut ctx, img)?;
         }
@@ -364,7 +370,7 @@ impl<'a> Compiler<'a, '_> {
     }
 }
 
-/// Progress numbering: FROM, WORKDIR, steps, artifacts.
-fn step_total(stage: &Stage) -> usize {
-    1 + usize::from(stage.workdir.is_some()) + stage.steps.len() + stage.artifacts.len()
+/// Progress numbering: FROM, WORKDIR, the steps and artifacts kept.
+fn step_total(stage: &Stage, steps: usize, artifacts: usize) -> usize {
+    1 + usize::from(stage.workdir.is_some()) + steps + artifacts
 }

@@ -122,6 +122,8 @@ pub enum Code {
     ArgValueInvalid,
     /// `arg-required`: a `required` argument got no value, or has a `default`.
     ArgRequired,
+    /// `stage-left-out`: a stage that its `when`/`unless` leaves out is the target, or is used other than through `needs`.
+    StageLeftOut,
 }
 
 /// When a code is reported.
@@ -648,6 +650,15 @@ const ARG_REQUIRED: CodeInfo = CodeInfo {
     doc: include_str!("docs/arg-required.md"),
 };
 
+const STAGE_LEFT_OUT: CodeInfo = CodeInfo {
+    code: Code::StageLeftOut,
+    name: "stage-left-out",
+    severity: Severity::Error,
+    phase: Phase::Compile,
+    summary: "a stage that its `when`/`unless` leaves out is the target, or is used other than through `needs`",
+    doc: include_str!("docs/stage-left-out.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -704,6 +715,7 @@ pub const CODES: &[CodeInfo] = &[
     ENTITLEMENT_NOT_GRANTED,
     ARG_VALUE_INVALID,
     ARG_REQUIRED,
+    STAGE_LEFT_OUT,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -773,6 +785,7 @@ impl Code {
             Code::EntitlementNotGranted => &ENTITLEMENT_NOT_GRANTED,
             Code::ArgValueInvalid => &ARG_VALUE_INVALID,
             Code::ArgRequired => &ARG_REQUIRED,
+            Code::StageLeftOut => &STAGE_LEFT_OUT,
         }
     }
 

@@ -161,7 +161,8 @@ fn resolve(path: &[Seg]) -> Option<Resolved> {
                 | Ty::PathOr(_)
                 | Ty::NoneOr(_)
                 | Ty::Args(_)
-                | Ty::Stages(_) => return None,
+                | Ty::Stages(_)
+                | Ty::Condition => return None,
             },
         };
     }
@@ -259,7 +260,8 @@ pub(super) fn at(lines: &[&str], at: usize, col: usize) -> Context {
             | Ty::PathOr(_)
             | Ty::NoneOr(_)
             | Ty::Args(_)
-            | Ty::Stages(_) => Context::Value { table: t, key },
+            | Ty::Stages(_)
+            | Ty::Condition => Context::Value { table: t, key },
         };
     }
     match resolve(&path(lines, at, content_col, None)) {

@@ -95,6 +95,7 @@ fn type_name(ty: &Ty) -> String {
         Ty::Args(_) => "mapping of argument names".into(),
         Ty::Stages(_) => "mapping of stage names to stages".into(),
         Ty::Steps => "list of steps".into(),
+        Ty::Condition => "mapping of variable names to a value or a list of values".into(),
     }
 }
 
@@ -236,7 +237,8 @@ pub(super) fn completion(doc: &Document, position: Position) -> Vec<CompletionIt
                 | Ty::List(_)
                 | Ty::Args(_)
                 | Ty::Stages(_)
-                | Ty::Steps => Vec::new(),
+                | Ty::Steps
+                | Ty::Condition => Vec::new(),
             }
         }
         Context::Variable => variables(doc, offset)

@@ -69,7 +69,8 @@ fn value<'n>(node: &'n Node, ty: &Ty, out: &mut Vec<KeyNode<'n>>) {
         | Ty::Strings
         | Ty::OneOrMany
         | Ty::KeyValues
-        | Ty::Choice(_) => {}
+        | Ty::Choice(_)
+        | Ty::Condition => {}
     }
 }
 

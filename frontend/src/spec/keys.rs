@@ -45,6 +45,9 @@ pub enum Ty {
     Stages(&'static Table),
     /// A list of steps, each with exactly one kind key.
     Steps,
+    /// A mapping of variable names to a value or a list of values
+    /// (`when`/`unless`, language 1.1).
+    Condition,
 }
 
 impl Ty {
@@ -67,7 +70,8 @@ impl Ty {
             | Ty::List(_)
             | Ty::Args(_)
             | Ty::Stages(_)
-            | Ty::Steps => None,
+            | Ty::Steps
+            | Ty::Condition => None,
         }
     }
 }

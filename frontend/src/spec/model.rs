@@ -142,12 +142,76 @@ pub struct Stage {
     pub user: Option<Spanned<String>>,
     /// None: `["/bin/sh", "-c"]`. Never an empty list.
     pub shell: Option<Spanned<Vec<Spanned<String>>>>,
-    pub needs: Vec<Spanned<String>>,
+    pub needs: Vec<Need>,
     pub steps: Vec<Step>,
     pub artifacts: Vec<Artifact>,
     pub image: Option<ImageConfig>,
+    /// `when:`/`unless:` (language 1.1): whether the stage is part of the build.
+    pub cond: Condition,
     /// The stage's key in `stages:`.
     pub span: Span,
+}
+
+/// An entry of `needs`: a stage, and (language 1.1) a condition.
+#[derive(Clone)]
+pub struct Need {
+    pub stage: Spanned<String>,
+    pub cond: Condition,
+}
+
+/// The stage alone when the entry has no condition (as the plain form is written).
+impl std::fmt::Debug for Need {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.cond.is_empty() {
+            self.stage.fmt(f)
+        } else {
+            f.debug_struct("Need")
+                .field("stage", &self.stage)
+                .field("cond", &self.cond)
+                .finish()
+        }
+    }
+}
+
+/// `when:` and `unless:` (language 1.1): compile-time conditions on a step,
+/// an artifact, a stage or a `needs` entry. Empty (neither written): the
+/// element is always kept.
+#[derive(Clone, Default)]
+pub struct Condition {
+    /// Holds when every named variable has one of its values. Spanned at the key.
+    pub when: Option<Spanned<Vec<CondTerm>>>,
+    /// Holds when `when` with the same terms would not. Spanned at the key.
+    pub unless: Option<Spanned<Vec<CondTerm>>>,
+}
+
+/// `always` when neither is written, so that dumps of specs without
+/// conditions stay short.
+impl std::fmt::Debug for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_empty() {
+            return f.write_str("always");
+        }
+        f.debug_struct("Condition")
+            .field("when", &self.when)
+            .field("unless", &self.unless)
+            .finish()
+    }
+}
+
+impl Condition {
+    /// Whether neither `when` nor `unless` is written.
+    pub fn is_empty(&self) -> bool {
+        self.when.is_none() && self.unless.is_none()
+    }
+}
+
+/// One `NAME: value` or `NAME: [values]` of a condition.
+#[derive(Clone, Debug)]
+pub struct CondTerm {
+    /// A variable: an argument or a built-in.
+    pub name: Spanned<String>,
+    /// Never empty. As strings: `true`/`false` for booleans, decimal integers.
+    pub values: Vec<Spanned<String>>,
 }
 
 /// Where a stage names another stage, an image or a named context.
@@ -157,10 +221,25 @@ pub enum RefKind {
     From,
     /// An entry of `needs` (always a stage).
     Needs,
-    /// A step's `from` (a copy's source, a run's bind mount).
-    Step,
+    /// A copy step's `from`.
+    Copy,
+    /// A run step's bind mount's `from`.
+    Mount,
     /// An artifact's `from`.
     Artifact,
+}
+
+impl RefKind {
+    /// The word the stage graph labels its edge with.
+    pub fn label(self) -> &'static str {
+        match self {
+            RefKind::From => "from",
+            RefKind::Needs => "needs",
+            RefKind::Copy => "copy",
+            RefKind::Mount => "mount",
+            RefKind::Artifact => "artifact",
+        }
+    }
 }
 
 /// One reference of a stage, unexpanded.
@@ -168,6 +247,9 @@ pub enum RefKind {
 pub struct StageRef<'a> {
     pub kind: RefKind,
     pub value: &'a Spanned<String>,
+    /// The condition of the element the reference is in (a step, an
+    /// artifact or a `needs` entry); none for the stage's `from`.
+    pub cond: Option<&'a Condition>,
 }
 
 impl Stage {
@@ -176,23 +258,34 @@ impl Stage {
     /// of stage references: validation, planning, the outline and the build
     /// order all go through it.
     pub fn references(&self) -> Vec<StageRef<'_>> {
-        let at = |kind| move |value| StageRef { kind, value };
-        std::iter::once(&self.from)
-            .map(at(RefKind::From))
-            .chain(self.needs.iter().map(at(RefKind::Needs)))
-            .chain(
-                self.steps
-                    .iter()
-                    .flat_map(|s| s.kind.sources())
-                    .map(at(RefKind::Step)),
-            )
-            .chain(
-                self.artifacts
-                    .iter()
-                    .map(|a| &a.from)
-                    .map(at(RefKind::Artifact)),
-            )
-            .collect()
+        let mut out = vec![StageRef {
+            kind: RefKind::From,
+            value: &self.from,
+            cond: None,
+        }];
+        out.extend(self.needs.iter().map(|n| StageRef {
+            kind: RefKind::Needs,
+            value: &n.stage,
+            cond: Some(&n.cond),
+        }));
+        for step in &self.steps {
+            out.extend(
+                step.kind
+                    .sources()
+                    .into_iter()
+                    .map(|(kind, value)| StageRef {
+                        kind,
+                        value,
+                        cond: Some(&step.cond),
+                    }),
+            );
+        }
+        out.extend(self.artifacts.iter().map(|a| StageRef {
+            kind: RefKind::Artifact,
+            value: &a.from,
+            cond: Some(&a.cond),
+        }));
+        out
     }
 }
 
@@ -201,6 +294,8 @@ pub struct Step {
     /// The list item.
     pub span: Span,
     pub kind: StepKind,
+    /// `when:`/`unless:` (language 1.1).
+    pub cond: Condition,
 }
 
 #[derive(Clone, Debug)]
@@ -414,6 +509,8 @@ pub struct Artifact {
     pub chown: Option<Spanned<String>>,
     /// Default true.
     pub link: bool,
+    /// `when:`/`unless:` (language 1.1).
+    pub cond: Condition,
     pub span: Span,
 }
 
@@ -471,8 +568,8 @@ mod tests {
             [
                 (RefKind::From, "a"),
                 (RefKind::Needs, "b"),
-                (RefKind::Step, "b"),
-                (RefKind::Step, "a"),
+                (RefKind::Copy, "b"),
+                (RefKind::Mount, "a"),
                 (RefKind::Artifact, "b"),
             ]
         );

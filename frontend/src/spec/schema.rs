@@ -62,6 +62,14 @@ fn of(ty: &Ty) -> Value {
             "additionalProperties": reference(t),
         }),
         Ty::Steps => json!({ "type": "array", "items": { "$ref": "#/definitions/step" } }),
+        Ty::Condition => json!({
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": { "pattern": ARG_NAME_PATTERN },
+            "additionalProperties": {
+                "anyOf": [scalar(), { "type": "array", "minItems": 1, "items": scalar() }]
+            },
+        }),
     }
 }
 

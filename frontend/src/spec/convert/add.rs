@@ -11,11 +11,15 @@ use crate::spec::validate;
 pub(crate) const STEP: Table = Table {
     name: "add-step",
     doc: "Adds a remote source: a file from a URL, or a git repository.",
-    keys: &[Key::req(
-        "add",
-        Ty::Table(&INNER),
-        "`{url, checksum, to, chmod, chown}` or `{git, ref, to, keep_git_dir, checksum}`.",
-    )],
+    keys: &[
+        Key::req(
+            "add",
+            Ty::Table(&INNER),
+            "`{url, checksum, to, chmod, chown}` or `{git, ref, to, keep_git_dir, checksum}`.",
+        ),
+        super::condition::WHEN,
+        super::condition::UNLESS,
+    ],
     exactly_one_of: &[],
 };
 

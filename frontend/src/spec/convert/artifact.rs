@@ -21,6 +21,8 @@ pub(crate) const ARTIFACT: Table = Table {
             "Copy into a layer of its own, independent of the stage's base: changing the base does not copy it again.",
         )
         .default("true"),
+        super::condition::WHEN,
+        super::condition::UNLESS,
     ],
     exactly_one_of: &[],
 };
@@ -41,6 +43,7 @@ pub(super) fn artifact(cx: &mut Cx<'_>, node: &Node) -> Option<Artifact> {
         chmod,
         chown,
         link,
+        cond: super::condition::read(cx, &f),
         span: node.span,
     })
 }

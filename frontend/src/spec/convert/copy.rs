@@ -24,6 +24,8 @@ pub(crate) const STEP: Table = Table {
             "A stage, an image reference or a named context; default: the build context.",
         ),
         super::defaults::STEP_KEY,
+        super::condition::WHEN,
+        super::condition::UNLESS,
         Key::opt(
             "to",
             Ty::Path,

@@ -39,19 +39,21 @@ pub(crate) const DEFAULTS: Table = Table {
     exactly_one_of: &[],
 };
 
-/// `defaults.run`: the `run` step's keys after `run` and `defaults`.
+/// `defaults.run`: the `run` step's keys after `run`, `defaults`, `when`
+/// and `unless`.
 pub(crate) const RUN: Table = Table {
     name: "run-defaults",
     doc: "The options every `run` step of the scope gets.",
-    keys: run::STEP.keys.split_at(2).1,
+    keys: run::STEP.keys.split_at(4).1,
     exactly_one_of: &[],
 };
 
-/// `defaults.copy`: the `copy` step's keys after `copy`, `from` and `defaults`.
+/// `defaults.copy`: the `copy` step's keys after `copy`, `from`,
+/// `defaults`, `when` and `unless`.
 pub(crate) const COPY: Table = Table {
     name: "copy-defaults",
     doc: "The options every `copy` step of the scope gets.",
-    keys: copy::STEP.keys.split_at(3).1,
+    keys: copy::STEP.keys.split_at(5).1,
     exactly_one_of: &[],
 };
 
@@ -214,13 +216,17 @@ mod tests {
 
     /// `RUN` and `COPY` are the step tables' keys after the ones a default
     /// cannot hold: a reordering of those tables must not let the command,
-    /// the sources, `from` or `defaults` itself into a default, where the
-    /// reader would take and drop them.
+    /// the sources, `from`, `defaults` itself or a condition into a
+    /// default, where the reader would take and drop them.
     #[test]
     fn default_tables_hold_only_step_options() {
         for (table, step, excluded) in [
-            (&RUN, &run::STEP, &["run", "defaults"][..]),
-            (&COPY, &copy::STEP, &["copy", "from", "defaults"][..]),
+            (&RUN, &run::STEP, &["run", "defaults", "when", "unless"][..]),
+            (
+                &COPY,
+                &copy::STEP,
+                &["copy", "from", "defaults", "when", "unless"][..],
+            ),
         ] {
             let names: Vec<&str> = table.keys.iter().map(|k| k.name).collect();
             for gone in excluded {

@@ -9,11 +9,15 @@ use crate::spec::raw::{Node, Value};
 pub(crate) const STEP: Table = Table {
     name: "mkdir-step",
     doc: "Creates a directory, and its parents.",
-    keys: &[Key::req(
-        "mkdir",
-        Ty::PathOr(&INNER),
-        "The directory: a path, or `{path, chmod, chown}`.",
-    )],
+    keys: &[
+        Key::req(
+            "mkdir",
+            Ty::PathOr(&INNER),
+            "The directory: a path, or `{path, chmod, chown}`.",
+        ),
+        super::condition::WHEN,
+        super::condition::UNLESS,
+    ],
     exactly_one_of: &[],
 };
 

@@ -21,6 +21,7 @@
 
 mod add;
 mod artifact;
+mod condition;
 mod copy;
 mod defaults;
 mod image;
@@ -61,6 +62,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &mkdir::INNER,
     &write::STEP,
     &artifact::ARTIFACT,
+    &condition::NEED,
     &image::IMAGE,
     &image::HEALTHCHECK,
 ];

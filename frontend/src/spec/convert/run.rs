@@ -21,6 +21,8 @@ pub(crate) const STEP: Table = Table {
         )
         .example(r#""go build -o /out/app ./cmd/app""#),
         super::defaults::STEP_KEY,
+        super::condition::WHEN,
+        super::condition::UNLESS,
         Key::opt("env", Ty::KeyValues, "Environment variables for this step only."),
         Key::opt("workdir", Ty::Path, "The working directory of this step only."),
         Key::opt("user", Ty::Path, "The user of this step only: `user[:group]` or `uid[:gid]`."),

@@ -57,10 +57,12 @@ pub(crate) const STAGE: Table = Table {
             "The argv prefix of string-form `run` steps and shell-form `entrypoint`/`cmd`.",
         )
         .default(r#"["/bin/sh", "-c"]"#),
+        super::condition::WHEN,
+        super::condition::UNLESS,
         Key::opt(
             "needs",
-            Ty::Strings,
-            "Stages that must build successfully before this one, though nothing is copied from them (e.g. tests).",
+            Ty::List(&Ty::PathOr(&super::condition::NEED)),
+            "Stages that must build successfully before this one, though nothing is copied from them (e.g. tests): a stage name, or `{stage, when, unless}`.",
         )
         .example(r#"["test"]"#),
         Key::opt(
@@ -125,7 +127,8 @@ pub(super) fn stage(
     let workdir = cx.opt(&f, "workdir", Cx::path);
     let user = cx.opt(&f, "user", Cx::path);
     let shell = f.get("shell").and_then(|n| shell(cx, n));
-    let needs = cx.list_of(&f, "needs", Cx::string);
+    let needs = cx.list_of(&f, "needs", |cx, n, _| super::condition::need(cx, n));
+    let cond = super::condition::read(cx, &f);
     let outer = cx.defaults.clone();
     if let Some(n) = f.get("defaults") {
         cx.defaults = super::defaults::read(cx, n).over(&outer);
@@ -154,6 +157,7 @@ pub(super) fn stage(
         steps,
         artifacts,
         image,
+        cond,
         span,
     })
 }
@@ -249,9 +253,11 @@ fn step(cx: &mut Cx<'_>, node: &Node) -> Option<Step> {
     let f = cx.fields(node, "step", &what, def.table, &hint)?;
     let value = f.get_raw(kind)?;
     let before = cx.diags.len();
+    let cond = super::condition::read(cx, &f);
     let kind = (def.read)(cx, &f, value).filter(|_| cx.diags.len() == before)?;
     Some(Step {
         span: node.span,
         kind,
+        cond,
     })
 }

@@ -32,6 +32,8 @@ pub(crate) const STEP: Table = Table {
             "Expand `${…}` in `content` as in other values.",
         )
         .default("false"),
+        super::condition::WHEN,
+        super::condition::UNLESS,
     ],
     exactly_one_of: &[],
 };

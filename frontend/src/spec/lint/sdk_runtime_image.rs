@@ -141,7 +141,7 @@ pub(super) fn check(draft: &Draft, cx: &mut Cx<'_>) {
             .iter()
             .flat_map(Stage::references)
             .filter(|r| match r.kind {
-                RefKind::Step | RefKind::Artifact => true,
+                RefKind::Copy | RefKind::Mount | RefKind::Artifact => true,
                 RefKind::From | RefKind::Needs => false,
             })
             .map(|r| r.value.value.as_str())

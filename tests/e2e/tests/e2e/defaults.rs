@@ -102,7 +102,7 @@ pub fn cases() -> Vec<Case> {
     vec![
         case(
             "defaults_reach_every_step_of_their_scope_unless_a_step_says_false",
-            &[Feature::Buildx],
+            &[],
             defaults_reach_every_step_of_their_scope_unless_a_step_says_false,
         ),
         case(

@@ -11,6 +11,7 @@
 mod build_options;
 mod cache_interop;
 mod ci;
+mod conditions;
 mod context_transfer;
 mod contexts;
 mod copy_add;
@@ -45,6 +46,7 @@ fn main() {
         ("run_args", run_args::cases()),
         ("typed_args", typed_args::cases()),
         ("defaults", defaults::cases()),
+        ("conditions", conditions::cases()),
         ("run_options", run_options::cases()),
         ("stages", stages::cases()),
         ("platforms", platforms::cases()),
