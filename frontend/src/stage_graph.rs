@@ -125,6 +125,11 @@ pub fn graph(
         for r in conditions::kept_references(stage, &scope)? {
             let label = r.kind.label();
             let text = scope.expand(r.value, &spec.source)?;
+            if let Some(d) =
+                crate::spec::graph::bare_matrix(&spec.matrices, &text, r.value.span, "")
+            {
+                return Err(d);
+            }
             let used = match spec.classify_from(&text) {
                 FromRef::Stage(s) => {
                     let follows = match spec.stage(s) {

@@ -237,6 +237,7 @@ fn sample(ty: &Ty) -> Json {
         Ty::Stages(_) => json!({ "a": { "from": "scratch" } }),
         Ty::Steps => json!([{ "run": "true" }]),
         Ty::Condition => json!({ "A": ["x", "y"] }),
+        Ty::Matrix => json!({ "A": ["x", "y"] }),
     }
 }
 
@@ -253,7 +254,8 @@ fn wrong(ty: &Ty) -> Json {
         | Ty::PathOr(_)
         | Ty::Args(_)
         | Ty::Stages(_)
-        | Ty::Condition => {
+        | Ty::Condition
+        | Ty::Matrix => {
             json!(["x"])
         }
         Ty::Choice(_) => json!("zzz"),

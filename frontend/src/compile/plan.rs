@@ -16,6 +16,14 @@ use super::*;
 pub fn target_stage<'a>(spec: &'a Spec, opts: &BuildOptions) -> Result<&'a Stage, Diagnostic> {
     match &opts.target {
         Some(t) => spec.stage(t).ok_or_else(|| {
+            if let Some(d) = crate::spec::graph::bare_matrix(
+                &spec.matrices,
+                t,
+                Span::default(),
+                " (from --target)",
+            ) {
+                return d;
+            }
             let names: Vec<&str> = spec.stages.iter().map(|s| s.name.value.as_str()).collect();
             let mut d = Diagnostic::new(
                 Code::UnknownTarget,
@@ -150,6 +158,9 @@ pub(super) fn dependencies(
     let mut base = None;
     for r in conditions::kept_references(stage, &scope)? {
         let text = scope.expand(r.value, &spec.source)?;
+        if let Some(d) = crate::spec::graph::bare_matrix(&spec.matrices, &text, r.value.span, "") {
+            return Err(d);
+        }
         let FromRef::Stage(s) = spec.classify_from(&text) else {
             continue;
         };

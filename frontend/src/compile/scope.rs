@@ -64,6 +64,12 @@ impl StageScope {
         let mut args = BTreeMap::new();
         declare(&mut args, &spec.args, opts);
         declare(&mut args, &stage.args, opts);
+        // A matrix instance's values (language 1.1): stage arguments that
+        // no `--build-arg` replaces, or every instance would be the same.
+        let matrix = stage.matrix.as_ref().map_or(&[][..], |m| &m.values[..]);
+        for (name, value) in matrix {
+            args.insert(name.value.clone(), Some(value.value.clone()));
+        }
         let builtins = builtins(target, build);
         // Declaring a built-in without a value (`args: {TARGETARCH: }`) takes
         // the built-in's value and exports it to `run` steps, as `ARG
@@ -79,7 +85,13 @@ impl StageScope {
             builtins,
             env: BTreeMap::new(),
             args,
-            declared: stage.args.iter().map(|d| d.name.value.clone()).collect(),
+            declared: stage
+                .args
+                .iter()
+                .map(|d| &d.name.value)
+                .chain(matrix.iter().map(|(n, _)| &n.value))
+                .cloned()
+                .collect(),
         }
     }
 

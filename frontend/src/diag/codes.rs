@@ -124,6 +124,8 @@ pub enum Code {
     ArgRequired,
     /// `stage-left-out`: a stage that its `when`/`unless` leaves out is the target, or is used other than through `needs`.
     StageLeftOut,
+    /// `matrix-stage-name`: the bare name of a `matrix` stage where one stage is meant.
+    MatrixStageName,
 }
 
 /// When a code is reported.
@@ -659,6 +661,15 @@ const STAGE_LEFT_OUT: CodeInfo = CodeInfo {
     doc: include_str!("docs/stage-left-out.md"),
 };
 
+const MATRIX_STAGE_NAME: CodeInfo = CodeInfo {
+    code: Code::MatrixStageName,
+    name: "matrix-stage-name",
+    severity: Severity::Error,
+    phase: Phase::ParseAndCompile,
+    summary: "the bare name of a `matrix` stage in `from`, `copy`, `artifacts`, `mounts` or as the target, where one instance is meant",
+    doc: include_str!("docs/matrix-stage-name.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -716,6 +727,7 @@ pub const CODES: &[CodeInfo] = &[
     ARG_VALUE_INVALID,
     ARG_REQUIRED,
     STAGE_LEFT_OUT,
+    MATRIX_STAGE_NAME,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -786,6 +798,7 @@ impl Code {
             Code::ArgValueInvalid => &ARG_VALUE_INVALID,
             Code::ArgRequired => &ARG_REQUIRED,
             Code::StageLeftOut => &STAGE_LEFT_OUT,
+            Code::MatrixStageName => &MATRIX_STAGE_NAME,
         }
     }
 

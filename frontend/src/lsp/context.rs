@@ -162,7 +162,8 @@ fn resolve(path: &[Seg]) -> Option<Resolved> {
                 | Ty::NoneOr(_)
                 | Ty::Args(_)
                 | Ty::Stages(_)
-                | Ty::Condition => return None,
+                | Ty::Condition
+                | Ty::Matrix => return None,
             },
         };
     }
@@ -261,7 +262,8 @@ pub(super) fn at(lines: &[&str], at: usize, col: usize) -> Context {
             | Ty::NoneOr(_)
             | Ty::Args(_)
             | Ty::Stages(_)
-            | Ty::Condition => Context::Value { table: t, key },
+            | Ty::Condition
+            | Ty::Matrix => Context::Value { table: t, key },
         };
     }
     match resolve(&path(lines, at, content_col, None)) {

@@ -96,6 +96,7 @@ fn type_name(ty: &Ty) -> String {
         Ty::Stages(_) => "mapping of stage names to stages".into(),
         Ty::Steps => "list of steps".into(),
         Ty::Condition => "mapping of variable names to a value or a list of values".into(),
+        Ty::Matrix => "mapping of variable names to lists of values, and `exclude`".into(),
     }
 }
 
@@ -238,7 +239,8 @@ pub(super) fn completion(doc: &Document, position: Position) -> Vec<CompletionIt
                 | Ty::Args(_)
                 | Ty::Stages(_)
                 | Ty::Steps
-                | Ty::Condition => Vec::new(),
+                | Ty::Condition
+                | Ty::Matrix => Vec::new(),
             }
         }
         Context::Variable => variables(doc, offset)

@@ -70,7 +70,8 @@ fn value<'n>(node: &'n Node, ty: &Ty, out: &mut Vec<KeyNode<'n>>) {
         | Ty::OneOrMany
         | Ty::KeyValues
         | Ty::Choice(_)
-        | Ty::Condition => {}
+        | Ty::Condition
+        | Ty::Matrix => {}
     }
 }
 

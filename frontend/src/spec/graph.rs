@@ -12,12 +12,36 @@ use super::model::{RefKind, Span};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+/// The error for the bare name of a matrix stage (language 1.1) where one
+/// stage is meant (`from`, `copy`, `artifacts`, `mounts`, the target);
+/// none when `name` is no matrix stage. `how` says where the name came
+/// from when it is not written at `span` (` (from --target)`).
+pub(crate) fn bare_matrix(
+    matrices: &BTreeMap<String, Vec<String>>,
+    name: &str,
+    span: Span,
+    how: &str,
+) -> Option<Diagnostic> {
+    let instances = matrices.get(name)?;
+    let list: Vec<String> = instances.iter().map(|i| format!("`{i}`")).collect();
+    Some(
+        Diagnostic::new(
+            Code::MatrixStageName,
+            format!("`{name}`{how} is a matrix stage: name one of its instances"),
+            span,
+        )
+        .with_help(format!("its instances are {}", list.join(", "))),
+    )
+}
+
 /// Cross-stage checks on the converted stages.
 pub(crate) fn check(draft: &Draft, contexts: &BTreeSet<String>, cx: &mut Cx<'_>) {
     let names: Vec<&str> = draft.stage_names.iter().map(|n| n.value.as_str()).collect();
     let known: BTreeSet<&str> = names.iter().copied().collect();
     if let Some(t) = &draft.target {
-        if !known.contains(t.value.as_str()) {
+        if let Some(d) = bare_matrix(&draft.matrices, &t.value, t.span, "") {
+            cx.diags.push(d);
+        } else if !known.contains(t.value.as_str()) {
             cx.diags
                 .push(unknown_stage(&t.value, t.span, "target", &names, false));
         }
@@ -39,7 +63,9 @@ pub(crate) fn check(draft: &Draft, contexts: &BTreeSet<String>, cx: &mut Cx<'_>)
         // always seen its edges in).
         for r in refs.iter().filter(|r| r.kind != RefKind::Needs) {
             let (v, span) = (r.value.value.as_str(), r.value.span);
-            if known.contains(v) {
+            if let Some(d) = bare_matrix(&draft.matrices, v, span, "") {
+                cx.diags.push(d);
+            } else if known.contains(v) {
                 edges.push((me, v, span));
             } else if !contexts.contains(v)
                 && *typo

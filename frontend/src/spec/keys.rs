@@ -48,6 +48,9 @@ pub enum Ty {
     /// A mapping of variable names to a value or a list of values
     /// (`when`/`unless`, language 1.1).
     Condition,
+    /// A mapping of variable names to lists of values, and `exclude`
+    /// (`matrix`, language 1.1).
+    Matrix,
 }
 
 impl Ty {
@@ -71,7 +74,8 @@ impl Ty {
             | Ty::Args(_)
             | Ty::Stages(_)
             | Ty::Steps
-            | Ty::Condition => None,
+            | Ty::Condition
+            | Ty::Matrix => None,
         }
     }
 }

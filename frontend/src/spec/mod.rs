@@ -12,7 +12,7 @@
 //! the model it returns is the input of `compile`.
 
 mod braces;
-mod graph;
+pub(crate) mod graph;
 pub mod keys;
 mod lint;
 pub mod model;
@@ -112,6 +112,7 @@ pub fn parse_for_build(
         args: draft.args,
         stages: draft.stages,
         target: draft.target,
+        matrices: draft.matrices,
         warnings: diags,
     })
 }
@@ -177,6 +178,10 @@ pub(crate) fn analyse(
     }
     let mut diags = cx.diags;
     diags.sort_by_key(|d| (d.span.offset, d.span.line, d.span.col));
+    // The instances of a matrix stage (language 1.1) share its values: a
+    // finding about one of them is reported once, not once per instance.
+    let mut seen = std::collections::BTreeSet::new();
+    diags.retain(|d| seen.insert((d.span.offset, d.span.len, d.code, d.message.clone())));
     Analysis {
         root: Some(root),
         draft: Some(draft),

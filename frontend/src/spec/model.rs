@@ -33,6 +33,9 @@ pub struct Spec {
     pub warnings: Vec<Diagnostic>,
     /// Stage name → index in `stages`: a lookup by name costs O(log n).
     pub(crate) stage_index: std::collections::BTreeMap<String, usize>,
+    /// Matrix stage name → its instances' names, in order (language 1.1).
+    /// The bare name is no stage: `stages` holds the instances.
+    pub matrices: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The derived form, without the index (it repeats `stages`).
@@ -44,6 +47,7 @@ impl std::fmt::Debug for Spec {
             .field("args", &self.args)
             .field("stages", &self.stages)
             .field("target", &self.target)
+            .field("matrices", &self.matrices)
             .field("warnings", &self.warnings)
             .finish()
     }
@@ -148,8 +152,21 @@ pub struct Stage {
     pub image: Option<ImageConfig>,
     /// `when:`/`unless:` (language 1.1): whether the stage is part of the build.
     pub cond: Condition,
+    /// An instance of a `matrix:` stage (language 1.1): the matrix stage's
+    /// name, and each matrix variable with this instance's value (spanned
+    /// where the value is written). Stage arguments that `--build-arg` does
+    /// not replace.
+    pub matrix: Option<Instance>,
     /// The stage's key in `stages:`.
     pub span: Span,
+}
+
+/// What makes a stage an instance of a matrix stage.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// The matrix stage's name, as written under `stages:`.
+    pub of: Spanned<String>,
+    pub values: KeyValues,
 }
 
 /// An entry of `needs`: a stage, and (language 1.1) a condition.

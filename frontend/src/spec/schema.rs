@@ -62,6 +62,18 @@ fn of(ty: &Ty) -> Value {
             "additionalProperties": reference(t),
         }),
         Ty::Steps => json!({ "type": "array", "items": { "$ref": "#/definitions/step" } }),
+        Ty::Matrix => json!({
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": { "pattern": ARG_NAME_PATTERN },
+            "properties": {
+                "exclude": {
+                    "type": "array",
+                    "items": { "type": "object", "minProperties": 1, "additionalProperties": scalar() }
+                }
+            },
+            "additionalProperties": { "type": "array", "minItems": 1, "items": scalar() },
+        }),
         Ty::Condition => json!({
             "type": "object",
             "minProperties": 1,

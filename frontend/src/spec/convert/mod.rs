@@ -25,6 +25,7 @@ mod condition;
 mod copy;
 mod defaults;
 mod image;
+mod matrix;
 mod mkdir;
 mod reader;
 mod run;
@@ -83,6 +84,8 @@ pub(crate) struct Draft {
     /// The stages that could be converted (their name and `from` are valid).
     pub stages: Vec<Stage>,
     pub target: Option<Spanned<String>>,
+    /// Matrix stage name → its instances' names (language 1.1).
+    pub matrices: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Draft {
@@ -154,6 +157,7 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
         stage_names: Vec::new(),
         stages: Vec::new(),
         target: None,
+        matrices: std::collections::BTreeMap::new(),
     };
     if root.value == Value::Null {
         cx.push(
@@ -366,11 +370,83 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
             cx.push(Diagnostic::new(Code::InvalidStageName, msg, k.span).with_help(help));
             continue;
         }
-        draft.stage_names.push(name.clone());
+        if draft.matrices.contains_key(&name.value) {
+            cx.push(Diagnostic::new(
+                Code::DuplicateStage,
+                format!(
+                    "duplicate stage `{}`: a matrix stage has this name",
+                    name.value
+                ),
+                k.span,
+            ));
+            continue;
+        }
         // Kept even if some of its steps had errors, so that the cross-stage
         // checks still see its `from` and `needs`.
-        if let Some(s) = stage::stage(cx, name, k.span, v) {
-            draft.stages.push(s);
+        match stage::stage(cx, name.clone(), k.span, v) {
+            Some((s, Some(m))) => {
+                let mut names = Vec::new();
+                for instance in matrix::instances(cx, &s, &m) {
+                    let taken = draft
+                        .stage_names
+                        .iter()
+                        .chain(std::iter::once(&name))
+                        .find(|n| n.value == instance.name.value)
+                        .map(|n| n.span);
+                    if let Some(first) = taken {
+                        cx.push(
+                            Diagnostic::new(
+                                Code::DuplicateStage,
+                                format!(
+                                    "matrix stage `{}` makes an instance `{}`, a name already taken",
+                                    name.value, instance.name.value
+                                ),
+                                k.span,
+                            )
+                            .with_label(first, "taken here")
+                            .with_help("instance names are the stage name and each value, lower-cased, joined by `-`"),
+                        );
+                        continue;
+                    }
+                    names.push(instance.name.value.clone());
+                    draft.stage_names.push(instance.name.clone());
+                    draft.stages.push(instance);
+                }
+                draft.matrices.insert(name.value.clone(), names);
+            }
+            Some((s, None)) => {
+                draft.stage_names.push(name);
+                draft.stages.push(s);
+            }
+            None => draft.stage_names.push(name),
+        }
+    }
+    expand_matrix_needs(draft);
+}
+
+/// A `needs` entry naming a matrix stage means every instance: one entry
+/// each, with the entry's condition.
+fn expand_matrix_needs(draft: &mut Draft) {
+    if draft.matrices.is_empty() {
+        return;
+    }
+    for stage in &mut draft.stages {
+        if !stage
+            .needs
+            .iter()
+            .any(|n| draft.matrices.contains_key(&n.stage.value))
+        {
+            continue;
+        }
+        let needs = std::mem::take(&mut stage.needs);
+        for n in needs {
+            match draft.matrices.get(&n.stage.value) {
+                Some(instances) => stage.needs.extend(instances.iter().map(|i| Need {
+                    stage: Spanned::new(i.clone(), n.stage.span),
+                    cond: n.cond.clone(),
+                })),
+                None => stage.needs.push(n),
+            }
         }
     }
 }

@@ -60,6 +60,12 @@ pub(crate) const STAGE: Table = Table {
         super::condition::WHEN,
         super::condition::UNLESS,
         Key::opt(
+            "matrix",
+            Ty::Matrix,
+            "One instance of this stage per combination of the listed values (language 1.1), named `<stage>-<value>-…`; each variable is a stage argument of its instance. `exclude` lists combinations to leave out.",
+        )
+        .example(r#"{"GO": ["1.22", "1.23"], "OS": ["alpine", "bookworm"]}"#),
+        Key::opt(
             "needs",
             Ty::List(&Ty::PathOr(&super::condition::NEED)),
             "Stages that must build successfully before this one, though nothing is copied from them (e.g. tests): a stage name, or `{stage, when, unless}`.",
@@ -85,12 +91,14 @@ pub(crate) const STAGE: Table = Table {
     exactly_one_of: &[],
 };
 
+/// A stage, and its `matrix:` when it has one (its instances are made by
+/// the caller, which knows the other stages' names).
 pub(super) fn stage(
     cx: &mut Cx<'_>,
     name: Spanned<String>,
     span: Span,
     node: &Node,
-) -> Option<Stage> {
+) -> Option<(Stage, Option<super::matrix::Matrix>)> {
     let what = format!("stage `{}`", name.value);
     if node.value == Value::Null {
         cx.missing(span, "from", &what);
@@ -143,7 +151,8 @@ pub(super) fn stage(
     cx.defaults = outer;
     let artifacts = cx.list_of(&f, "artifacts", |cx, n, _| artifact::artifact(cx, n));
     let image = f.get("image").and_then(|n| image::image(cx, n));
-    Some(Stage {
+    let matrix = f.get("matrix").and_then(|n| super::matrix::read(cx, n));
+    let stage = Stage {
         name,
         from: from?,
         platform,
@@ -158,8 +167,10 @@ pub(super) fn stage(
         artifacts,
         image,
         cond,
+        matrix: None,
         span,
-    })
+    };
+    Some((stage, matrix))
 }
 
 fn shell(cx: &mut Cx<'_>, node: &Node) -> Option<Spanned<Vec<Spanned<String>>>> {

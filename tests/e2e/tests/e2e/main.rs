@@ -21,6 +21,7 @@ mod differential;
 mod errors;
 mod examples;
 mod link_fallback;
+mod matrix;
 mod parity;
 mod platforms;
 mod remote;
@@ -47,6 +48,7 @@ fn main() {
         ("typed_args", typed_args::cases()),
         ("defaults", defaults::cases()),
         ("conditions", conditions::cases()),
+        ("matrix", matrix::cases()),
         ("run_options", run_options::cases()),
         ("stages", stages::cases()),
         ("platforms", platforms::cases()),
