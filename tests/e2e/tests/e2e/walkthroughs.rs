@@ -263,6 +263,41 @@ pub fn node_example_builds_pages_served_by_nginx(engine: &Engine) {
     assert!(!ok, "the final image has node, npm or the sources: {out}");
 }
 
+/// The language 1.1 example: a matrix test on two base images and two
+/// shells, less the excluded combination, all run because the release
+/// `needs` the matrix stage; `when:` keeps the lint stage and the debug
+/// file or leaves them out.
+pub fn matrix_example_tests_every_base_before_the_release(engine: &Engine) {
+    needs_toolchains(engine, &["toolchains/debian:bookworm"]);
+    let dir = example("matrix-release", engine);
+    let (b, out) = engine.export(&dir, &["--no-cache"]);
+    b.assert_ok();
+    assert_eq!(files_below(&out), ["bin/wc.sh"]);
+    for ran in [
+        "tests passed on busybox with sh (C)",
+        "tests passed on toolchains/debian:bookworm with sh (C)",
+        "tests passed on toolchains/debian:bookworm with dash (C)",
+        "lint passed",
+    ] {
+        b.assert_log_contains(ran);
+    }
+    assert!(!b.log.contains("on busybox with dash"), "{}", b.log);
+
+    let (b, out) = engine.export(
+        &dir,
+        &[
+            "--no-cache",
+            "--build-arg",
+            "DEBUG=true",
+            "--build-arg",
+            "LINT=false",
+        ],
+    );
+    b.assert_ok();
+    assert_eq!(files_below(&out), ["bin/wc.sh", "build-info"]);
+    assert!(!b.log.contains("lint passed"), "{}", b.log);
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -274,6 +309,11 @@ pub fn cases() -> Vec<Case> {
             "go_example_cross_compiles_static_binaries_to_scratch",
             &[Feature::Buildx, Feature::MultiPlatform, Feature::Toolchains],
             go_example_cross_compiles_static_binaries_to_scratch,
+        ),
+        case(
+            "matrix_example_tests_every_base_before_the_release",
+            &[Feature::Buildx, Feature::Toolchains],
+            matrix_example_tests_every_base_before_the_release,
         ),
         case(
             "node_example_builds_pages_served_by_nginx",
