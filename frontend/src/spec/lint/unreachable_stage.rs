@@ -45,16 +45,20 @@ pub(super) fn check(draft: &Draft, cx: &mut Cx<'_>) {
         if reached.contains(n) || used.contains(n) || s.description.is_some() {
             continue;
         }
+        // The instances of a matrix stage share its name's span: one
+        // finding for the matrix stage (deduplicated by `spec::analyse`).
+        let message = match &s.matrix {
+            Some(m) => format!(
+                "instances of matrix stage `{}` are not built by the default target `{}`, and no stage uses them",
+                m.of.value, target.name.value
+            ),
+            None => format!(
+                "stage `{n}` is not built by the default target `{}`, and no stage uses it",
+                target.name.value
+            ),
+        };
         cx.push(
-            Diagnostic::new(
-                Code::UnreachableStage,
-                format!(
-                    "stage `{n}` is not built by the default target `{}`, and no stage uses it",
-                    target.name.value
-                ),
-                s.name.span,
-            )
-            .with_help(format!(
+            Diagnostic::new(Code::UnreachableStage, message, s.name.span).with_help(format!(
                 "remove it, use it from another stage, or give it a `description` if it is meant for `--target {n}`"
             )),
         );
