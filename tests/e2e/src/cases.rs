@@ -73,12 +73,9 @@ impl CaseFile {
 
     /// Whether the registry cache suite takes the case: a cache pair that
     /// fetches from no server on the host's loopback (the remote lane's
-    /// engine cannot reach it) and needs no ssh agent: the ssh pair (56)
-    /// missed the registry cache on its required-ssh step in about half the
-    /// runs on the remote lane, not understood yet (the local cache suite
-    /// keeps it).
+    /// engine cannot reach it).
     pub fn registry_pair(&self) -> bool {
-        self.cache_pair() && self.serve.is_empty() && !self.ssh
+        self.cache_pair() && self.serve.is_empty()
     }
 
     /// Whether the offline comparison (`golden-llb`, `dockerfile_llb.rs`)

@@ -101,13 +101,37 @@ fn steps(b: &Build) -> Vec<(String, bool)> {
     }
     let mut steps: Vec<(String, bool)> = Vec::new();
     for (id, name) in out {
-        let cached = b.log.lines().any(|l| l == format!("{id} CACHED"));
+        let cached = b.log.lines().any(|l| l == format!("{id} CACHED")) || loaded(b, &id);
         match steps.iter_mut().find(|(n, _)| *n == name) {
             Some((_, c)) => *c |= cached,
             None => steps.push((name, cached)),
         }
     }
     steps
+}
+
+/// Whether vertex `id` was loaded from an imported cache rather than run:
+/// a cache hit whose layer the export needs at once shows the layer's
+/// download (`#9 sha256:… 190B / 190B done`) and `DONE`, not `CACHED` (the
+/// registry suite's "last step missed" flake: the step's command never
+/// ran). A vertex that ran shows its command's output or nothing, and
+/// downloads no layer of its own.
+fn loaded(b: &Build, id: &str) -> bool {
+    let prefix = format!("{id} ");
+    let body: Vec<&str> = b
+        .log
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter(|rest| !rest.starts_with('[') && !rest.starts_with("DONE"))
+        .collect();
+    let download = |l: &str| {
+        l.strip_prefix("sha256:").is_some_and(|rest| {
+            rest.len() > 64
+                && rest.as_bytes().get(64) == Some(&b' ')
+                && rest.bytes().take(64).all(|c| c.is_ascii_hexdigit())
+        })
+    };
+    !body.is_empty() && body.iter().all(|l| download(l))
 }
 
 /// `Ok` when the build has steps and all were `CACHED`; else `ran N of M
@@ -319,11 +343,9 @@ pub fn a_registry_cache_from_a_dockerfile_serves_its_spec(remote: &Engine) {
         .map(|(d, _)| d)
         .collect();
     assert!(!dirs.is_empty(), "no cache pairs");
-    // Seen twice in seven runs of the suite, each time in one pair of 33
-    // (not the same): the spec's last step alone missed the registry cache,
-    // and the pair alone then hit it every time. Not understood yet (noted
-    // on issue 14): a miss is tried again once, from a fresh base and
-    // cache; two misses fail.
+    // A miss is tried again once, from a fresh base and cache; two misses
+    // fail. (The "last step alone missed" flake of earlier sessions was a
+    // cache hit shown as a layer download: see `loaded`.)
     let failures = for_each_case(&dirs, |dir| {
         through_registry(main, remote, dir).or_else(|_| through_registry(main, remote, dir))
     });
