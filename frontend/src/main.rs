@@ -111,6 +111,14 @@ fn offline_options(src: &SourceFile, b: OfflineBuild) -> Result<BuildOptions, St
     BuildOptions::from_opts(&opts).map_err(|e| e.to_string())
 }
 
+/// The directory a spec file is in (`.` for a bare file name).
+fn spec_dir(file: &std::path::Path) -> PathBuf {
+    match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// Reads a spec, never more than one byte past the size limit.
 fn read(file: &PathBuf) -> Result<SourceFile, String> {
     use std::io::Read;
@@ -138,7 +146,8 @@ fn main() -> ExitCode {
             build,
             merge_op,
         } => read(&file).and_then(|src| {
-            let opts = offline_options(&src, build)?;
+            let mut opts = offline_options(&src, build)?;
+            opts.spec_dir = Some(spec_dir(&file));
             for (platform, def, image) in compile_offline(
                 src,
                 &opts,
@@ -161,7 +170,8 @@ fn main() -> ExitCode {
             build,
             format,
         } => read(&file).and_then(|src| {
-            let opts = offline_options(&src, build)?;
+            let mut opts = offline_options(&src, build)?;
+            opts.spec_dir = Some(spec_dir(&file));
             print!("{}", build::graph_offline(src, &opts)?.render(format));
             Ok(())
         }),
@@ -178,9 +188,23 @@ fn main() -> ExitCode {
         }
         Cmd::Check { file, format } => read(&file).and_then(|src| {
             // Warnings are shown; only errors fail the check.
-            let (diags, failed) = match stagecraft::spec::parse(src.clone()) {
-                Ok(spec) => (spec.warnings, false),
-                Err(d) => (d, true),
+            // Imports beside the spec are read and checked too (their
+            // errors, not their warnings, as in a build).
+            let mut opts = BuildOptions {
+                filename: src.name.clone(),
+                spec_dir: Some(spec_dir(&file)),
+                ..Default::default()
+            };
+            opts.filename = src.name.clone();
+            let (diags, failed, src) = match stagecraft::spec::parse(src.clone()) {
+                Ok(spec) => {
+                    let warnings = spec.warnings.clone();
+                    match build::offline_imports_checked(spec, &opts) {
+                        Ok(_) => (warnings, false, src),
+                        Err((linked, errors)) => (errors, true, linked),
+                    }
+                }
+                Err(d) => (d, true, src),
             };
             let path = file.display().to_string();
             let out = match format {
@@ -189,8 +213,8 @@ fn main() -> ExitCode {
                     eprintln!("{}", stagecraft::diag::render(&diags, &src));
                     String::new()
                 }
-                Format::Json => report::json(&diags, &path) + "\n",
-                Format::Github => report::github(&diags, &path),
+                Format::Json => report::json(&diags, &src, &path) + "\n",
+                Format::Github => report::github(&diags, &src, &path),
                 Format::Sarif => report::sarif(&diags, &src, &path) + "\n",
             };
             print!("{out}");

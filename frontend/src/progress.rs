@@ -84,6 +84,19 @@ pub fn build_definition(filename: &str) -> String {
     format!("[internal] load build definition from {filename}")
 }
 
+/// The specs imported from beside the spec (`imports:` with a `spec` path only).
+pub fn imports_beside(filename: &str) -> String {
+    format!("[internal] load specs imported by {filename}")
+}
+
+/// A repository or image a spec imports specs from.
+pub fn import_source(source: &crate::spec::imports::Location) -> String {
+    format!(
+        "[internal] load imported spec from {}",
+        source.source_name()
+    )
+}
+
 /// The context's `.dockerignore`.
 pub const DOCKERIGNORE: &str = "[internal] load .dockerignore";
 

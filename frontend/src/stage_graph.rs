@@ -130,7 +130,7 @@ pub fn graph(
             {
                 return Err(d);
             }
-            let used = match spec.classify_from(&text) {
+            let used = match spec.classify_from(stage.unit, &text) {
                 FromRef::Stage(s) => {
                     let follows = match spec.stage(s) {
                         Some(used) => conditions::follows(&input, stage, &r, used)?,

@@ -238,6 +238,7 @@ fn sample(ty: &Ty) -> Json {
         Ty::Steps => json!([{ "run": "true" }]),
         Ty::Condition => json!({ "A": ["x", "y"] }),
         Ty::Matrix => json!({ "A": ["x", "y"] }),
+        Ty::Imports(_) => json!({ "lib": { "spec": "lib.yaml" } }),
     }
 }
 
@@ -255,7 +256,8 @@ fn wrong(ty: &Ty) -> Json {
         | Ty::Args(_)
         | Ty::Stages(_)
         | Ty::Condition
-        | Ty::Matrix => {
+        | Ty::Matrix
+        | Ty::Imports(_) => {
             json!(["x"])
         }
         Ty::Choice(_) => json!("zzz"),
@@ -329,6 +331,11 @@ fn host(t: &Table, body: &Map<String, Json>) -> Json {
         "need" => stage(
             json!({ "from": "scratch", "needs": [merged(obj(json!({ "stage": "b" })), &body)] }),
         ),
+        "import" => json!({
+            "version": 1,
+            "imports": { "lib": merged(minimal(t), &body) },
+            "stages": { "a": { "from": "scratch" } }
+        }),
         other => panic!("no host for table `{other}`: add one here"),
     }
 }

@@ -296,7 +296,7 @@ pub(super) fn explain_use<'u>(
         else {
             return None;
         };
-        let (noun, look) = match (spec.classify_from(from), opts.contexts.contains_key(from.as_str())) {
+        let (noun, look) = match (spec.classify_from(at.file, from), opts.contexts.contains_key(from.as_str())) {
             (FromRef::Stage(_), _) => (
                 "stage",
                 format!("a path in a stage is absolute in its filesystem after its steps: check that a step of `{from}` creates it (`docker buildx build --target {from} --output type=local,dest=DIR .` shows what it has)"),
@@ -498,6 +498,7 @@ mod tests {
             len: 4,
             line,
             col: 18,
+            file: 0,
         };
         let uses = [
             Use::Entitlement {

@@ -6,6 +6,7 @@
 //! caller returns it to BuildKit as a gRPC status.
 
 mod failures;
+mod imports;
 mod inputs;
 mod read;
 
@@ -89,6 +90,7 @@ pub fn source_range(d: &Diagnostic, src: &SourceFile) -> Option<SourceRange> {
     if !d.has_location() {
         return None;
     }
+    let src = src.file(d.span.file);
     let end_line = src
         .text
         .get(d.span.offset..d.span.offset.saturating_add(d.span.len))
@@ -125,16 +127,29 @@ fn build_platform(gw: &Gateway, opts: &BuildOptions) -> Platform {
 /// `--build-arg` names that no `args` of the spec declares (BuildKit's own
 /// `BUILDKIT_*` arguments aside): a Dockerfile build warns about those too.
 pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a str> {
-    let declared: std::collections::BTreeSet<&str> = spec
+    let mut declared: std::collections::BTreeSet<String> = spec
         .args
         .iter()
-        .chain(spec.stages.iter().flat_map(|s| s.args.iter()))
-        .map(|a| a.name.value.as_str())
+        .chain(
+            spec.stages
+                .iter()
+                .filter(|s| s.unit == 0)
+                .flat_map(|s| s.args.iter()),
+        )
+        .map(|a| a.name.value.clone())
         .collect();
+    // An imported spec's arguments are `PREFIX.NAME` (language 1.1).
+    for (i, unit) in spec.units.iter().enumerate() {
+        let id = u16::try_from(i + 1).unwrap_or(u16::MAX);
+        let stages = spec.stages.iter().filter(|s| s.unit == id);
+        for a in unit.args.iter().chain(stages.flat_map(|s| s.args.iter())) {
+            declared.insert(format!("{}.{}", unit.prefix, a.name.value));
+        }
+    }
     opts.build_args
         .keys()
         .map(String::as_str)
-        .filter(|k| !declared.contains(k) && !k.starts_with("BUILDKIT_"))
+        .filter(|k| !declared.contains(*k) && !k.starts_with("BUILDKIT_"))
         .collect()
 }
 
@@ -288,8 +303,9 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         context_ignore,
         remote_context,
         spec_definition,
+        place,
     } = read;
-    let mut spec: Spec = spec::parse_for_build(
+    let spec: Spec = spec::parse_for_build(
         src.clone(),
         &opts.contexts.keys().cloned().collect(),
         opts.build_args
@@ -297,6 +313,9 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
             .map(String::as_str),
     )
     .map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
+    let mut spec = imports::load(gw, opts, &place, spec).await?;
+    // The spec's source knows its imported files from here on.
+    let src = spec.source.clone();
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
@@ -400,7 +419,13 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     // What the lint rules that need the build found, once for all
     // platforms, as the check configuration wants them.
     let mut found: Vec<Diagnostic> = Vec::new();
-    for d in compiled.iter().flat_map(|(_, c)| &c.warnings) {
+    // Findings in imported specs are their authors' (`stagecraft check` on
+    // that file), as the imported specs' own warnings are.
+    for d in compiled
+        .iter()
+        .flat_map(|(_, c)| &c.warnings)
+        .filter(|d| d.span.file == 0)
+    {
         if !found
             .iter()
             .any(|f| f.code == d.code && f.span == d.span && f.message == d.message)
@@ -623,6 +648,7 @@ pub fn graph_offline(
     opts: &BuildOptions,
 ) -> Result<crate::stage_graph::Graph, String> {
     let (spec, build) = offline_spec(&src, opts)?;
+    let src = spec.source.clone();
     let platform = opts
         .platforms
         .first()
@@ -637,12 +663,63 @@ fn offline_spec(src: &SourceFile, opts: &BuildOptions) -> Result<(Spec, Platform
     let contexts = opts.contexts.keys().cloned().collect();
     let spec =
         spec::parse_with_contexts(src.clone(), &contexts).map_err(|d| diag::render(&d, src))?;
+    let spec = offline_imports(spec, opts)?;
     let build = opts
         .worker_platforms
         .first()
         .cloned()
         .unwrap_or_else(|| Platform::new("linux", "amd64", ""));
     Ok((spec, build))
+}
+
+/// `spec` with its imports read from disk (beside the spec, in
+/// `opts.spec_dir`); git and image imports are read only by a build.
+pub fn offline_imports(spec: Spec, opts: &BuildOptions) -> Result<Spec, String> {
+    offline_imports_checked(spec, opts).map_err(|(src, diags)| diag::render(&diags, &src))
+}
+
+/// [`offline_imports`], its failure as diagnostics and the file that
+/// renders them (`stagecraft check` reports them in any format).
+pub fn offline_imports_checked(
+    spec: Spec,
+    opts: &BuildOptions,
+) -> Result<Spec, (SourceFile, Vec<Diagnostic>)> {
+    if spec.imports.is_empty() {
+        return Ok(spec);
+    }
+    let mut loader = spec::imports::Loader::new(spec, &opts.filename, opts);
+    loop {
+        let wanted = loader.requests();
+        if wanted.is_empty() {
+            break;
+        }
+        for (id, location) in wanted {
+            let bytes = match (&location, &opts.spec_dir) {
+                (spec::imports::Location::Beside(path), Some(dir)) => {
+                    read_prefix(&dir.join(path)).map_err(|e| e.to_string())
+                }
+                (spec::imports::Location::Beside(_), None) => {
+                    Err("no directory to read it from offline".to_owned())
+                }
+                (spec::imports::Location::Git { .. } | spec::imports::Location::Image { .. }, _) => Err(
+                    "git and image imports are read by a build (`docker buildx build`), not offline".to_owned(),
+                ),
+            };
+            loader.provide(id, bytes);
+        }
+    }
+    loader.finish()
+}
+
+/// A file's first `MAX_SPEC_BYTES + 1` bytes (enough to tell it is too large).
+fn read_prefix(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_SPEC_BYTES).unwrap_or(u64::MAX);
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Resolves a normalised image reference offline: the config's bytes (as the
@@ -660,6 +737,7 @@ pub fn compile_offline_with(
     resolve: OfflineResolver<'_>,
 ) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
     let (spec, build) = offline_spec(&src, opts)?;
+    let src = spec.source.clone();
     let platforms = if opts.platforms.is_empty() {
         vec![build.clone()]
     } else {

@@ -29,6 +29,8 @@ pub(super) struct Read {
     /// The definition the spec was read with (`--call=check` returns it
     /// with the source, as the Dockerfile frontend does).
     pub spec_definition: llb::pb::Definition,
+    /// Where the files beside the spec are (for `imports:`).
+    pub place: super::imports::SpecPlace,
 }
 
 /// Reads the spec and its ignore files, from wherever the build context is.
@@ -54,6 +56,7 @@ pub(super) async fn read(gw: &Gateway, opts: &BuildOptions) -> Result<Read, Buil
         context_ignore,
         remote_context: None,
         spec_definition,
+        place: super::imports::SpecPlace::Local,
     })
 }
 
@@ -148,6 +151,7 @@ async fn read_remote(
         context_ignore: Ok(context_ignore.ok()),
         remote_context: Some(state),
         spec_definition,
+        place: super::imports::SpecPlace::Remote(r),
     })
 }
 

@@ -203,11 +203,11 @@ pub(crate) fn needed<'a>(
         if r.kind != RefKind::Needs {
             continue;
         }
-        let Some(used) = input.spec.stage(&r.value.value) else {
+        let Some(used) = input.spec.stage_in(stage.unit, &r.value.value) else {
             continue;
         };
         if follows(input, stage, &r, used)? {
-            out.push(r.value.value.as_str());
+            out.push(used.name.value.as_str());
         }
     }
     Ok(out)

@@ -198,7 +198,8 @@ pub(crate) struct Compiler<'a, 'b> {
     from_uses: BTreeMap<String, usize>,
     order: Vec<String>,
     pub(crate) needs: Vec<State>,
-    source_map: Arc<SourceMap>,
+    /// The spec's file, then each imported file (a span's `file` is its index).
+    source_map: Arc<Vec<Arc<SourceMap>>>,
     context: Option<State>,
     /// What the steps read from the build context, as BuildKit follow paths
     /// relative to its root (`""` for the whole context).
@@ -260,7 +261,12 @@ fn compile_with(
         from_uses,
         order: Vec::new(),
         needs: Vec::new(),
-        source_map: SourceMap::new(&src.name, "YAML", src.text.as_bytes()),
+        source_map: Arc::new(
+            std::iter::once(src)
+                .chain(src.imported.iter())
+                .map(|f| SourceMap::new(&f.name, "YAML", f.text.as_bytes()))
+                .collect(),
+        ),
         context: None,
         context_paths: BTreeSet::new(),
         context_follow,

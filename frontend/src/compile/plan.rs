@@ -95,7 +95,7 @@ pub fn plan(
                 continue;
             }
             let text = scope.expand(r.value, &spec.source)?;
-            if let FromRef::Image(name) = spec.classify_from(&text) {
+            if let FromRef::Image(name) = spec.classify_from(stage.unit, &text) {
                 if let Some(base) = base_ref(opts, name, r.value.span)? {
                     images
                         .entry((base, stage_platform.clone()))
@@ -161,7 +161,7 @@ pub(super) fn dependencies(
         if let Some(d) = crate::spec::graph::bare_matrix(&spec.matrices, &text, r.value.span, "") {
             return Err(d);
         }
-        let FromRef::Stage(s) = spec.classify_from(&text) else {
+        let FromRef::Stage(s) = spec.classify_from(stage.unit, &text) else {
             continue;
         };
         let Some(used) = spec.stage(s) else {

@@ -40,11 +40,13 @@ pub fn builtins(target: &Platform, build: &Platform) -> BTreeMap<String, Option<
 /// declaration's default; a name declared again with no value keeps the
 /// value it had (a stage's `NAME:` takes the top-level value, as a
 /// Dockerfile's `ARG NAME` in a stage takes the global one).
-fn declare(args: &mut BTreeMap<String, Option<String>>, decls: &[ArgDecl], opts: &BuildOptions) {
+fn declare<'v>(
+    args: &mut BTreeMap<String, Option<String>>,
+    decls: &[ArgDecl],
+    given: impl Fn(&str) -> Option<&'v String>,
+) {
     for d in decls {
-        let value = opts
-            .build_args
-            .get(&d.name.value)
+        let value = given(&d.name.value)
             .cloned()
             .or_else(|| d.default.as_ref().map(|v| v.value.clone()))
             .or_else(|| args.get(&d.name.value).cloned().flatten());
@@ -62,8 +64,19 @@ impl StageScope {
         build: &Platform,
     ) -> Self {
         let mut args = BTreeMap::new();
-        declare(&mut args, &spec.args, opts);
-        declare(&mut args, &stage.args, opts);
+        match spec.unit(stage.unit) {
+            None => {
+                declare(&mut args, &spec.args, |n| opts.build_args.get(n));
+                declare(&mut args, &stage.args, |n| opts.build_args.get(n));
+            }
+            // An imported stage (language 1.1): its spec's arguments, from
+            // `--build-arg PREFIX.NAME`, else the import's `args`; plain
+            // `--build-arg NAME` does not reach it.
+            Some(unit) => {
+                declare(&mut args, &unit.args, |n| unit.value_of(opts, n));
+                declare(&mut args, &stage.args, |n| unit.build_arg(opts, n));
+            }
+        }
         // A matrix instance's values (language 1.1): stage arguments that
         // no `--build-arg` replaces, or every instance would be the same.
         let matrix = stage.matrix.as_ref().map_or(&[][..], |m| &m.values[..]);

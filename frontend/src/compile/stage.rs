@@ -37,7 +37,7 @@ pub(crate) struct StageCtx<'a, 'b> {
     pub(crate) user: String,
     pub(crate) step_no: usize,
     pub(crate) step_count: usize,
-    pub(crate) source_map: Arc<SourceMap>,
+    pub(crate) source_map: Arc<Vec<Arc<SourceMap>>>,
     /// The environment the stage starts from (its base's), in its order.
     pub(crate) base_env: Vec<String>,
     /// The stage's `env`, expanded, in the order written.
@@ -121,7 +121,7 @@ impl StageCtx<'_, '_> {
     }
 
     pub(crate) fn location(&self, span: Span) -> SourceLocation {
-        let src = &self.input.spec.source;
+        let src = self.input.spec.source.file(span.file);
         let end_offset = span.offset.saturating_add(span.len.saturating_sub(1));
         let end_line = src
             .text
@@ -130,7 +130,15 @@ impl StageCtx<'_, '_> {
         let end = span
             .line
             .saturating_add(u32::try_from(end_line).unwrap_or(0));
-        self.source_map.lines(span.line, end)
+        let file = self
+            .source_map
+            .get(usize::from(span.file))
+            .or(self.source_map.first());
+        match file {
+            Some(map) => map.lines(span.line, end),
+            // Never: the list starts with the spec's own file.
+            None => SourceMap::new("", "YAML", b"").lines(span.line, end),
+        }
     }
 
     /// The filesystem of a `from:` value (stage, image or named context) for copies and mounts.
@@ -140,7 +148,7 @@ impl StageCtx<'_, '_> {
         from: &Spanned<String>,
     ) -> Result<State, Diagnostic> {
         let text = self.expand(from)?;
-        match self.input.spec.classify_from(&text) {
+        match self.input.spec.classify_from(self.stage.unit, &text) {
             FromRef::Stage(s) => compiler.stage(s),
             FromRef::Scratch => Ok(State::scratch()),
             FromRef::Image(r) => {
@@ -228,7 +236,7 @@ impl<'a> Compiler<'a, '_> {
         let from = scope.expand(&stage.from, &spec.source)?;
         // The stage's filesystem, its image config, and the config of the
         // image its `from:` chain starts at (for `containerimage.base.config`).
-        let (state, mut image, base) = match spec.classify_from(&from) {
+        let (state, mut image, base) = match spec.classify_from(stage.unit, &from) {
             FromRef::Stage(s) => (
                 self.stage(s)?,
                 self.base_image(s)?,

@@ -126,6 +126,10 @@ pub enum Code {
     StageLeftOut,
     /// `matrix-stage-name`: the bare name of a `matrix` stage where one stage is meant.
     MatrixStageName,
+    /// `import-failed`: an imported spec cannot be read, or its import names what it does not have.
+    ImportFailed,
+    /// `import-cycle`: imports that import each other, or nest deeper than 8.
+    ImportCycle,
 }
 
 /// When a code is reported.
@@ -670,6 +674,24 @@ const MATRIX_STAGE_NAME: CodeInfo = CodeInfo {
     doc: include_str!("docs/matrix-stage-name.md"),
 };
 
+const IMPORT_FAILED: CodeInfo = CodeInfo {
+    code: Code::ImportFailed,
+    name: "import-failed",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "an imported spec cannot be read (a missing file, repository or image), or its import gives an argument it does not declare",
+    doc: include_str!("docs/import-failed.md"),
+};
+
+const IMPORT_CYCLE: CodeInfo = CodeInfo {
+    code: Code::ImportCycle,
+    name: "import-cycle",
+    severity: Severity::Error,
+    phase: Phase::Parse,
+    summary: "specs that import each other, or imports nested deeper than 8",
+    doc: include_str!("docs/import-cycle.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -728,6 +750,8 @@ pub const CODES: &[CodeInfo] = &[
     ARG_REQUIRED,
     STAGE_LEFT_OUT,
     MATRIX_STAGE_NAME,
+    IMPORT_FAILED,
+    IMPORT_CYCLE,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -799,6 +823,8 @@ impl Code {
             Code::ArgRequired => &ARG_REQUIRED,
             Code::StageLeftOut => &STAGE_LEFT_OUT,
             Code::MatrixStageName => &MATRIX_STAGE_NAME,
+            Code::ImportFailed => &IMPORT_FAILED,
+            Code::ImportCycle => &IMPORT_CYCLE,
         }
     }
 

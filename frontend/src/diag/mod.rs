@@ -29,6 +29,9 @@ pub struct Span {
     pub len: usize,
     pub line: u32,
     pub col: u32,
+    /// The file: 0 for the spec itself, `n` for the `n`th file it imports
+    /// (language 1.1 `imports:`), as [`SourceFile::file`] finds it.
+    pub file: u16,
 }
 
 impl Span {
@@ -40,6 +43,9 @@ impl Span {
 
 impl fmt::Debug for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.file != 0 {
+            write!(f, "#{}:", self.file)?;
+        }
         write!(f, "{}:{}", self.line, self.col)
     }
 }
@@ -150,6 +156,7 @@ impl Diagnostic {
         if !self.has_location() {
             return format!("{}: {}", src.name, self.message);
         }
+        let src = src.file(self.span.file);
         format!(
             "{}:{}:{}: {}",
             src.name, self.span.line, self.span.col, self.message
@@ -171,6 +178,13 @@ pub struct SourceFile {
     /// Byte offset of the start of each line: line and column lookups cost
     /// O(log lines), not a scan from the start of the file.
     line_starts: std::sync::Arc<Vec<usize>>,
+    /// The [`Span::file`] of the spans this file makes: 0 for the spec, `n`
+    /// for its `n`th imported file.
+    pub id: u16,
+    /// The spec's imported files (language 1.1), `n` at index `n - 1`: a
+    /// diagnostic or source location in an imported stage is shown in its
+    /// own file. Empty in an imported file itself.
+    pub imported: std::sync::Arc<Vec<SourceFile>>,
 }
 
 impl fmt::Debug for SourceFile {
@@ -196,7 +210,28 @@ impl SourceFile {
             name: name.into(),
             text,
             line_starts: std::sync::Arc::new(line_starts),
+            id: 0,
+            imported: std::sync::Arc::default(),
         }
+    }
+
+    /// This file as file `id` of a spec's imports: its spans carry the id.
+    #[must_use]
+    pub fn with_id(mut self, id: u16) -> Self {
+        self.id = id;
+        self
+    }
+
+    /// The file a span with [`Span::file`] `id` points into: this one, or
+    /// one of its imported files (this one for an id it does not know).
+    pub fn file(&self, id: u16) -> &SourceFile {
+        if id == self.id {
+            return self;
+        }
+        usize::from(id)
+            .checked_sub(1)
+            .and_then(|i| self.imported.get(i))
+            .unwrap_or(self)
     }
 
     /// The byte offset where 1-based `line` starts (the end of the text past the last line).
@@ -231,6 +266,7 @@ impl SourceFile {
             len: len.min(self.text.len() - offset),
             line: u32::try_from(line).unwrap_or(u32::MAX),
             col: u32::try_from(col).unwrap_or(u32::MAX),
+            file: self.id,
         }
     }
 
@@ -311,6 +347,11 @@ struct Mark<'a> {
 }
 
 fn render_one(out: &mut String, d: &Diagnostic, src: &SourceFile) {
+    let src = if d.has_location() {
+        src.file(d.span.file)
+    } else {
+        src
+    };
     let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code, d.message);
     if !d.has_location() {
         let _ = writeln!(out, " --> {}", src.name);

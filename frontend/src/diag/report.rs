@@ -71,12 +71,16 @@ pub fn sarif(diags: &[Diagnostic], src: &SourceFile, path: &str) -> String {
                 Some(h) => format!("{} (help: {h})", d.message),
                 None => d.message.clone(),
             };
-            let artifact = sarif::ArtifactLocation::builder().uri(path).build();
+            let artifact = sarif::ArtifactLocation::builder()
+                .uri(path_of(d, src, path))
+                .build();
             let mut physical = sarif::PhysicalLocation::builder()
                 .artifact_location(artifact)
                 .build();
             if d.has_location() {
-                let end = src.span_at(d.span.offset.saturating_add(d.span.len), 0);
+                let end = src
+                    .file(d.span.file)
+                    .span_at(d.span.offset.saturating_add(d.span.len), 0);
                 physical.region = Some(
                     sarif::Region::builder()
                         .start_line(i64::from(d.span.line))
@@ -120,8 +124,23 @@ pub fn sarif(diags: &[Diagnostic], src: &SourceFile, path: &str) -> String {
 /// The schema a SARIF log names.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// The JSON report of `diags` in the spec at `path`.
-pub fn json(diags: &[Diagnostic], path: &str) -> String {
+/// The path of the file `d` is in: `path` for the spec, the imported
+/// file's path beside it for an import (imported files are named by their
+/// path relative to the spec's directory).
+pub fn path_of(d: &Diagnostic, src: &SourceFile, path: &str) -> String {
+    if d.span.file == 0 {
+        return path.to_owned();
+    }
+    let name = &src.file(d.span.file).name;
+    match path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{name}"),
+        None => name.clone(),
+    }
+}
+
+/// The JSON report of `diags` in the spec at `path` (`src`, which knows
+/// its imported files).
+pub fn json(diags: &[Diagnostic], src: &SourceFile, path: &str) -> String {
     let items: Vec<serde_json::Value> = diags
         .iter()
         .map(|d| {
@@ -130,7 +149,7 @@ pub fn json(diags: &[Diagnostic], path: &str) -> String {
                 "severity": severity(d),
                 "message": d.message,
                 "help": d.help,
-                "file": path,
+                "file": path_of(d, src, path),
                 "line": d.span.line,
                 "column": d.span.col,
             })
@@ -158,8 +177,9 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// One GitHub Actions annotation per diagnostic of the spec at `path`.
-pub fn github(diags: &[Diagnostic], path: &str) -> String {
+/// One GitHub Actions annotation per diagnostic of the spec at `path`
+/// (`src`, which knows its imported files).
+pub fn github(diags: &[Diagnostic], src: &SourceFile, path: &str) -> String {
     diags
         .iter()
         .map(|d| {
@@ -170,7 +190,7 @@ pub fn github(diags: &[Diagnostic], path: &str) -> String {
             format!(
                 "::{} file={},line={},col={},title={}::{}\n",
                 severity(d),
-                escape_property(path),
+                escape_property(&path_of(d, src, path)),
                 d.span.line,
                 d.span.col,
                 escape_property(d.code.name()),
@@ -194,6 +214,7 @@ mod tests {
                 len: 1,
                 line: 7,
                 col: 14,
+                file: 0,
             },
         )
         .with_help("set `user: root`")
@@ -202,14 +223,19 @@ mod tests {
     #[test]
     fn github_annotations_escape_what_github_reads() {
         assert_eq!(
-            github(&[warning()], "ci/a,b:c.yaml"),
+            github(&[warning()], &SourceFile::new("c.yaml", ""), "ci/a,b:c.yaml"),
             "::warning file=ci/a%2Cb%3Ac.yaml,line=7,col=14,title=sudo-in-run::`sudo` in a `run` step: 100%25%0Asure (help: set `user: root`)\n"
         );
     }
 
     #[test]
     fn json_reports_count_and_locate() {
-        let v: serde_json::Value = serde_json::from_str(&json(&[warning()], "s.yaml")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json(
+            &[warning()],
+            &SourceFile::new("s.yaml", ""),
+            "s.yaml",
+        ))
+        .unwrap();
         assert_eq!(v["warnings"], 1);
         assert_eq!(v["errors"], 0);
         assert_eq!(v["diagnostics"][0]["code"], "sudo-in-run");

@@ -132,7 +132,7 @@ fn resolve(path: &[Seg]) -> Option<Resolved> {
             // A key of a table, or a name in `args`/`stages` (whose value is
             // the table); `Ty::table` decides, exhaustively, what has keys.
             Seg::Key(k) => match ty {
-                Ty::Args(t) | Ty::Stages(t) => Ty::Table(t),
+                Ty::Args(t) | Ty::Stages(t) | Ty::Imports(t) => Ty::Table(t),
                 other => other.table()?.key(k)?.ty,
             },
             Seg::Item(keys) => match ty {
@@ -162,6 +162,7 @@ fn resolve(path: &[Seg]) -> Option<Resolved> {
                 | Ty::NoneOr(_)
                 | Ty::Args(_)
                 | Ty::Stages(_)
+                | Ty::Imports(_)
                 | Ty::Condition
                 | Ty::Matrix => return None,
             },
@@ -262,6 +263,7 @@ pub(super) fn at(lines: &[&str], at: usize, col: usize) -> Context {
             | Ty::NoneOr(_)
             | Ty::Args(_)
             | Ty::Stages(_)
+            | Ty::Imports(_)
             | Ty::Condition
             | Ty::Matrix => Context::Value { table: t, key },
         };

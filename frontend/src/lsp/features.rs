@@ -94,6 +94,7 @@ fn type_name(ty: &Ty) -> String {
         Ty::List(item) => format!("list of {}", type_name(item)),
         Ty::Args(_) => "mapping of argument names".into(),
         Ty::Stages(_) => "mapping of stage names to stages".into(),
+        Ty::Imports(_) => "mapping of aliases to imported specs".into(),
         Ty::Steps => "list of steps".into(),
         Ty::Condition => "mapping of variable names to a value or a list of values".into(),
         Ty::Matrix => "mapping of variable names to lists of values, and `exclude`".into(),
@@ -238,6 +239,7 @@ pub(super) fn completion(doc: &Document, position: Position) -> Vec<CompletionIt
                 | Ty::List(_)
                 | Ty::Args(_)
                 | Ty::Stages(_)
+                | Ty::Imports(_)
                 | Ty::Steps
                 | Ty::Condition
                 | Ty::Matrix => Vec::new(),

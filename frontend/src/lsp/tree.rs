@@ -44,7 +44,7 @@ fn value<'n>(node: &'n Node, ty: &Ty, out: &mut Vec<KeyNode<'n>>) {
                 }
             }
         }
-        Ty::Args(t) | Ty::Stages(t) => {
+        Ty::Args(t) | Ty::Stages(t) | Ty::Imports(t) => {
             if let Value::Map(entries) = &node.value {
                 for (_, v) in entries {
                     table(v, t, out);

@@ -53,6 +53,10 @@ pub struct CacheImport {
 pub struct BuildOptions {
     /// The spec's file name inside the `dockerfile` local source.
     pub filename: String,
+    /// Offline commands only (`stagecraft compile`, `graph`, `check`): the
+    /// directory the spec was read from, where the files it imports are.
+    /// Never set by a build's options.
+    pub spec_dir: Option<std::path::PathBuf>,
     pub target: Option<String>,
     pub build_args: BTreeMap<String, String>,
     /// Target platforms; empty means the engine's default platform.

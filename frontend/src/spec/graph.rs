@@ -41,7 +41,7 @@ pub(crate) fn check(draft: &Draft, contexts: &BTreeSet<String>, cx: &mut Cx<'_>)
     if let Some(t) = &draft.target {
         if let Some(d) = bare_matrix(&draft.matrices, &t.value, t.span, "") {
             cx.diags.push(d);
-        } else if !known.contains(t.value.as_str()) {
+        } else if !known.contains(t.value.as_str()) && !draft.names_import(&t.value) {
             cx.diags
                 .push(unknown_stage(&t.value, t.span, "target", &names, false));
         }
@@ -67,6 +67,8 @@ pub(crate) fn check(draft: &Draft, contexts: &BTreeSet<String>, cx: &mut Cx<'_>)
                 cx.diags.push(d);
             } else if known.contains(v) {
                 edges.push((me, v, span));
+            } else if draft.names_import(v) {
+                // A stage of an import: checked when the import is linked.
             } else if !contexts.contains(v)
                 && *typo
                     .entry(v)
@@ -82,7 +84,7 @@ pub(crate) fn check(draft: &Draft, contexts: &BTreeSet<String>, cx: &mut Cx<'_>)
         {
             if known.contains(need.value.as_str()) {
                 edges.push((me, need.value.as_str(), need.span));
-            } else {
+            } else if !draft.names_import(&need.value) {
                 cx.diags.push(unknown_stage(
                     &need.value,
                     need.span,

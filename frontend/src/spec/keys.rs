@@ -43,6 +43,8 @@ pub enum Ty {
     Args(&'static Table),
     /// A mapping of stage names to stages.
     Stages(&'static Table),
+    /// A mapping of import aliases to imports (language 1.1).
+    Imports(&'static Table),
     /// A list of steps, each with exactly one kind key.
     Steps,
     /// A mapping of variable names to a value or a list of values
@@ -73,6 +75,7 @@ impl Ty {
             | Ty::List(_)
             | Ty::Args(_)
             | Ty::Stages(_)
+            | Ty::Imports(_)
             | Ty::Steps
             | Ty::Condition
             | Ty::Matrix => None,

@@ -13,6 +13,7 @@
 
 mod braces;
 pub(crate) mod graph;
+pub mod imports;
 pub mod keys;
 mod lint;
 pub mod model;
@@ -113,6 +114,8 @@ pub fn parse_for_build(
         stages: draft.stages,
         target: draft.target,
         matrices: draft.matrices,
+        imports: draft.imports,
+        units: Vec::new(),
         warnings: diags,
     })
 }

@@ -36,6 +36,12 @@ pub struct Spec {
     /// Matrix stage name → its instances' names, in order (language 1.1).
     /// The bare name is no stage: `stages` holds the instances.
     pub matrices: std::collections::BTreeMap<String, Vec<String>>,
+    /// `imports:` as written (language 1.1).
+    pub imports: Vec<Import>,
+    /// The imported specs, once read and linked (`spec::imports`): unit `n`
+    /// at index `n - 1`, its file `source.imported[n - 1]`. Their stages are
+    /// in `stages` after this spec's own, named `ALIAS.STAGE`.
+    pub units: Vec<Unit>,
 }
 
 /// The derived form, without the index (it repeats `stages`).
@@ -48,6 +54,8 @@ impl std::fmt::Debug for Spec {
             .field("stages", &self.stages)
             .field("target", &self.target)
             .field("matrices", &self.matrices)
+            .field("imports", &self.imports)
+            .field("units", &self.units)
             .field("warnings", &self.warnings)
             .finish()
     }
@@ -59,25 +67,114 @@ impl Spec {
     }
 
     /// The stage built when no `--target` is given: `target:`, else the last
-    /// stage. Always `Some` for a spec returned by [`crate::spec::parse`].
+    /// stage of this spec (never an imported one). Always `Some` for a spec
+    /// returned by [`crate::spec::parse`].
     pub fn default_target(&self) -> Option<&Stage> {
         match &self.target {
             Some(t) => self.stage(&t.value),
-            None => self.stages.last(),
+            None => self.stages.iter().rev().find(|s| s.unit == 0),
         }
     }
 
+    /// The stage that `name`, written in unit `unit`, names: in this spec
+    /// any stage (`ALIAS.STAGE` names an imported one); in an imported spec
+    /// its own stages and, as `ALIAS.STAGE`, those of the specs it imports.
+    pub fn stage_in(&self, unit: u16, name: &str) -> Option<&Stage> {
+        match self.unit(unit) {
+            None => self.stage(name),
+            Some(u) => self.stage(&format!("{}.{name}", u.prefix)),
+        }
+    }
+
+    /// Unit `unit` (none for the spec itself, unit 0).
+    pub fn unit(&self, unit: u16) -> Option<&Unit> {
+        usize::from(unit)
+            .checked_sub(1)
+            .and_then(|i| self.units.get(i))
+    }
+
     /// What a `from`-like value (stage `from`, copy/artifact/mount `from`)
-    /// refers to. Pass the EXPANDED text.
-    pub fn classify_from<'a>(&self, text: &'a str) -> FromRef<'a> {
-        if self.stage(text).is_some() {
-            FromRef::Stage(text)
+    /// of a stage of unit `unit` refers to. Pass the EXPANDED text; a stage
+    /// is given by its full name.
+    pub fn classify_from<'a>(&'a self, unit: u16, text: &'a str) -> FromRef<'a> {
+        if let Some(s) = self.stage_in(unit, text) {
+            FromRef::Stage(&s.name.value)
         } else if text == "scratch" {
             FromRef::Scratch
         } else {
             FromRef::Image(text)
         }
     }
+}
+
+/// An entry of `imports:` (language 1.1): an alias for another spec.
+#[derive(Clone, Debug)]
+pub struct Import {
+    /// The key: stages of the import are named `ALIAS.STAGE`.
+    pub alias: Spanned<String>,
+    /// The spec file (unexpanded): relative to the importing spec's
+    /// directory, or a path in the image.
+    pub spec: Spanned<String>,
+    pub from: ImportFrom,
+    /// Values of the imported spec's top-level `args` (unexpanded).
+    pub args: KeyValues,
+}
+
+impl Unit {
+    /// `--build-arg PREFIX.NAME`, the value the build gives argument `name`
+    /// of this spec.
+    pub fn build_arg<'a>(
+        &self,
+        opts: &'a crate::options::BuildOptions,
+        name: &str,
+    ) -> Option<&'a String> {
+        opts.build_args.get(&format!("{}.{name}", self.prefix))
+    }
+
+    /// The value of top-level argument `name` before its default:
+    /// `--build-arg PREFIX.NAME`, else the import's `args`.
+    pub fn value_of<'a>(
+        &'a self,
+        opts: &'a crate::options::BuildOptions,
+        name: &str,
+    ) -> Option<&'a String> {
+        self.build_arg(opts, name).or_else(|| self.given.get(name))
+    }
+}
+
+/// Where an imported spec is read from.
+#[derive(Clone, Debug)]
+pub enum ImportFrom {
+    /// Beside the importing spec, from the same place.
+    Beside,
+    /// A git repository (unexpanded values).
+    Git {
+        url: Spanned<String>,
+        ref_: Option<Spanned<String>>,
+        checksum: Option<Spanned<String>>,
+    },
+    /// An image (unexpanded reference).
+    Image(Spanned<String>),
+}
+
+/// An imported spec, read and linked into the spec that imports it.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    /// `ALIAS`, or `OUTER.ALIAS` for an import of an imported spec: its
+    /// stages are `PREFIX.STAGE`, its arguments `--build-arg PREFIX.NAME`.
+    pub prefix: String,
+    /// The unit that imports it (0: the spec itself).
+    pub parent: u16,
+    /// Its top-level `args` (spans in its own file).
+    pub args: Vec<ArgDecl>,
+    /// The values its import gives (`imports.ALIAS.args`), expanded in the
+    /// importing spec's scope.
+    pub given: std::collections::BTreeMap<String, String>,
+    /// Where it was read from, as diagnostics name it (`git URL#REF`,
+    /// `image REF`); none for a file beside the spec.
+    pub origin: Option<String>,
+    /// Its spec's own `imports` (their stages are `PREFIX.ALIAS.STAGE`).
+    pub imports: Vec<Import>,
 }
 
 /// What a `from` value names, after expansion.
@@ -157,6 +254,9 @@ pub struct Stage {
     /// where the value is written). Stage arguments that `--build-arg` does
     /// not replace.
     pub matrix: Option<Instance>,
+    /// The spec that defines it: 0 for this one, `n` for [`Spec::unit`] `n`
+    /// (an imported stage, named `ALIAS.STAGE`).
+    pub unit: u16,
     /// The stage's key in `stages:`.
     pub span: Span,
 }

@@ -21,6 +21,8 @@ use crate::steps::STEP_KINDS;
 
 /// Stage names, as `validate::check_stage_name` accepts them.
 pub const STAGE_NAME_PATTERN: &str = "^[a-z0-9][a-z0-9_.-]*$";
+/// Import aliases (language 1.1), as `validate::check_import_alias` reads them.
+pub const IMPORT_ALIAS_PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
 /// Argument names, as `validate::check_arg_name` accepts them.
 pub const ARG_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 
@@ -59,6 +61,11 @@ fn of(ty: &Ty) -> Value {
             "type": "object",
             "minProperties": 1,
             "propertyNames": { "pattern": STAGE_NAME_PATTERN, "not": { "const": "scratch" } },
+            "additionalProperties": reference(t),
+        }),
+        Ty::Imports(t) => json!({
+            "type": "object",
+            "propertyNames": { "pattern": IMPORT_ALIAS_PATTERN },
             "additionalProperties": reference(t),
         }),
         Ty::Steps => json!({ "type": "array", "items": { "$ref": "#/definitions/step" } }),

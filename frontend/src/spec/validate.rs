@@ -8,6 +8,22 @@
 
 use std::time::Duration;
 
+/// An import alias (language 1.1): a stage name without dots, since
+/// `ALIAS.STAGE` names a stage of the import.
+pub fn check_import_alias(alias: &str) -> Result<(), (String, String)> {
+    let valid = alias.bytes().enumerate().all(|(i, b)| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || (i > 0 && matches!(b, b'_' | b'-'))
+    });
+    if valid && !alias.is_empty() {
+        return Ok(());
+    }
+    Err((
+        format!("invalid import alias `{alias}`"),
+        "aliases match `[a-z0-9][a-z0-9_-]*` (no dots: `ALIAS.STAGE` names an imported stage)"
+            .to_owned(),
+    ))
+}
+
 /// `[a-z0-9][a-z0-9_.-]*`, and not the reserved `scratch`.
 /// On error: the message and a help line.
 pub fn check_stage_name(name: &str) -> Result<(), (String, String)> {

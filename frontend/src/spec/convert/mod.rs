@@ -25,6 +25,7 @@ mod condition;
 mod copy;
 mod defaults;
 mod image;
+mod import;
 mod matrix;
 mod mkdir;
 mod reader;
@@ -64,6 +65,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &write::STEP,
     &artifact::ARTIFACT,
     &condition::NEED,
+    &import::IMPORT,
     &image::IMAGE,
     &image::HEALTHCHECK,
 ];
@@ -86,9 +88,19 @@ pub(crate) struct Draft {
     pub target: Option<Spanned<String>>,
     /// Matrix stage name → its instances' names (language 1.1).
     pub matrices: std::collections::BTreeMap<String, Vec<String>>,
+    /// `imports:` (language 1.1).
+    pub imports: Vec<Import>,
 }
 
 impl Draft {
+    /// Whether `name` is `ALIAS.STAGE` for one of the spec's imports: a
+    /// stage that only linking the import can check.
+    pub fn names_import(&self, name: &str) -> bool {
+        name.split_once('.').is_some_and(|(alias, rest)| {
+            !rest.is_empty() && self.imports.iter().any(|i| i.alias.value == alias)
+        })
+    }
+
     /// The stage built when no `--target` is given (as `Spec::default_target`).
     pub fn default_target(&self) -> Option<&Stage> {
         match &self.target {
@@ -115,6 +127,12 @@ pub(crate) const TOP: Table = Table {
             "Build arguments: `NAME: value` or `NAME: {default, description}`; `--build-arg NAME=…` overrides them.",
         )
         .example(r#"{"GO_VERSION": "1.23"}"#),
+        Key::opt(
+            "imports",
+            Ty::Imports(&import::IMPORT),
+            "Other specs, by alias (language 1.1): `ALIAS.STAGE` names their stages wherever a stage can be named.",
+        )
+        .example(r#"{"go": {"spec": "ci/go.yaml"}}"#),
         Key::opt(
             "defaults",
             Ty::Table(&defaults::DEFAULTS),
@@ -158,6 +176,7 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
         stages: Vec::new(),
         target: None,
         matrices: std::collections::BTreeMap::new(),
+        imports: Vec::new(),
     };
     if root.value == Value::Null {
         cx.push(
@@ -195,6 +214,9 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
     if let Some(n) = top.get("args") {
         draft.args = args(cx, n);
     }
+    if let Some(n) = top.get("imports") {
+        draft.imports = import::read(cx, n);
+    }
     if let Some(n) = top.get("defaults") {
         cx.defaults = defaults::read(cx, n);
     }
@@ -206,7 +228,34 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
         Some(n) => stages(cx, n, &mut draft),
     }
     draft.target = cx.opt(&top, "target", Cx::string);
+    imported_names_taken(cx, &draft);
     draft
+}
+
+/// A stage of this spec named `ALIAS.…` for one of its imports would be
+/// confused with the import's stages: an error (language 1.1).
+fn imported_names_taken(cx: &mut Cx<'_>, draft: &Draft) {
+    for name in &draft.stage_names {
+        let Some(import) = name
+            .value
+            .split_once('.')
+            .and_then(|(alias, _)| draft.imports.iter().find(|i| i.alias.value == alias))
+        else {
+            continue;
+        };
+        cx.push(
+            Diagnostic::new(
+                Code::DuplicateStage,
+                format!(
+                    "stage `{}` has a name of the import `{}`: `{}.STAGE` names a stage of that spec",
+                    name.value, import.alias.value, import.alias.value
+                ),
+                name.span,
+            )
+            .with_label(import.alias.span, "imported here")
+            .with_help("rename the stage, or the import"),
+        );
+    }
 }
 
 pub(super) fn args(cx: &mut Cx<'_>, node: &Node) -> Vec<ArgDecl> {

@@ -168,6 +168,7 @@ pub(super) fn stage(
         image,
         cond,
         matrix: None,
+        unit: 0,
         span,
     };
     Some((stage, matrix))

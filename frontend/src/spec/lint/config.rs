@@ -144,6 +144,7 @@ pub fn comment(src: &SourceFile) -> Option<(String, Span)> {
                     len: value.len(),
                     line: u32::try_from(i + 1).unwrap_or(u32::MAX),
                     col: u32::try_from(text.len() - value.len() + 1).unwrap_or(u32::MAX),
+                    file: src.id,
                 };
                 return Some((value.trim().to_owned(), span));
             }

@@ -244,6 +244,7 @@ fn span_of(loc: &serde_saphyr::Location, src: &SourceFile) -> Span {
                 len: len.min(src.text.len().saturating_sub(offset)),
                 line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
                 col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+                file: src.id,
             }
         }
         _ => {
@@ -439,6 +440,7 @@ fn exact_span(value: &str, token: Span, src: &SourceFile) -> Span {
             len: value.len(),
             line: token.line,
             col: token.col + u32::from(quoted),
+            file: token.file,
         }
     } else {
         token

@@ -394,6 +394,7 @@ impl<'a> Locator<'a> {
                 len: range.len(),
                 line: s.line,
                 col: s.col + u32::try_from(prefix.chars().count()).unwrap_or(0),
+                file: s.file,
             }
         } else {
             let _ = self.src;
@@ -413,7 +414,7 @@ pub fn expand(
     scope: &impl Scope,
     src: &SourceFile,
 ) -> Result<String, Diagnostic> {
-    let loc = Locator::new(text, src);
+    let loc = Locator::new(text, src.file(text.span.file));
     let parts = parse(&text.value).map_err(|e| syntax_diagnostic(&e, &loc))?;
     let mut out = String::new();
     expand_parts(&parts, scope, &loc, &mut out)?;

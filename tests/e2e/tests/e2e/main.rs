@@ -20,6 +20,7 @@ mod defaults;
 mod differential;
 mod errors;
 mod examples;
+mod imports;
 mod link_fallback;
 mod matrix;
 mod parity;
@@ -49,6 +50,7 @@ fn main() {
         ("defaults", defaults::cases()),
         ("conditions", conditions::cases()),
         ("matrix", matrix::cases()),
+        ("imports", imports::cases()),
         ("run_options", run_options::cases()),
         ("stages", stages::cases()),
         ("platforms", platforms::cases()),
