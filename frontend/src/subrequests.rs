@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::diag::Span;
 use crate::options::BuildOptions;
-use crate::spec::model::{ArgType, Spec};
+use crate::spec::model::{ArgDecl, ArgType, Spec};
 
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const OUTLINE: &str = "frontend.outline";
@@ -118,7 +118,7 @@ pub fn answer(
                     if let Some(p) = &s.platform {
                         put_str(&mut t, "platform", &p.value);
                     }
-                    t.insert("location".into(), location(s.name.span));
+                    put_location(&mut t, s.name.span);
                     Value::Object(t)
                 })
                 .collect();
@@ -137,22 +137,58 @@ pub fn answer(
         }
         OUTLINE => {
             let stage = spec.stage(target);
+            // The spec's arguments, the target's own, then those of each
+            // import a needed stage is in, as `--build-arg PREFIX.NAME`
+            // sets them (language 1.1 imports).
+            let mut declared: Vec<(String, &ArgDecl, Option<String>)> = Vec::new();
+            for a in &spec.args {
+                declared.push((
+                    a.name.value.clone(),
+                    a,
+                    opts.build_args.get(&a.name.value).cloned(),
+                ));
+            }
+            if let Some(s) = stage {
+                for a in &s.args {
+                    match spec.unit(s.unit) {
+                        None => declared.push((
+                            a.name.value.clone(),
+                            a,
+                            opts.build_args.get(&a.name.value).cloned(),
+                        )),
+                        Some(u) => declared.push((
+                            format!("{}.{}", u.prefix, a.name.value),
+                            a,
+                            u.build_arg(opts, &a.name.value).cloned(),
+                        )),
+                    }
+                }
+            }
+            for (i, u) in spec.units.iter().enumerate() {
+                let id = u16::try_from(i + 1).unwrap_or(u16::MAX);
+                if !spec
+                    .stages
+                    .iter()
+                    .any(|s| s.unit == id && needed.contains(&s.name.value))
+                {
+                    continue;
+                }
+                for a in &u.args {
+                    declared.push((
+                        format!("{}.{}", u.prefix, a.name.value),
+                        a,
+                        u.value_of(opts, &a.name.value).cloned(),
+                    ));
+                }
+            }
             let mut args = Vec::new();
-            for a in spec
-                .args
-                .iter()
-                .chain(stage.iter().flat_map(|s| s.args.iter()))
-            {
-                let value = opts
-                    .build_args
-                    .get(&a.name.value)
-                    .cloned()
-                    .or_else(|| a.default.as_ref().map(|d| d.value.clone()));
+            for (name, a, given) in declared {
+                let value = given.or_else(|| a.default.as_ref().map(|d| d.value.clone()));
                 let mut arg = Map::new();
-                arg.insert("name".into(), json!(a.name.value));
+                arg.insert("name".into(), json!(name));
                 put_str(&mut arg, "description", &arg_description(a));
                 put_str(&mut arg, "value", value.as_deref().unwrap_or_default());
-                arg.insert("location".into(), location(a.name.span));
+                put_location(&mut arg, a.name.span);
                 // Language 1.1: beside BuildKit's fields, only when declared.
                 if a.ty != ArgType::String {
                     arg.insert("type".into(), json!(a.ty.name()));
@@ -189,7 +225,10 @@ pub fn answer(
                             m.id.as_ref()
                                 .map_or(m.target.value.clone(), |i| i.value.clone());
                         if seen.insert(("cache", id.clone())) {
-                            cache.push(json!({ "ID": id, "location": location(m.span) }));
+                            let mut entry = Map::new();
+                            entry.insert("ID".into(), json!(id));
+                            put_location(&mut entry, m.span);
+                            cache.push(Value::Object(entry));
                         }
                     }
                 }
@@ -330,8 +369,16 @@ fn named(name: &str, required: bool, span: Span) -> Value {
     if required {
         m.insert("required".into(), json!(true));
     }
-    m.insert("location".into(), location(span));
+    put_location(&mut m, span);
     Value::Object(m)
+}
+
+/// `location` in `m` for a span of the spec: the outline's source is the
+/// spec alone, so a value written in an imported file has none.
+fn put_location(m: &mut Map<String, Value>, span: Span) {
+    if span.file == 0 {
+        m.insert("location".into(), location(span));
+    }
 }
 
 /// The answer to `--call=check` when the spec fails: BuildKit's lint result

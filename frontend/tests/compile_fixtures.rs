@@ -20,7 +20,9 @@ fn compile(path: &Path, merge_op: bool) -> (Vec<u8>, String) {
     let src = SourceFile::new("stagecraft.yaml", text);
     let mut opts = BTreeMap::new();
     opts.insert("filename".to_owned(), "stagecraft.yaml".to_owned());
-    let opts = BuildOptions::from_opts(&opts).unwrap();
+    let mut opts = BuildOptions::from_opts(&opts).unwrap();
+    // Imports beside the spec are read from its directory.
+    opts.spec_dir = path.parent().map(Path::to_path_buf);
     let results = compile_offline(
         src,
         &opts,

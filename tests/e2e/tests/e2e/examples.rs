@@ -211,8 +211,53 @@ pub fn needs_tests_example(engine: &Engine) {
         .assert_log_contains("tests broken on purpose");
 }
 
+/// The language 1.1 imports example: each service's spec beside its code,
+/// the shared check imported by both, the release assembled from their
+/// stages; the release's VERSION reaches every service through its
+/// import's `args`, a service's own argument through `--build-arg
+/// greeter.GREETING`.
+pub fn monorepo_example_builds_each_service_through_imports(engine: &Engine) {
+    let dir = example("monorepo-imports", engine);
+    let (b, out) = engine.export(&dir, &["--no-cache"]);
+    b.assert_ok();
+    let files = files_below(&out);
+    for f in ["usr/local/bin/greeter", "srv/www/index.html"] {
+        assert!(files.contains(&f.to_owned()), "{f} missing: {files:?}");
+    }
+    for ran in [
+        "shell check passed: services/greeter/greeter.sh",
+        "shell check passed: services/site/render.sh",
+        "greeter tests passed",
+        "site tests passed",
+    ] {
+        b.assert_log_contains(ran);
+    }
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    assert!(read("usr/local/bin/greeter").contains("hello, ${1:-you} (greeter 1.0.0)"));
+    assert!(read("srv/www/index.html").contains("version 1.0.0"));
+
+    let (b, out) = engine.export(
+        &dir,
+        &[
+            "--build-arg",
+            "VERSION=2.0.0",
+            "--build-arg",
+            "greeter.GREETING=hi",
+        ],
+    );
+    b.assert_ok();
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    assert!(read("usr/local/bin/greeter").contains("hi, ${1:-you} (greeter 2.0.0)"));
+    assert!(read("srv/www/index.html").contains("version 2.0.0"));
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "monorepo_example_builds_each_service_through_imports",
+            &[],
+            monorepo_example_builds_each_service_through_imports,
+        ),
         case(
             "multistage_example_builds_runs_and_has_its_config",
             &[],

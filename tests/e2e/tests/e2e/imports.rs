@@ -278,7 +278,8 @@ pub fn image_imports_read_the_spec_from_an_image(engine: &Engine) {
 }
 
 /// `--call=targets` lists the imported stages too (each can be a target),
-/// the spec's own last stage as the default.
+/// the spec's own last stage as the default; `--call=outline` lists the
+/// imported arguments.
 pub fn targets_list_imported_stages(engine: &Engine) {
     let dir = workdir("imports-targets");
     write_files(
@@ -301,6 +302,24 @@ pub fn targets_list_imported_stages(engine: &Engine) {
     ] {
         b.assert_log_contains(name);
     }
+    // The outline lists the arguments of the imports the target uses, as
+    // `--build-arg ALIAS.NAME` sets them, with the values they take.
+    let b = engine.build(
+        &dir,
+        &[
+            "--call=outline",
+            "--build-arg",
+            "lib.inner.MOOD=sunny",
+            "-f",
+            "stagecraft.yaml",
+            ".",
+        ],
+    );
+    b.assert_ok();
+    b.assert_log_contains("lib.GREETING")
+        .assert_log_contains("hello world")
+        .assert_log_contains("lib.inner.MOOD")
+        .assert_log_contains("sunny");
     // An imported stage is a target.
     let (b, out) = engine.export(&dir, &["--target", "lib.inner.base"]);
     b.assert_ok();
