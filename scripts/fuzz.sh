@@ -15,7 +15,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo/fuzz"
 
-targets=(yaml_to_model variables compile options gateway_replies convert)
+targets=(yaml_to_model variables compile options gateway_replies convert imports)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz" >&2

@@ -63,7 +63,7 @@ cargo fmt --all --check
 scripts/lint-shell.sh
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked 2>&1 | tee target/test-output.txt
-# Every fuzz target for a few seconds on the committed corpus (≤ 60 s in all).
+# Every fuzz target for a few seconds on the committed corpus (≤ 70 s in all).
 scripts/fuzz.sh ci 10
 # One line that counts every test binary's results.
 awk '/^test result:/ { p += $4; f += $6; s += $8 } END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }' target/test-output.txt

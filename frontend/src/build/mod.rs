@@ -737,6 +737,19 @@ pub fn compile_offline_with(
     resolve: OfflineResolver<'_>,
 ) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
     let (spec, build) = offline_spec(&src, opts)?;
+    compile_spec_offline(&spec, &build, opts, features, resolve)
+}
+
+/// [`compile_offline_with`] for a spec already parsed (and its imports
+/// linked), on build platform `build`: for the fuzzer, which links imports
+/// from its input instead of a directory.
+pub fn compile_spec_offline(
+    spec: &Spec,
+    build: &Platform,
+    opts: &BuildOptions,
+    features: EngineFeatures,
+    resolve: OfflineResolver<'_>,
+) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
     let src = spec.source.clone();
     let platforms = if opts.platforms.is_empty() {
         vec![build.clone()]
