@@ -10,6 +10,7 @@ pub mod diag;
 pub mod dockerfile;
 pub mod gateway;
 pub mod image;
+pub mod lock;
 pub mod lsp;
 pub mod options;
 pub mod progress;

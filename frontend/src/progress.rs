@@ -97,6 +97,11 @@ pub fn import_source(source: &crate::spec::imports::Location) -> String {
     )
 }
 
+/// A git source checked out for its commit (`--call=lock`).
+pub fn lock_git(source: &str) -> String {
+    format!("[internal] lock git {source}")
+}
+
 /// The context's `.dockerignore`.
 pub const DOCKERIGNORE: &str = "[internal] load .dockerignore";
 

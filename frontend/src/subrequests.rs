@@ -17,12 +17,14 @@ pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const OUTLINE: &str = "frontend.outline";
 pub const TARGETS: &str = "frontend.targets";
 pub const LINT: &str = "frontend.lint";
+/// The lock file (language 1.1: `--call=lock`), answered by `build::lock`.
+pub const LOCK: &str = "frontend.lock";
 /// The stage graph (language 1.1: `--call=graph`).
 pub const GRAPH: &str = "frontend.graph";
 
 /// An unknown subrequest.
 #[derive(Debug, thiserror::Error)]
-#[error("unsupported subrequest `{0}`: this frontend answers {DESCRIBE}, {OUTLINE}, {TARGETS}, {LINT} and {GRAPH}")]
+#[error("unsupported subrequest `{0}`: this frontend answers {DESCRIBE}, {OUTLINE}, {TARGETS}, {LINT}, {GRAPH} and {LOCK}")]
 pub struct Unsupported(pub String);
 
 /// A location as BuildKit's `pb.Location` marshals to JSON: zero fields are
@@ -83,6 +85,7 @@ pub fn answer(
                 { "name": TARGETS, "version": "1.0.0", "type": "rpc", "description": "List all targets current build supports", "opts": [], "metadata": [{"name": "result.json"}] },
                 { "name": LINT, "version": "1.0.0", "type": "rpc", "description": "Check the spec", "opts": [], "metadata": [{"name": "result.json"}, {"name": "result.txt"}, {"name": "result.statuscode"}] },
                 { "name": GRAPH, "version": "1.0.0", "type": "rpc", "description": "Show the stage graph of the target", "opts": [{"name": "target", "description": "Target build stage"}], "metadata": [{"name": "result.json"}, {"name": "result.txt"}] },
+                { "name": LOCK, "version": "1.0.0", "type": "rpc", "description": "Print the lock file of the spec: every image digest and git commit it uses", "opts": [], "metadata": [{"name": "result.txt"}] },
                 { "name": DESCRIBE, "version": "1.0.0", "type": "rpc", "description": "List available subrequest types", "opts": [], "metadata": [{"name": "result.json"}] },
             ]);
             let text: String = reqs

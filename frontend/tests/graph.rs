@@ -19,7 +19,9 @@ fn render_all(path: &Path, extra: &[(&str, &str)]) -> String {
     for (k, v) in extra {
         opts.insert((*k).to_owned(), (*v).to_owned());
     }
-    let opts = BuildOptions::from_opts(&opts).unwrap();
+    let mut opts = BuildOptions::from_opts(&opts).unwrap();
+    // Imports beside the spec are read from its directory.
+    opts.spec_dir = path.parent().map(Path::to_path_buf);
     let src = SourceFile::new("stagecraft.yaml", text);
     let g = graph_offline(src.clone(), &opts).unwrap_or_else(|e| panic!("{e}"));
     let again = graph_offline(src, &opts).unwrap();

@@ -17,7 +17,9 @@ use llb::op::{Constraints, OpMeta};
 use llb::reference::Reference;
 use llb::source;
 
+use crate::diag::Span;
 use crate::gateway::{Evaluate, Gateway};
+use crate::lock::Lock;
 use crate::options::BuildOptions;
 use crate::spec::imports::{Loader, Location};
 use crate::spec::model::Spec;
@@ -40,9 +42,10 @@ pub(super) async fn load(
     opts: &BuildOptions,
     place: &SpecPlace,
     spec: Spec,
-) -> Result<Spec, BuildFailure> {
+    lock: Option<&Lock>,
+) -> Result<(Spec, Vec<(Location, Span)>), BuildFailure> {
     if spec.imports.is_empty() {
-        return Ok(spec);
+        return Ok((spec, Vec::new()));
     }
     let mut loader = Loader::new(spec, &opts.filename, opts);
     loop {
@@ -71,14 +74,16 @@ pub(super) async fn load(
             reads.push(read_beside(gw, opts, place, beside));
         }
         for (key, files) in remote {
-            reads.push(Box::pin(read_remote(gw, key, files)) as ReadFuture<'_>);
+            reads.push(Box::pin(read_remote(gw, key, files, lock)) as ReadFuture<'_>);
         }
         for (id, bytes) in futures::future::join_all(reads).await.into_iter().flatten() {
             loader.provide(id, bytes);
         }
     }
+    let sources = loader.remote_sources();
     loader
         .finish()
+        .map(|spec| (spec, sources))
         .map_err(|(src, diags)| BuildFailure::from_diagnostics(&diags, &src))
 }
 
@@ -141,8 +146,14 @@ fn read_beside<'a>(
     })
 }
 
-/// Files of one repository or image.
-async fn read_remote(gw: &Gateway, key: Location, files: Vec<(usize, String)>) -> Reads {
+/// Files of one repository or image, at the commit or digest the lock
+/// file pins it to, if any.
+async fn read_remote(
+    gw: &Gateway,
+    key: Location,
+    files: Vec<(usize, String)>,
+    lock: Option<&Lock>,
+) -> Reads {
     let state = match &key {
         Location::Git {
             url,
@@ -151,13 +162,17 @@ async fn read_remote(gw: &Gateway, key: Location, files: Vec<(usize, String)>) -
             ..
         } => Ok(source::git(
             url,
-            ref_.as_deref().unwrap_or(""),
+            lock.and_then(|l| {
+                l.git
+                    .get(&crate::lock::git_key(url, ref_.as_deref().unwrap_or("")))
+            })
+            .map_or(ref_.as_deref().unwrap_or(""), String::as_str),
             false,
             checksum.as_deref().unwrap_or(""),
             Constraints::default(),
             OpMeta::default().with_name(crate::progress::import_source(&key)),
         )),
-        Location::Image { reference, .. } => Reference::parse(reference)
+        Location::Image { reference, .. } => Reference::parse(&pinned(reference, lock))
             .map(|r| {
                 source::image(
                     &r,
@@ -173,6 +188,16 @@ async fn read_remote(gw: &Gateway, key: Location, files: Vec<(usize, String)>) -
         Err(e) => Err(e),
     };
     read_all(gw, reference, files).await
+}
+
+/// An image reference with the lock file's digest, if it pins it.
+fn pinned(reference: &str, lock: Option<&Lock>) -> String {
+    let digest = super::lock::normalised(reference)
+        .and_then(|n| lock.and_then(|l| l.images.get(&n)).map(|d| (n, d)));
+    match digest {
+        Some((normal, d)) => format!("{normal}@{d}"),
+        None => reference.to_owned(),
+    }
 }
 
 /// Solves `state` at once, its caps checked; the error as the import's reason.

@@ -8,6 +8,7 @@
 mod failures;
 mod imports;
 mod inputs;
+mod lock;
 mod read;
 
 pub use read::parse_ignore;
@@ -149,7 +150,9 @@ pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a
     opts.build_args
         .keys()
         .map(String::as_str)
-        .filter(|k| !declared.contains(*k) && !k.starts_with("BUILDKIT_"))
+        .filter(|k| {
+            !declared.contains(*k) && !k.starts_with("BUILDKIT_") && *k != crate::lock::MODE_ARG
+        })
         .collect()
 }
 
@@ -157,17 +160,21 @@ pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a
 async fn resolve_images(
     gw: &Gateway,
     wanted: Vec<((BaseRef, Platform), ImageUse)>,
+    pins: &BTreeMap<String, String>,
     src: &SourceFile,
 ) -> Result<BTreeMap<(BaseRef, Platform), BaseImage>, BuildFailure> {
     let calls = wanted.into_iter().map(|((base, platform), ImageUse { uses, first })| {
         let gw = gw.clone();
         async move {
             let (name, resolved) = match &base {
+                // The lock file's digest, when it pins the reference.
                 BaseRef::Image(reference) => (
                     reference.clone(),
-                    gw.resolve_image_config(reference, &platform)
-                        .await
-                        .map_err(|e| failures::unresolved_image(e, reference, first, src))?,
+                    match pins.get(reference) {
+                        Some(digest) => gw.resolve_image_config(&format!("{reference}@{digest}"), &platform).await,
+                        None => gw.resolve_image_config(reference, &platform).await,
+                    }
+                    .map_err(|e| failures::unresolved_image(e, reference, first, src))?,
                 ),
                 BaseRef::Layout(context, layout) => {
                     let reference = layout
@@ -304,7 +311,15 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
         remote_context,
         spec_definition,
         place,
+        lock: lock_bytes,
     } = read;
+    let lock_mode = crate::lock::Mode::of(opts).map_err(BuildFailure::plain)?;
+    let is_lock = opts.request_id.as_deref() == Some(crate::subrequests::LOCK);
+    // `--call=lock` makes the lock file: it reads none.
+    let lock = match is_lock {
+        true => None,
+        false => lock::read(opts, lock_mode, lock_bytes)?,
+    };
     let spec: Spec = spec::parse_for_build(
         src.clone(),
         &opts.contexts.keys().cloned().collect(),
@@ -313,11 +328,37 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
             .map(String::as_str),
     )
     .map_err(|d| BuildFailure::from_diagnostics(&d, &src))?;
-    let mut spec = imports::load(gw, opts, &place, spec).await?;
+    let (mut spec, import_sources) = imports::load(gw, opts, &place, spec, lock.as_ref()).await?;
     // The spec's source knows its imported files from here on.
     let src = spec.source.clone();
     let platforms = target_platforms(gw, opts);
     let build = build_platform(gw, opts);
+    let lock_sources = || lock::sources(&spec, opts, &platforms, &build, &import_sources);
+    if is_lock {
+        let sources = lock_sources()?;
+        let first = platforms.first().unwrap_or(&build);
+        gw.return_metadata(lock::answer(gw, &sources, first, &src).await?)
+            .await?;
+        return Ok(());
+    }
+    // A lock file pins what it names and warns about the rest.
+    let mut opts = opts.clone();
+    let no_pins = BTreeMap::new();
+    let image_pins = lock.as_ref().map_or(&no_pins, |l| &l.images);
+    if let Some(l) = &lock {
+        let missing = lock::missing(
+            l,
+            &lock_sources()?,
+            lock_mode,
+            &crate::lock::file_name(&opts.filename),
+        );
+        if missing.iter().any(Diagnostic::is_error) {
+            return Err(BuildFailure::from_diagnostics(&missing, &src));
+        }
+        spec.warnings.extend(missing);
+        opts.locked_git = l.git.clone();
+    }
+    let opts = &opts;
     let fail = |d: Diagnostic| BuildFailure::from_diagnostics(&[d], &src);
     let answer = |spec: &Spec, request: &str| {
         let target = compile::target_stage(spec, opts).map_err(fail)?;
@@ -393,7 +434,7 @@ async fn build(gw: &Gateway, opts: &BuildOptions, read: read::Read) -> Result<()
     // The SBOM scanner is resolved with the base images: a scanner that
     // cannot be had fails the build before anything is built.
     let (images, inputs, scanner) = futures::try_join!(
-        resolve_images(gw, wanted.into_iter().collect(), &src),
+        resolve_images(gw, wanted.into_iter().collect(), image_pins, &src),
         inputs::frontend_inputs(gw, opts),
         resolve_scanner(gw, opts, &build)
     )?;
@@ -758,7 +799,7 @@ pub fn compile_spec_offline(
     };
     let mut out = Vec::new();
     for p in &platforms {
-        let plan = compile::plan(&spec, opts, p, &build).map_err(|d| diag::render(&[d], &src))?;
+        let plan = compile::plan(spec, opts, p, build).map_err(|d| diag::render(&[d], &src))?;
         let images: BTreeMap<(BaseRef, Platform), BaseImage> = plan
             .images
             .into_iter()
@@ -785,7 +826,7 @@ pub fn compile_spec_offline(
             })
             .collect::<Result<_, String>>()?;
         let input = Input {
-            spec: &spec,
+            spec,
             opts,
             platform: p.clone(),
             build_platform: build.clone(),

@@ -31,6 +31,8 @@ pub(super) struct Read {
     pub spec_definition: llb::pb::Definition,
     /// Where the files beside the spec are (for `imports:`).
     pub place: super::imports::SpecPlace,
+    /// `<file>.lock` beside the spec (language 1.1), when there is one.
+    pub lock: Option<Vec<u8>>,
 }
 
 /// Reads the spec and its ignore files, from wherever the build context is.
@@ -49,7 +51,7 @@ pub(super) async fn read(gw: &Gateway, opts: &BuildOptions) -> Result<Read, Buil
     // with its own ignore file or a subrequest does not use.
     let (spec_read, context_ignore) =
         futures::join!(read_spec(gw, opts), read_context_ignore(gw, opts));
-    let (src, spec_ignore, spec_definition) = spec_read?;
+    let (src, spec_ignore, lock, spec_definition) = spec_read?;
     Ok(Read {
         src,
         spec_ignore,
@@ -57,6 +59,7 @@ pub(super) async fn read(gw: &Gateway, opts: &BuildOptions) -> Result<Read, Buil
         remote_context: None,
         spec_definition,
         place: super::imports::SpecPlace::Local,
+        lock,
     })
 }
 
@@ -134,10 +137,12 @@ async fn read_remote(
     state = scope_to(&state, &opts.context_subdir);
     let (r, spec_definition) = solve(gw, &state).await?;
     let ignore_name = format!("{filename}.dockerignore");
-    let (bytes, spec_ignore, context_ignore) = futures::join!(
+    let lock_name = crate::lock::file_name(&filename);
+    let (bytes, spec_ignore, context_ignore, lock) = futures::join!(
         gw.read_file_prefix(&r, &filename, Some(MAX_SPEC_BYTES + 1)),
         gw.read_file(&r, &ignore_name),
-        gw.read_file(&r, ".dockerignore")
+        gw.read_file(&r, ".dockerignore"),
+        gw.read_file_prefix(&r, &lock_name, Some(MAX_SPEC_BYTES + 1))
     );
     let src = decode_spec(
         &filename,
@@ -152,6 +157,8 @@ async fn read_remote(
         remote_context: Some(state),
         spec_definition,
         place: super::imports::SpecPlace::Remote(r),
+        // A missing lock file is no error: the build is not locked.
+        lock: lock.ok(),
     })
 }
 
@@ -267,31 +274,42 @@ async fn solve_local_files(
     solve(gw, &local).await
 }
 
+/// The spec, its ignore file and lock file if any, and the definition
+/// they were read with.
+type SpecFiles = (
+    SourceFile,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    llb::pb::Definition,
+);
+
 /// Reads the spec named by the `filename` option from the spec's local
 /// source, and the ignore file beside it (`<file>.dockerignore`) if any.
-async fn read_spec(
-    gw: &Gateway,
-    opts: &BuildOptions,
-) -> Result<(SourceFile, Option<Vec<u8>>, llb::pb::Definition), BuildFailure> {
+async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<SpecFiles, BuildFailure> {
     let ignore_name = format!("{}.dockerignore", opts.filename);
+    let lock_name = crate::lock::file_name(&opts.filename);
     let (r, def) = solve_local_files(
         gw,
         opts,
         &opts.spec_local,
         &opts.filename,
-        vec![opts.filename.clone(), ignore_name.clone()],
+        vec![
+            opts.filename.clone(),
+            ignore_name.clone(),
+            lock_name.clone(),
+        ],
         crate::progress::build_definition(&opts.filename),
     )
     .await?;
-    // The spec and its ignore file in one round trip.
-    let (bytes, ignore) = futures::join!(
+    // The spec, its ignore file and its lock file in one round trip.
+    let (bytes, ignore, lock) = futures::join!(
         gw.read_file_prefix(&r, &opts.filename, Some(MAX_SPEC_BYTES + 1)),
-        gw.read_file(&r, &ignore_name)
+        gw.read_file(&r, &ignore_name),
+        gw.read_file_prefix(&r, &lock_name, Some(MAX_SPEC_BYTES + 1))
     );
     let src = decode_spec(&opts.filename, bytes, "")?;
-    // A missing ignore file is not an error.
-    let ignore = ignore.ok();
-    Ok((src, ignore, def))
+    // A missing ignore or lock file is not an error.
+    Ok((src, ignore.ok(), lock.ok(), def))
 }
 
 /// The context's `.dockerignore`, if any (read alongside the spec; used only

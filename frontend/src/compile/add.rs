@@ -63,6 +63,15 @@ pub(crate) fn compile_add(
                 Some(r) => ctx.expand(r)?,
                 None => String::new(),
             };
+            // A lock file's commit for this source (language 1.1) is the
+            // ref fetched.
+            let reference = ctx
+                .input
+                .opts
+                .locked_git
+                .get(&crate::lock::git_key(&url_text, &reference))
+                .cloned()
+                .unwrap_or(reference);
             let checksum = match checksum {
                 Some(c) => ctx.expand(c)?,
                 None => String::new(),

@@ -18,6 +18,7 @@ pub(crate) mod copy;
 pub(crate) mod ignore;
 mod image;
 mod lint;
+pub mod lock_sources;
 pub(crate) mod mkdir;
 mod plan;
 pub(crate) mod run;

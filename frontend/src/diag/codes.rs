@@ -130,6 +130,10 @@ pub enum Code {
     ImportFailed,
     /// `import-cycle`: imports that import each other, or nest deeper than 8.
     ImportCycle,
+    /// `lock-invalid`: the lock file beside the spec cannot be read as one.
+    LockInvalid,
+    /// `lock-missing`: an image or git source the lock file does not name.
+    LockMissing,
 }
 
 /// When a code is reported.
@@ -692,6 +696,24 @@ const IMPORT_CYCLE: CodeInfo = CodeInfo {
     doc: include_str!("docs/import-cycle.md"),
 };
 
+const LOCK_INVALID: CodeInfo = CodeInfo {
+    code: Code::LockInvalid,
+    name: "lock-invalid",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "a lock file beside the spec that is not one",
+    doc: include_str!("docs/lock-invalid.md"),
+};
+
+const LOCK_MISSING: CodeInfo = CodeInfo {
+    code: Code::LockMissing,
+    name: "lock-missing",
+    severity: Severity::Warning,
+    phase: Phase::Build,
+    summary: "an image or git source the lock file does not pin",
+    doc: include_str!("docs/lock-missing.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -752,6 +774,8 @@ pub const CODES: &[CodeInfo] = &[
     MATRIX_STAGE_NAME,
     IMPORT_FAILED,
     IMPORT_CYCLE,
+    LOCK_INVALID,
+    LOCK_MISSING,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -825,6 +849,8 @@ impl Code {
             Code::MatrixStageName => &MATRIX_STAGE_NAME,
             Code::ImportFailed => &IMPORT_FAILED,
             Code::ImportCycle => &IMPORT_CYCLE,
+            Code::LockInvalid => &LOCK_INVALID,
+            Code::LockMissing => &LOCK_MISSING,
         }
     }
 

@@ -57,6 +57,10 @@ pub struct BuildOptions {
     /// directory the spec was read from, where the files it imports are.
     /// Never set by a build's options.
     pub spec_dir: Option<std::path::PathBuf>,
+    /// The commits of the lock file beside the spec (language 1.1), by
+    /// `URL#REF`: a git source it names is fetched at that commit. Set by
+    /// the build once it has read the lock file; never by a build option.
+    pub locked_git: BTreeMap<String, String>,
     pub target: Option<String>,
     pub build_args: BTreeMap<String, String>,
     /// Target platforms; empty means the engine's default platform.

@@ -440,6 +440,16 @@ impl<'o> Loader<'o> {
             .unwrap_or_else(|| self.spec.source.clone())
     }
 
+    /// The git repositories and images imports were read from (their
+    /// values expanded), each with the place of its import's `spec`.
+    pub fn remote_sources(&self) -> Vec<(Location, Span)> {
+        self.pending
+            .iter()
+            .filter(|p| !matches!(p.location, Location::Beside(_)))
+            .map(|p| (p.location.clone(), p.import.spec.span))
+            .collect()
+    }
+
     /// The spec with its imports linked; or every diagnostic, with the
     /// file to render them with (it knows the imported files).
     pub fn finish(self) -> Result<Spec, (SourceFile, Vec<Diagnostic>)> {

@@ -170,7 +170,8 @@ pub fn import_errors_name_the_file_and_line(engine: &Engine) {
 }
 
 /// A spec in a git repository, at a tag, pinned by its commit; a wrong
-/// commit fails at the import.
+/// commit fails at the import. With the repository as the build context,
+/// imports beside the spec are read from it.
 pub fn git_imports_read_the_spec_at_a_ref(engine: &Engine) {
     let root = workdir("imports-git-served");
     let work = root.join("work");
@@ -189,6 +190,17 @@ pub fn git_imports_read_the_spec_at_a_ref(engine: &Engine) {
         DEEP.replace("deep $MOOD", "v2 $MOOD"),
     )
     .unwrap();
+    // A spec with imports in the repository, for the repository as the
+    // build context: its imports are read from there.
+    write_files(
+        &work.join("ctx"),
+        engine,
+        &[
+            ("stagecraft.yaml", SPEC),
+            ("ci/lib.yaml", LIB),
+            ("ci/inner/deep.yaml", DEEP),
+        ],
+    );
     commit(&work, "v2");
     let (_daemon, port) = serve::git_daemon(&root, &work);
     let spec = |ref_: &str, checksum: &str| {
@@ -207,6 +219,18 @@ pub fn git_imports_read_the_spec_at_a_ref(engine: &Engine) {
     b.assert_log_contains(&format!(
         "[internal] load imported spec from git git://127.0.0.1:{port}/repo.git#v1"
     ));
+    let remote = workdir("imports-git-context");
+    let out_dir = remote.join("out");
+    let dest = format!("type=local,dest={}", out_dir.display());
+    let url = format!("git://127.0.0.1:{port}/repo.git#main:ctx");
+    engine
+        .build(&remote, &["-f", "stagecraft.yaml", "-o", &dest, &url])
+        .assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("deep.txt")).unwrap(),
+        "deep calm\n"
+    );
+
     let bad = workdir("imports-git-bad");
     write_files(
         &bad,

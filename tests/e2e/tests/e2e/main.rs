@@ -22,6 +22,7 @@ mod errors;
 mod examples;
 mod imports;
 mod link_fallback;
+mod lock;
 mod matrix;
 mod parity;
 mod platforms;
@@ -51,6 +52,7 @@ fn main() {
         ("conditions", conditions::cases()),
         ("matrix", matrix::cases()),
         ("imports", imports::cases()),
+        ("lock", lock::cases()),
         ("run_options", run_options::cases()),
         ("stages", stages::cases()),
         ("platforms", platforms::cases()),

@@ -1,0 +1,204 @@
+//! `--call=lock` and the lock file (language 1.1), through a real build:
+//! the lock names every image (resolved to the registry's digest) and git
+//! source (resolved to its commit) the spec uses, imports followed, sorted,
+//! the same bytes twice; a lock file beside the spec pins them (the tag and
+//! the git tag moved since, the build still uses what was locked);
+//! `STAGECRAFT_LOCK=ignore` builds as if there were none; a reference the
+//! lock lacks is a `lock-missing` warning, an error with `strict`; a
+//! malformed lock is an error at its line.
+
+use e2e::serve::{self, commit, git};
+use e2e::{case, unique, workdir, write_files, Case, Engine, Feature};
+
+/// Pushes an image whose `/which` says `which` as `image` to the registry.
+fn push(engine: &Engine, image: &str, which: &str) {
+    let dir = workdir(&format!("lock-image-{which}"));
+    write_files(
+        &dir,
+        engine,
+        &[(
+            "Dockerfile",
+            &format!("FROM busybox\nRUN echo {which} > /which\n"),
+        )],
+    );
+    engine
+        .build(&dir, &["-t", image, "--push", "."])
+        .assert_ok();
+}
+
+pub fn a_lock_file_pins_images_and_git_sources(engine: &Engine) {
+    let registry = engine
+        .env
+        .get("STAGECRAFT_REGISTRY")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let image = format!("{registry}/lock-{}:1", unique("base"));
+    push(engine, &image, "first");
+
+    let root = workdir("lock-git-served");
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("version.txt"), "v1 at first\n").unwrap();
+    commit(&work, "first");
+    git(&work, &["tag", "v1"]);
+    let first_commit = git(&work, &["rev-parse", "HEAD"]);
+    let (_daemon, port) = serve::git_daemon(&root, &work);
+    let repo = format!("git://127.0.0.1:{port}/repo.git");
+
+    let dir = workdir("lock");
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nstages:\n  app:\n    from: \"{image}\"\n    steps:\n      - add: {{ git: \"{repo}\", ref: v1, to: /src }}\n  out:\n    from: scratch\n    artifacts:\n      - {{ from: app, path: /which, to: /which }}\n      - {{ from: app, path: /src/version.txt, to: /version.txt }}\n"
+    );
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
+    let lock_call = || {
+        let b = engine.build(&dir, &["--call=lock", "-f", "stagecraft.yaml", "."]);
+        b.assert_ok();
+        b
+    };
+    let b = lock_call();
+    let lock_text = b
+        .log
+        .lines()
+        .skip_while(|l| *l != "version: 1")
+        .take_while(|l| {
+            *l == "version: 1"
+                || l.starts_with("images:")
+                || l.starts_with("git:")
+                || l.starts_with("  ")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
+    let image_key = image.clone();
+    assert!(lock_text.starts_with("version: 1\nimages:\n"), "{}", b.log);
+    assert!(
+        lock_text.contains(&format!("  {image_key}: sha256:")),
+        "{lock_text}"
+    );
+    assert!(
+        lock_text.contains(&format!("git:\n  \"{repo}#v1\": {first_commit}\n")),
+        "{lock_text}"
+    );
+    // The same spec and registry state give the same bytes.
+    assert!(lock_call().log.contains(&lock_text));
+    std::fs::write(dir.join("stagecraft.yaml.lock"), &lock_text).unwrap();
+
+    // The tag and the git tag move on.
+    push(engine, &image, "second");
+    std::fs::write(work.join("version.txt"), "v1 moved\n").unwrap();
+    commit(&work, "second");
+    git(&work, &["tag", "-f", "v1"]);
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            "-f",
+            root.join("repo.git").to_str().unwrap(),
+            "main",
+            "v1",
+        ],
+    );
+
+    // Locked: what the lock names, no warning.
+    let (b, out) = engine.export(&dir, &["--no-cache"]);
+    b.assert_ok();
+    let read = |out: &std::path::Path, f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    assert_eq!(read(&out, "which"), "first\n", "{}", b.log);
+    assert_eq!(read(&out, "version.txt"), "v1 at first\n", "{}", b.log);
+    assert!(!b.log.contains("lock-missing"), "{}", b.log);
+
+    // Ignored: what the tags say now.
+    let (b, out) = engine.export(
+        &dir,
+        &["--no-cache", "--build-arg", "STAGECRAFT_LOCK=ignore"],
+    );
+    b.assert_ok();
+    assert_eq!(read(&out, "which"), "second\n", "{}", b.log);
+    assert_eq!(read(&out, "version.txt"), "v1 moved\n", "{}", b.log);
+
+    // A reference the lock lacks: a warning, an error with strict.
+    let partial: String = lock_text
+        .lines()
+        .filter(|l| !l.contains(&repo))
+        .map(|l| {
+            if l == "git:" {
+                "git: {}\n".to_owned()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(dir.join("stagecraft.yaml.lock"), &partial).unwrap();
+    let (b, _) = engine.export(&dir, &[]);
+    b.assert_ok().assert_log_contains(&format!(
+        "lock-missing: the git source `{repo}#v1` is not in stagecraft.yaml.lock: it is not pinned"
+    ));
+    engine
+        .export(&dir, &["--build-arg", "STAGECRAFT_LOCK=strict"])
+        .0
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:7:")
+        .assert_log_contains("`STAGECRAFT_LOCK=strict` makes an unpinned source an error");
+
+    // A malformed lock file: an error at its line.
+    std::fs::write(
+        dir.join("stagecraft.yaml.lock"),
+        "version: 1\nimages:\n  busybox: sha256:beef\n",
+    )
+    .unwrap();
+    engine
+        .export(&dir, &[])
+        .0
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml.lock:3:12: `sha256:beef` is not a digest");
+    engine
+        .export(&dir, &["--build-arg", "STAGECRAFT_LOCK=sometimes"])
+        .0
+        .assert_failed()
+        .assert_log_contains(
+            "--build-arg STAGECRAFT_LOCK=sometimes: the lock modes are `strict` and `ignore`",
+        );
+}
+
+/// Imports are followed: the lock names the images of imported stages
+/// and the repository an import is read from.
+pub fn the_lock_follows_imports(engine: &Engine) {
+    let root = workdir("lock-imports-served");
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        work.join("base.yaml"),
+        "version: 1\nstages:\n  base:\n    from: busybox\n    steps:\n      - run: echo shared > /shared\n",
+    )
+    .unwrap();
+    commit(&work, "base");
+    let commit_id = git(&work, &["rev-parse", "HEAD"]);
+    let (_daemon, port) = serve::git_daemon(&root, &work);
+    let repo = format!("git://127.0.0.1:{port}/repo.git");
+    let dir = workdir("lock-imports");
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nimports:\n  shared: {{ git: \"{repo}\", ref: main, spec: base.yaml }}\nstages:\n  out:\n    from: scratch\n    artifacts:\n      - {{ from: shared.base, path: /shared, to: /shared }}\n"
+    );
+    write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
+    let b = engine.build(&dir, &["--call=lock", "-f", "stagecraft.yaml", "."]);
+    b.assert_ok()
+        .assert_log_contains("  docker.io/library/busybox:latest: sha256:")
+        .assert_log_contains(&format!("  \"{repo}#main\": {commit_id}"));
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "a_lock_file_pins_images_and_git_sources",
+            &[Feature::Buildx, Feature::Call, Feature::GitChecksum],
+            a_lock_file_pins_images_and_git_sources,
+        ),
+        case(
+            "the_lock_follows_imports",
+            &[Feature::Buildx, Feature::Call],
+            the_lock_follows_imports,
+        ),
+    ]
+}
