@@ -160,9 +160,17 @@ impl Compiler<'_, '_> {
                 ))
             }
             ContextKind::Git(g) => {
+                // A lock file's commit for this context (language 1.1) is
+                // the ref fetched.
+                let reference = self
+                    .input
+                    .opts
+                    .locked_git
+                    .get(&crate::lock::git_key(&g.url, &g.reference))
+                    .unwrap_or(&g.reference);
                 let repo = source::git(
                     &g.url,
-                    &g.reference,
+                    reference,
                     self.input.opts.context_keep_git_dir,
                     "",
                     Constraints::default(),

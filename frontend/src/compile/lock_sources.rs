@@ -1,7 +1,7 @@
 //! What a lock file pins (language 1.1): every image reference the spec's
 //! stages use (`from`, `copy.from`, `mounts.from`, `artifacts.from`, after
-//! expansion, a `--build-context` image in place of its name) and every git
-//! source of its `add` steps, for the build's options and each target
+//! expansion, a `--build-context` image in place of its name), every git
+//! source of its `add` steps and every git `--build-context` they use, for the build's options and each target
 //! platform; each with the first place it is written.
 //!
 //! Every stage counts, not only the target's: a lock serves every target of
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use llb::Platform;
 
 use crate::diag::{Diagnostic, Span};
-use crate::options::BuildOptions;
+use crate::options::{BuildOptions, ContextKind};
 use crate::spec::model::{AddSource, FromRef, RefKind, Spec, StepKind};
 
 use super::plan::{base_ref, stage_platform};
@@ -75,6 +75,17 @@ pub fn lock_sources(
                 }
                 let text = scope.expand(r.value, &spec.source)?;
                 if let FromRef::Image(name) = spec.classify_from(stage.unit, &text) {
+                    // A git `--build-context` in place of the name.
+                    if let Some(ContextKind::Git(g)) = opts.contexts.get(name).map(|c| &c.kind) {
+                        out.git
+                            .entry(crate::lock::git_key(&g.url, &g.reference))
+                            .or_insert(GitSource {
+                                url: g.url.clone(),
+                                reference: g.reference.clone(),
+                                span: r.value.span,
+                            });
+                        continue;
+                    }
                     if let Some(BaseRef::Image(reference)) = base_ref(opts, name, r.value.span)? {
                         out.images.entry(reference).or_insert(r.value.span);
                     }

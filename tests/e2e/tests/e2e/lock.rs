@@ -5,7 +5,8 @@
 //! the git tag moved since, the build still uses what was locked);
 //! `STAGECRAFT_LOCK=ignore` builds as if there were none; a reference the
 //! lock lacks is a `lock-missing` warning, an error with `strict`; a
-//! malformed lock is an error at its line.
+//! malformed lock is an error at its line. Imports and git
+//! `--build-context`s are locked and pinned too.
 
 use e2e::serve::{self, commit, git};
 use e2e::{case, unique, workdir, write_files, Case, Engine, Feature};
@@ -57,18 +58,7 @@ pub fn a_lock_file_pins_images_and_git_sources(engine: &Engine) {
         b
     };
     let b = lock_call();
-    let lock_text = b
-        .log
-        .lines()
-        .skip_while(|l| *l != "version: 1")
-        .take_while(|l| {
-            *l == "version: 1"
-                || l.starts_with("images:")
-                || l.starts_with("git:")
-                || l.starts_with("  ")
-        })
-        .map(|l| format!("{l}\n"))
-        .collect::<String>();
+    let lock_text = lock_of(&b.log);
     let image_key = image.clone();
     assert!(lock_text.starts_with("version: 1\nimages:\n"), "{}", b.log);
     assert!(
@@ -186,6 +176,131 @@ pub fn the_lock_follows_imports(engine: &Engine) {
     b.assert_ok()
         .assert_log_contains("  docker.io/library/busybox:latest: sha256:")
         .assert_log_contains(&format!("  \"{repo}#main\": {commit_id}"));
+    std::fs::write(dir.join("stagecraft.yaml.lock"), lock_of(&b.log)).unwrap();
+
+    // The imported spec changes on main: the locked import is still read
+    // at the locked commit.
+    std::fs::write(
+        work.join("base.yaml"),
+        "version: 1\nstages:\n  base:\n    from: busybox\n    steps:\n      - run: echo moved > /shared\n",
+    )
+    .unwrap();
+    commit(&work, "moved");
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            root.join("repo.git").to_str().unwrap(),
+            "main",
+        ],
+    );
+    let (b, out) = engine.export(&dir, &["--no-cache"]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("shared")).unwrap(),
+        "shared\n",
+        "{}",
+        b.log
+    );
+    assert!(!b.log.contains("lock-missing"), "{}", b.log);
+    let (b, out) = engine.export(&dir, &["--build-arg", "STAGECRAFT_LOCK=ignore"]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("shared")).unwrap(),
+        "moved\n",
+        "{}",
+        b.log
+    );
+}
+
+/// A git `--build-context` the spec uses is locked (run `--call=lock`
+/// with the same contexts) and pinned, its `:SUBDIR` kept.
+pub fn the_lock_pins_git_build_contexts(engine: &Engine) {
+    let root = workdir("lock-context-served");
+    let work = root.join("work");
+    std::fs::create_dir_all(work.join("sub")).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("sub/in-sub.txt"), "v1 in sub\n").unwrap();
+    commit(&work, "v1");
+    git(&work, &["tag", "v1"]);
+    let first_commit = git(&work, &["rev-parse", "HEAD"]);
+    let (_daemon, port) = serve::git_daemon(&root, &work);
+    let repo = format!("git://127.0.0.1:{port}/repo.git");
+    let context = format!("sub={repo}#v1:sub");
+
+    let dir = workdir("lock-context");
+    let spec = "# syntax=stagecraft:dev\nversion: 1\nstages:\n  out:\n    from: scratch\n    steps:\n      - copy: /in-sub.txt\n        from: sub\n        to: /sub/\n";
+    write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
+    let b = engine.build(
+        &dir,
+        &[
+            "--call=lock",
+            "--build-context",
+            &context,
+            "-f",
+            "stagecraft.yaml",
+            ".",
+        ],
+    );
+    b.assert_ok()
+        .assert_log_contains(&format!("git:\n  \"{repo}#v1\": {first_commit}\n"));
+    std::fs::write(dir.join("stagecraft.yaml.lock"), lock_of(&b.log)).unwrap();
+
+    std::fs::write(work.join("sub/in-sub.txt"), "v1 moved\n").unwrap();
+    commit(&work, "moved");
+    git(&work, &["tag", "-f", "v1"]);
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            "-f",
+            root.join("repo.git").to_str().unwrap(),
+            "main",
+            "v1",
+        ],
+    );
+    let (b, out) = engine.export(&dir, &["--no-cache", "--build-context", &context]);
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("sub/in-sub.txt")).unwrap(),
+        "v1 in sub\n",
+        "{}",
+        b.log
+    );
+    assert!(!b.log.contains("lock-missing"), "{}", b.log);
+
+    // Another context of the same name is not in the lock.
+    let other = format!("sub={repo}#main:sub");
+    engine
+        .export(
+            &dir,
+            &[
+                "--build-context",
+                &other,
+                "--build-arg",
+                "STAGECRAFT_LOCK=strict",
+            ],
+        )
+        .0
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:8:")
+        .assert_log_contains(&format!("`{repo}#main`"));
+}
+
+/// The lock file in a `--call=lock` log: its lines from `version: 1` on.
+fn lock_of(log: &str) -> String {
+    log.lines()
+        .skip_while(|l| *l != "version: 1")
+        .take_while(|l| {
+            *l == "version: 1"
+                || l.starts_with("images:")
+                || l.starts_with("git:")
+                || l.starts_with("  ")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 pub fn cases() -> Vec<Case> {
@@ -199,6 +314,11 @@ pub fn cases() -> Vec<Case> {
             "the_lock_follows_imports",
             &[Feature::Buildx, Feature::Call],
             the_lock_follows_imports,
+        ),
+        case(
+            "the_lock_pins_git_build_contexts",
+            &[Feature::Buildx, Feature::Call],
+            the_lock_pins_git_build_contexts,
         ),
     ]
 }
