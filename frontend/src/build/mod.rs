@@ -713,6 +713,38 @@ fn offline_spec(src: &SourceFile, opts: &BuildOptions) -> Result<(Spec, Platform
     Ok((spec, build))
 }
 
+/// What a build with `lock` (a lock file's text) beside `src` reports
+/// before it resolves anything, without an engine: the lock's own errors
+/// (`lock-invalid`), else the `lock-missing` findings for these options
+/// (errors under `STAGECRAFT_LOCK=strict`), rendered; empty when all is
+/// pinned. For the snapshot tests of the lock's diagnostics.
+pub fn lock_findings_offline(
+    src: &SourceFile,
+    lock: &str,
+    opts: &BuildOptions,
+) -> Result<String, String> {
+    let mode = crate::lock::Mode::of(opts)?;
+    let Some(lock) =
+        lock::read(opts, mode, Some(lock.as_bytes().to_vec())).map_err(|f| f.message)?
+    else {
+        return Ok(String::new());
+    };
+    let (spec, build) = offline_spec(src, opts)?;
+    let platforms = if opts.platforms.is_empty() {
+        vec![build.clone()]
+    } else {
+        opts.platforms.clone()
+    };
+    let sources = lock::sources(&spec, opts, &platforms, &build, &[]).map_err(|f| f.message)?;
+    let missing = lock::missing(
+        &lock,
+        &sources,
+        mode,
+        &crate::lock::file_name(&opts.filename),
+    );
+    Ok(diag::render(&missing, &spec.source))
+}
+
 /// `spec` with its imports read from disk (beside the spec, in
 /// `opts.spec_dir`); git and image imports are read only by a build.
 pub fn offline_imports(spec: Spec, opts: &BuildOptions) -> Result<Spec, String> {
