@@ -216,6 +216,52 @@ pub fn needs_tests_example(engine: &Engine) {
 /// stages; the release's VERSION reaches every service through its
 /// import's `args`, a service's own argument through `--build-arg
 /// greeter.GREETING`.
+/// The lock workflow of `examples/lock-workflow`: `--call=lock` saved as
+/// `stagecraft.yaml.lock`, then a strict build pins busybox to the locked
+/// digest; a lock without it fails the strict build at the spec's line.
+pub fn lock_workflow_example_locks_then_builds_strictly(engine: &Engine) {
+    let dir = example("lock-workflow", engine);
+    let b = engine.build(&dir, &["--call=lock", "-f", "stagecraft.yaml", "."]);
+    b.assert_ok();
+    let lock: String = b
+        .log
+        .lines()
+        .skip_while(|l| *l != "version: 1")
+        .take_while(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        lock.starts_with("version: 1\nimages:\n  docker.io/library/busybox:latest: sha256:")
+            && lock.ends_with("git: {}\n"),
+        "{}",
+        b.log
+    );
+    let digest = lock
+        .lines()
+        .find_map(|l| l.strip_prefix("  docker.io/library/busybox:latest: "))
+        .unwrap()
+        .to_owned();
+    std::fs::write(dir.join("stagecraft.yaml.lock"), &lock).unwrap();
+    let (b, out) = engine.export(&dir, &["--build-arg", "STAGECRAFT_LOCK=strict"]);
+    b.assert_ok()
+        .assert_log_contains(&format!("docker.io/library/busybox:latest@{digest}"));
+    assert!(!b.log.contains("lock-missing"), "{}", b.log);
+    let hello = std::fs::read_to_string(out.join("usr/local/bin/hello")).unwrap();
+    assert!(hello.contains("hello from 1.0.0"), "{hello}");
+
+    std::fs::write(
+        dir.join("stagecraft.yaml.lock"),
+        "version: 1\nimages: {}\ngit: {}\n",
+    )
+    .unwrap();
+    engine
+        .export(&dir, &["--build-arg", "STAGECRAFT_LOCK=strict"])
+        .0
+        .assert_failed()
+        .assert_log_contains("stagecraft.yaml:16:")
+        .assert_log_contains("`docker.io/library/busybox:latest` is not in stagecraft.yaml.lock");
+}
+
 pub fn monorepo_example_builds_each_service_through_imports(engine: &Engine) {
     let dir = example("monorepo-imports", engine);
     let (b, out) = engine.export(&dir, &["--no-cache"]);
@@ -253,6 +299,11 @@ pub fn monorepo_example_builds_each_service_through_imports(engine: &Engine) {
 
 pub fn cases() -> Vec<Case> {
     vec![
+        case(
+            "lock_workflow_example_locks_then_builds_strictly",
+            &[Feature::Buildx, Feature::Call],
+            lock_workflow_example_locks_then_builds_strictly,
+        ),
         case(
             "monorepo_example_builds_each_service_through_imports",
             &[],
