@@ -198,11 +198,19 @@ async fn resolve_images(
             let config = Image::from_base(&name, &resolved.config, &platform)
                 .map_err(|e| BuildFailure::plain(e.to_string()))?;
             let stated = Image::stated_platform(&resolved.config);
+            // A pinned image's source is the lock's digest: an engine with
+            // the classic image store answers for a local image with no
+            // digest, and the bare tag would build what it names now.
+            let digest = match &base {
+                BaseRef::Image(reference) => pins.get(reference).cloned(),
+                BaseRef::Layout(..) => None,
+            }
+            .unwrap_or(resolved.digest);
             Ok::<_, BuildFailure>((
                 (base, platform),
                 BaseImage {
                     config,
-                    digest: resolved.digest,
+                    digest,
                     platform: stated,
                     uses,
                 },

@@ -289,6 +289,72 @@ pub fn the_lock_pins_git_build_contexts(engine: &Engine) {
         .assert_log_contains(&format!("`{repo}#main`"));
 }
 
+/// A lock file written by hand (engines whose buildx has no `--call`):
+/// the registry's digest of a tag pins it after the tag moves on.
+pub fn a_hand_written_lock_pins_an_image(engine: &Engine) {
+    let registry = engine
+        .env
+        .get("STAGECRAFT_REGISTRY")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let name = format!("lock-{}", unique("hand"));
+    let image = format!("{registry}/{name}:1");
+    push(engine, &image, "first");
+    // The digest the registry serves the tag by.
+    let out = std::process::Command::new("curl")
+        .args(["-sfI", "-H"])
+        .arg(
+            "Accept: application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+        )
+        .arg(format!("http://{registry}/v2/{name}/manifests/1"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let headers = String::from_utf8(out.stdout).unwrap();
+    let digest = headers
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("docker-content-digest:")
+                .then(|| l.split_once(':').unwrap().1.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no digest in {headers}"));
+    push(engine, &image, "second");
+
+    let dir = workdir("lock-hand");
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nstages:\n  app:\n    from: \"{image}\"\n  out:\n    from: scratch\n    artifacts:\n      - {{ from: app, path: /which, to: /which }}\n"
+    );
+    let lock = format!("version: 1\nimages:\n  {image}: {digest}\ngit: {{}}\n");
+    write_files(
+        &dir,
+        engine,
+        &[("stagecraft.yaml", &spec), ("stagecraft.yaml.lock", &lock)],
+    );
+    let (b, out) = engine.export(
+        &dir,
+        &["--no-cache", "--build-arg", "STAGECRAFT_LOCK=strict"],
+    );
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("which")).unwrap(),
+        "first\n",
+        "{}",
+        b.log
+    );
+    let (b, out) = engine.export(
+        &dir,
+        &["--no-cache", "--build-arg", "STAGECRAFT_LOCK=ignore"],
+    );
+    b.assert_ok();
+    assert_eq!(
+        std::fs::read_to_string(out.join("which")).unwrap(),
+        "second\n",
+        "{}",
+        b.log
+    );
+}
+
 /// The lock file in a `--call=lock` log: its lines from `version: 1` on.
 fn lock_of(log: &str) -> String {
     log.lines()
@@ -314,6 +380,11 @@ pub fn cases() -> Vec<Case> {
             "the_lock_follows_imports",
             &[Feature::Buildx, Feature::Call],
             the_lock_follows_imports,
+        ),
+        case(
+            "a_hand_written_lock_pins_an_image",
+            &[Feature::Buildx],
+            a_hand_written_lock_pins_an_image,
         ),
         case(
             "the_lock_pins_git_build_contexts",
