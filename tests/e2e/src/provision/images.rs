@@ -116,6 +116,54 @@ pub fn ensure_images(cfg: &Config, p: &LanePaths, docker: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Removes every image of a lane's store but those provisioning gives it
+/// (busybox, alpine, the toolchains, the registry's busybox) and the
+/// frontend image under test, and every dangling one. The end-to-end suite
+/// tags an image per case and the docker driver keeps each untagged result:
+/// left there, a thousand of them slowed the daemon's start past its limit
+/// (containerd and BuildKit open every record) and each run added more.
+pub fn forget_test_images(p: &LanePaths, docker: &Path) -> Result<()> {
+    let listed = output(
+        docker_cmd(p, docker)
+            .args([
+                "image",
+                "ls",
+                "--filter",
+                "dangling=false",
+                "--format",
+                "{{.Repository}}:{{.Tag}}",
+            ])
+            .stdout(Stdio::piped()),
+    )?;
+    let provisioned = |r: &str| {
+        ["busybox:latest", "alpine:3.20", "stagecraft:dev"].contains(&r)
+            || r == format!("{REGISTRY_ADDR}/busybox:latest")
+            || super::toolchains::TOOLCHAINS.iter().any(|t| t.image == r)
+    };
+    let gone: Vec<&str> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && !r.contains("<none>") && !provisioned(r))
+        .collect();
+    let started = std::time::Instant::now();
+    for chunk in gone.chunks(100) {
+        run(docker_cmd(p, docker)
+            .args(["rmi", "--force"])
+            .args(chunk)
+            .stdout(Stdio::null()))?;
+    }
+    run(docker_cmd(p, docker)
+        .args(["image", "prune", "--force"])
+        .stdout(Stdio::null()))?;
+    log(&format!(
+        "removed {} images earlier runs left and the dangling ones ({}, {}s)",
+        gone.len(),
+        p.lane.name(),
+        started.elapsed().as_secs()
+    ));
+    Ok(())
+}
+
 fn curl_ok(args: &[&str], url: &str) -> bool {
     succeeds(
         Command::new("curl")

@@ -41,7 +41,10 @@ use suite::ContainerdMode;
 
 pub const REGISTRY_ADDR: &str = "127.0.0.1:5000";
 const GLOBAL_LOCK: &str = "/run/stagecraft-engine.lock";
-pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a started dockerd may take to answer. BuildKit's start grows
+/// with the data root it opens (seen: 23 s for a main lane holding a
+/// thousand images an earlier suite left, past 60 s on a busy host).
+pub const READY_TIMEOUT: Duration = Duration::from_secs(300);
 const HOST_PACKAGES: &[&str] = &[
     "docker.io",
     "docker-registry",
@@ -307,11 +310,10 @@ fn up_suite(
             netns: remote.then_some(remote::NETNS),
             tcp: remote.then_some(remote::ENGINE_TCP),
         };
-        if let Err(e) = dockerd::start(p, &launch) {
-            log(&format!("{e}; trying the next suite"));
-            dockerd::stop_daemon(p);
-            continue;
-        }
+        // A suite whose binaries run but whose daemon does not start is an
+        // error, never a reason to fall back to an older suite: main on
+        // trixie would run the suite on buildx 0.13, which lacks `--call`.
+        dockerd::start(p, &launch)?;
         let (dockerd_version, containerd_version, buildx_version) =
             versions(p, &docker, Some(&buildx))?;
         return Ok(Instance {
@@ -502,6 +504,8 @@ pub fn up(cfg: &Config, lane: Lane) -> Result<PathBuf> {
                 }
             };
             i.write(&p.instance)?;
+            // A fresh daemon: what earlier suites left in its store goes.
+            images::forget_test_images(&p, Path::new(&i.docker))?;
             i
         }
     };
