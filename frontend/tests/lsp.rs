@@ -166,6 +166,34 @@ stages:
     us
 "#;
 
+/// Language 1.1 keys: `defaults`, `matrix`, `when`.
+const V4: &str = r#"version: 1
+defaults:
+  run:
+    network: none
+stages:
+  test:
+    matrix:
+      GO: ["1.22", "1.23"]
+    from: busybox
+    steps:
+      - run: echo ${GO}
+        when: { GO: "1.23" }
+  release:
+    from: scratch
+    needs: [test]
+"#;
+
+/// A stage's keys being typed, in a spec that uses language 1.1 keys.
+const V5: &str = r#"version: 1
+stages:
+  test:
+    from: busybox
+  release:
+    from: scratch
+    ma
+"#;
+
 fn labels(resp: &Value) -> Vec<String> {
     resp["result"]
         .as_array()
@@ -311,6 +339,38 @@ fn an_editor_session() {
         hover_key["result"].is_null(),
         "no tree, no hover: {hover_key}"
     );
+
+    // Language 1.1: no diagnostics for its keys, hover and completion
+    // from their key tables.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 4 }, "contentChanges": [{ "text": V4 }] }),
+    );
+    let v4 = c.diagnostics(4);
+    assert!(v4.is_empty(), "{v4:?}");
+    for (line, character, words) in [
+        (1, 2, "`run` and `copy`"),
+        (6, 6, "One instance of this stage per combination"),
+        (11, 10, "Keep this only if every named argument"),
+    ] {
+        let hover = c.request("textDocument/hover", at(line, character));
+        assert!(
+            hover["result"]["contents"]["value"]
+                .as_str()
+                .is_some_and(|v| v.contains(words)),
+            "hover at {line}:{character}: {hover}"
+        );
+    }
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 5 }, "contentChanges": [{ "text": V5 }] }),
+    );
+    c.diagnostics(5);
+    let keys = labels(&c.request("textDocument/completion", at(6, 6)));
+    for key in ["matrix", "when", "unless", "defaults", "needs"] {
+        assert!(keys.contains(&key.to_owned()), "{key} in {keys:?}");
+    }
+    assert!(!keys.contains(&"from".to_owned()), "{keys:?}");
 
     let unknown = c.request("textDocument/formatting", json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }));
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");

@@ -111,10 +111,16 @@ pub fn source_range(d: &Diagnostic, src: &SourceFile) -> Option<SourceRange> {
 
 /// The target platforms: `--platform`, else the engine's native platform.
 fn target_platforms(gw: &Gateway, opts: &BuildOptions) -> Vec<Platform> {
-    if !opts.platforms.is_empty() {
-        return opts.platforms.clone();
+    platforms_or(opts, &build_platform(gw, opts))
+}
+
+/// `--platform`'s platforms, else `build` alone.
+fn platforms_or(opts: &BuildOptions, build: &Platform) -> Vec<Platform> {
+    if opts.platforms.is_empty() {
+        vec![build.clone()]
+    } else {
+        opts.platforms.clone()
     }
-    vec![build_platform(gw, opts)]
 }
 
 fn build_platform(gw: &Gateway, opts: &BuildOptions) -> Platform {
@@ -738,11 +744,7 @@ pub fn lock_findings_offline(
         return Ok(String::new());
     };
     let (spec, build) = offline_spec(src, opts)?;
-    let platforms = if opts.platforms.is_empty() {
-        vec![build.clone()]
-    } else {
-        opts.platforms.clone()
-    };
+    let platforms = platforms_or(opts, &build);
     let sources = lock::sources(&spec, opts, &platforms, &build, &[]).map_err(|f| f.message)?;
     let missing = lock::missing(
         &lock,
@@ -832,11 +834,7 @@ pub fn compile_spec_offline(
     resolve: OfflineResolver<'_>,
 ) -> Result<Vec<(Platform, llb::pb::Definition, Image)>, String> {
     let src = spec.source.clone();
-    let platforms = if opts.platforms.is_empty() {
-        vec![build.clone()]
-    } else {
-        opts.platforms.clone()
-    };
+    let platforms = platforms_or(opts, build);
     let mut out = Vec::new();
     for p in &platforms {
         let plan = compile::plan(spec, opts, p, build).map_err(|d| diag::render(&[d], &src))?;

@@ -157,8 +157,7 @@ async fn read_remote(
         remote_context: Some(state),
         spec_definition,
         place: super::imports::SpecPlace::Remote(r),
-        // A missing lock file is no error: the build is not locked.
-        lock: lock.ok(),
+        lock: optional(&lock_name, lock)?,
     })
 }
 
@@ -308,8 +307,22 @@ async fn read_spec(gw: &Gateway, opts: &BuildOptions) -> Result<SpecFiles, Build
         gw.read_file_prefix(&r, &lock_name, Some(MAX_SPEC_BYTES + 1))
     );
     let src = decode_spec(&opts.filename, bytes, "")?;
-    // A missing ignore or lock file is not an error.
-    Ok((src, ignore.ok(), lock.ok(), def))
+    // A missing ignore file is not an error.
+    Ok((src, ignore.ok(), optional(&lock_name, lock)?, def))
+}
+
+/// A file beside the spec that may be absent (the lock file): a missing one
+/// is `None` (the build is not locked); any other failure to read it is an
+/// error naming it, never taken for no file.
+fn optional(
+    name: &str,
+    read: Result<Vec<u8>, GatewayError>,
+) -> Result<Option<Vec<u8>>, BuildFailure> {
+    match read {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.is_missing_file() => Ok(None),
+        Err(e) => Err(BuildFailure::plain(format!("cannot read `{name}`: {e}"))),
+    }
 }
 
 /// The context's `.dockerignore`, if any (read alongside the spec; used only

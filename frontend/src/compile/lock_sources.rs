@@ -21,7 +21,7 @@ use crate::options::{BuildOptions, ContextKind};
 use crate::spec::model::{AddSource, FromRef, RefKind, Spec, StepKind};
 
 use super::plan::{base_ref, stage_platform};
-use super::{conditions, BaseRef, EngineFeatures, Input, StageScope};
+use super::{conditions, BaseRef, Input, StageScope};
 
 /// A git source as a lock file keys it, and where it is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,19 +49,8 @@ pub fn lock_sources(
     build_platform: &Platform,
 ) -> Result<LockSources, Diagnostic> {
     let mut out = LockSources::default();
-    let empty = BTreeMap::new();
-    let inputs = BTreeMap::new();
     for platform in platforms {
-        let input = Input {
-            spec,
-            opts,
-            platform: platform.clone(),
-            build_platform: build_platform.clone(),
-            images: &empty,
-            inputs: &inputs,
-            remote_context: None,
-            features: EngineFeatures::default(),
-        };
+        let input = Input::unresolved(spec, opts, platform, build_platform);
         for stage in &spec.stages {
             if !conditions::stage_kept(&input, stage)? {
                 continue;

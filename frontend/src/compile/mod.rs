@@ -157,6 +157,31 @@ pub struct Input<'a> {
     pub features: EngineFeatures,
 }
 
+impl<'a> Input<'a> {
+    /// The input of the passes that read a spec before the engine answers
+    /// (the plan, the lock's sources): no resolved images, no frontend
+    /// inputs, no engine features.
+    pub fn unresolved(
+        spec: &'a Spec,
+        opts: &'a BuildOptions,
+        platform: &Platform,
+        build_platform: &Platform,
+    ) -> Self {
+        static NO_IMAGES: BTreeMap<(BaseRef, Platform), BaseImage> = BTreeMap::new();
+        static NO_INPUTS: BTreeMap<String, FrontendInput> = BTreeMap::new();
+        Input {
+            spec,
+            opts,
+            platform: platform.clone(),
+            build_platform: build_platform.clone(),
+            images: &NO_IMAGES,
+            inputs: &NO_INPUTS,
+            remote_context: None,
+            features: EngineFeatures::default(),
+        }
+    }
+}
+
 fn parse_reference(text: &str, span: Span) -> Result<Reference, Diagnostic> {
     Reference::parse(text).map_err(|e| Diagnostic::new(Code::InvalidImage, e.to_string(), span))
 }

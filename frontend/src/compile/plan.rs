@@ -71,17 +71,7 @@ pub fn plan(
     build_platform: &Platform,
 ) -> Result<Plan, Diagnostic> {
     let target = target_stage(spec, opts)?;
-    let empty = BTreeMap::new();
-    let input = Input {
-        spec,
-        opts,
-        platform: platform.clone(),
-        build_platform: build_platform.clone(),
-        images: &empty,
-        inputs: &BTreeMap::new(),
-        remote_context: None,
-        features: EngineFeatures::default(),
-    };
+    let input = Input::unresolved(spec, opts, platform, build_platform);
     let mut images = BTreeMap::new();
     let mut stages = BTreeSet::new();
     for (stage, _) in build_order(&input, target)? {

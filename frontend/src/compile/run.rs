@@ -71,7 +71,6 @@ pub(crate) fn compile_run(
     // the arguments (the stage's in the order declared, then those only the
     // command names), the stage's `env` and the step's, each variable set
     // again moved to the end. An argument wins over an `env` of its name.
-    let mut env = ctx.base_env.clone();
     let named = match &r.command.value {
         Command::Shell(s) => vars::names_in_command(s),
         Command::Exec(argv) => argv
@@ -80,14 +79,17 @@ pub(crate) fn compile_run(
             .collect(),
     };
     let args = ctx.scope.run_args(&named);
-    for (k, v) in &args {
-        set_last(&mut env, k, v);
-    }
-    for (k, v) in &ctx.stage_env {
-        if !args.iter().any(|(a, _)| a == k) {
-            set_last(&mut env, k, v);
-        }
-    }
+    let arg_names: std::collections::HashSet<&str> = args.iter().map(|(a, _)| *a).collect();
+    let mut sets: Vec<(String, String)> = args
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    sets.extend(
+        ctx.stage_env
+            .iter()
+            .filter(|(k, _)| !arg_names.contains(k.as_str()))
+            .cloned(),
+    );
     {
         use crate::spec::vars::Scope as _;
         let known = |n: &str| {
@@ -103,11 +105,11 @@ pub(crate) fn compile_run(
         for (k, v) in &r.env {
             let value = step_scope.expand(v, &ctx.input.spec.source)?;
             step_scope.set_env(&k.value, &value);
-            set_last(&mut env, &k.value, &value);
+            sets.push((k.value.clone(), value));
         }
     }
     let mut exec = Exec::new(argv);
-    exec.env = env;
+    exec.env = set_last(&ctx.base_env, &sets);
     exec.cwd = match &r.workdir {
         Some(w) => resolve_path(&ctx.workdir, &ctx.expand_path(w)?),
         None => ctx.workdir.clone(),
@@ -326,7 +328,15 @@ pub(crate) fn compile_run(
 
 #[cfg(test)]
 mod progress_tests {
-    use super::progress_text;
+    use super::{progress_text, set_last};
+
+    #[test]
+    fn a_variable_set_again_moves_to_the_end() {
+        let base = vec!["PATH=/bin".to_owned(), "A=0".to_owned(), "B=0".to_owned()];
+        let sets = [("A", "1"), ("C", "1"), ("A", "2")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+        assert_eq!(set_last(&base, &sets), ["PATH=/bin", "B=0", "C=1", "A=2"]);
+        assert_eq!(set_last(&base, &[]), base);
+    }
 
     #[test]
     fn a_multi_line_command_shows_its_first_line() {
@@ -337,11 +347,28 @@ mod progress_tests {
     }
 }
 
-/// Sets `name` in `env` as BuildKit's client sets a variable: an earlier
-/// entry of the name is removed and the new one appended.
-fn set_last(env: &mut Vec<String>, name: &str, value: &str) {
-    env.retain(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) != name);
-    env.push(format!("{name}={value}"));
+/// `base` (`NAME=VALUE` entries) with each of `sets` applied in order as
+/// BuildKit's client sets a variable: an earlier entry of the name is
+/// removed and the new one appended. Linear in the entries: a name's last
+/// set is found once, not by a scan per set.
+fn set_last(base: &[String], sets: &[(String, String)]) -> Vec<String> {
+    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, (k, _)) in sets.iter().enumerate() {
+        last.insert(k.as_str(), i);
+    }
+    fn name(e: &str) -> &str {
+        e.split_once('=').map_or(e, |(k, _)| k)
+    }
+    base.iter()
+        .filter(|e| !last.contains_key(name(e)))
+        .cloned()
+        .chain(
+            sets.iter()
+                .enumerate()
+                .filter(|(i, (k, _))| last.get(k.as_str()) == Some(i))
+                .map(|(_, (k, v))| format!("{k}={v}")),
+        )
+        .collect()
 }
 
 /// A path cleaned lexically, as Go's `path.Clean`: repeated and trailing

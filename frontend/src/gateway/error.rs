@@ -75,7 +75,18 @@ pub enum GatewayError {
     },
 }
 
+/// Whether the engine answered that a path is not there: gRPC `NotFound`,
+/// or the "no such file or directory" of BuildKit's file calls.
+pub fn is_not_found(s: &tonic::Status) -> bool {
+    s.code() == tonic::Code::NotFound || s.message().contains("no such file or directory")
+}
+
 impl GatewayError {
+    /// A file call that failed because the path is not there.
+    pub fn is_missing_file(&self) -> bool {
+        matches!(self, Self::Rpc { status, .. } if is_not_found(status))
+    }
+
     pub fn rpc(call: &'static str, status: tonic::Status) -> Self {
         Self::Rpc {
             call,
@@ -158,17 +169,31 @@ fn failed_vertex(status: &Status) -> Option<String> {
         })
 }
 
-/// The progress name of the failing op (`errdefs.Solve` detail, JSON encoded).
+/// The progress name of the failing op (`errdefs.Solve` detail: JSON from
+/// BuildKit 0.2x, protobuf from Docker 26.1's BuildKit 0.13).
 fn failed_op_name(status: &Status) -> Option<String> {
     let d = status
         .details
         .iter()
-        .find(|d| d.type_url.contains("errdefs.Solve") && d.type_url.ends_with("+json"))?;
-    let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
-    v.get("description")?
-        .get("llb.customname")?
-        .as_str()
-        .map(str::to_owned)
+        .find(|d| d.type_url.contains("errdefs.Solve"))?;
+    if d.type_url.ends_with("+json") {
+        let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
+        v.get("description")?
+            .get("llb.customname")?
+            .as_str()
+            .map(str::to_owned)
+    } else {
+        /// The one field of `errdefs.Solve` read here (the others are skipped).
+        #[derive(Clone, PartialEq, Message)]
+        struct Solve {
+            #[prost(btree_map = "string, string", tag = "6")]
+            description: std::collections::BTreeMap<String, String>,
+        }
+        Solve::decode(d.value.as_slice())
+            .ok()?
+            .description
+            .remove("llb.customname")
+    }
 }
 
 /// Why a download failed, from the engine's message.

@@ -239,12 +239,7 @@ impl Gateway {
         };
         match self.client.clone().stat_file(req).await {
             Ok(_) => Ok(true),
-            Err(s)
-                if s.code() == tonic::Code::NotFound
-                    || s.message().contains("no such file or directory") =>
-            {
-                Ok(false)
-            }
+            Err(s) if error::is_not_found(&s) => Ok(false),
             Err(s) => Err(GatewayError::rpc("stat file", s)),
         }
     }
@@ -266,12 +261,7 @@ impl Gateway {
         };
         match self.client.clone().read_dir(req).await {
             Ok(resp) => Ok(!resp.into_inner().entries.is_empty()),
-            Err(s)
-                if s.code() == tonic::Code::NotFound
-                    || s.message().contains("no such file or directory") =>
-            {
-                Ok(false)
-            }
+            Err(s) if error::is_not_found(&s) => Ok(false),
             Err(s) => Err(GatewayError::rpc("read dir", s)),
         }
     }

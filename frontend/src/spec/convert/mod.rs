@@ -90,9 +90,19 @@ pub(crate) struct Draft {
     pub matrices: std::collections::BTreeMap<String, Vec<String>>,
     /// `imports:` (language 1.1).
     pub imports: Vec<Import>,
+    /// Stage name → its first index in `stages` (filled by [`Draft::push_stage`]).
+    stage_index: std::collections::BTreeMap<String, usize>,
 }
 
 impl Draft {
+    /// Adds a converted stage (the first of a name is the one [`Draft::stage`] finds).
+    fn push_stage(&mut self, stage: Stage) {
+        self.stage_index
+            .entry(stage.name.value.clone())
+            .or_insert(self.stages.len());
+        self.stages.push(stage);
+    }
+
     /// Whether `name` is `ALIAS.STAGE` for one of the spec's imports: a
     /// stage that only linking the import can check.
     pub fn names_import(&self, name: &str) -> bool {
@@ -111,7 +121,7 @@ impl Draft {
 
     /// The stage named `name`.
     pub fn stage(&self, name: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.name.value == name)
+        self.stage_index.get(name).and_then(|&i| self.stages.get(i))
     }
 }
 
@@ -177,6 +187,7 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
         target: None,
         matrices: std::collections::BTreeMap::new(),
         imports: Vec::new(),
+        stage_index: std::collections::BTreeMap::new(),
     };
     if root.value == Value::Null {
         cx.push(
@@ -459,13 +470,13 @@ fn stages(cx: &mut Cx<'_>, node: &Node, draft: &mut Draft) {
                     }
                     names.push(instance.name.value.clone());
                     draft.stage_names.push(instance.name.clone());
-                    draft.stages.push(instance);
+                    draft.push_stage(instance);
                 }
                 draft.matrices.insert(name.value.clone(), names);
             }
             Some((s, None)) => {
                 draft.stage_names.push(name);
-                draft.stages.push(s);
+                draft.push_stage(s);
             }
             None => draft.stage_names.push(name),
         }
