@@ -169,31 +169,18 @@ fn failed_vertex(status: &Status) -> Option<String> {
         })
 }
 
-/// The progress name of the failing op (`errdefs.Solve` detail: JSON from
-/// BuildKit 0.2x, protobuf from Docker 26.1's BuildKit 0.13).
+/// The progress name of the failing op (`errdefs.Solve` detail, JSON
+/// encoded, from BuildKit 0.2x; Docker 26.1 sends only `errdefs.Vertex`).
 fn failed_op_name(status: &Status) -> Option<String> {
     let d = status
         .details
         .iter()
-        .find(|d| d.type_url.contains("errdefs.Solve"))?;
-    if d.type_url.ends_with("+json") {
-        let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
-        v.get("description")?
-            .get("llb.customname")?
-            .as_str()
-            .map(str::to_owned)
-    } else {
-        /// The one field of `errdefs.Solve` read here (the others are skipped).
-        #[derive(Clone, PartialEq, Message)]
-        struct Solve {
-            #[prost(btree_map = "string, string", tag = "6")]
-            description: std::collections::BTreeMap<String, String>,
-        }
-        Solve::decode(d.value.as_slice())
-            .ok()?
-            .description
-            .remove("llb.customname")
-    }
+        .find(|d| d.type_url.contains("errdefs.Solve") && d.type_url.ends_with("+json"))?;
+    let v: serde_json::Value = serde_json::from_slice(&d.value).ok()?;
+    v.get("description")?
+        .get("llb.customname")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// Why a download failed, from the engine's message.
@@ -264,8 +251,20 @@ fn git_failure(message: &str) -> String {
 
 /// Rewrites engine messages that are terse about what went wrong in spec
 /// terms: one sentence, the engine's text kept after `caused by:`.
-fn explain(status: &mut Status) {
-    let name = failed_op_name(status).unwrap_or_default();
+fn explain(status: &mut Status, def: &pb::Definition) {
+    // The engine names the failing op by its progress name (`errdefs.Solve`)
+    // or only by its digest (`errdefs.Vertex`: Docker 26.1), whose progress
+    // name the definition's metadata holds.
+    let name = failed_op_name(status)
+        .or_else(|| {
+            let digest = failed_vertex(status)?;
+            def.metadata
+                .get(&digest)?
+                .description
+                .get("llb.customname")
+                .cloned()
+        })
+        .unwrap_or_default();
     if let Some(url) = crate::progress::downloaded_url(&name) {
         status.message = match status.message.strip_prefix("digest mismatch ") {
             Some(rest) => {
@@ -294,7 +293,7 @@ fn explain(status: &mut Status) {
 /// to an engine status, unless the engine already attached one, so that buildx
 /// prints the YAML lines of a failing `run`.
 pub fn attach_source(status: &mut Status, def: &pb::Definition) {
-    explain(status);
+    explain(status, def);
     if status
         .details
         .iter()

@@ -54,9 +54,10 @@ pub enum Feature {
     /// Attestations (`--sbom`, `--provenance`) exported with the docker
     /// driver (the containerd image store).
     Attestations,
-    /// Error details Stagecraft decodes to name the failing op (JSON
-    /// `errdefs.Solve`), so that a failed download is explained in spec
-    /// terms. Docker 26.1 sends them in a form not decoded yet (issue 12).
+    /// Error details Stagecraft decodes to name the failing op, so that a
+    /// failed download or git fetch is explained in spec terms: `errdefs.Solve`
+    /// (JSON) or `errdefs.Vertex` (Docker 26.1). Docker 20.10's legacy
+    /// client is not checked.
     FailedOpDetails,
     /// Docker 20.10's quirks: capitalised worker JSON, `null`s in configs.
     Docker2010,
@@ -69,6 +70,9 @@ pub enum Feature {
     /// made from Debian packages by `provision::toolchains`), which the main
     /// lane's provisioning imports.
     Toolchains,
+    /// BuildKit reaches the servers a test starts on the host's 127.0.0.1
+    /// (a git daemon, an http server): every lane but the remote one.
+    HostServers,
     /// The daemon grants `security.insecure` to a build that asks with
     /// `--allow security.insecure` (main's `daemon.json`: `builder.entitlements`).
     InsecureEntitlement,
@@ -110,8 +114,15 @@ impl Lane {
                 FailedOpDetails,
                 Toolchains,
                 InsecureEntitlement,
+                HostServers,
             ],
-            Lane::Legacy => &[LegacyClient, NoMergeOp, ClassicImageStore, Docker2010],
+            Lane::Legacy => &[
+                LegacyClient,
+                NoMergeOp,
+                ClassicImageStore,
+                Docker2010,
+                HostServers,
+            ],
             Lane::Docker26 => &[
                 Buildx,
                 NoMergeOp,
@@ -119,6 +130,8 @@ impl Lane {
                 BuildContexts,
                 Warnings,
                 Docker26,
+                HostServers,
+                FailedOpDetails,
             ],
             Lane::Remote => &[RemoteEngine],
         }

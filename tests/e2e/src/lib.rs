@@ -309,6 +309,32 @@ impl Engine {
         )
     }
 
+    /// The registry the lane's engine pushes to and pulls from
+    /// (`STAGECRAFT_REGISTRY`; the remote lane reaches it at another address).
+    pub fn registry(&self) -> String {
+        self.env
+            .get("STAGECRAFT_REGISTRY")
+            .cloned()
+            .unwrap_or_else(|| "127.0.0.1:5000".to_owned())
+    }
+
+    /// Builds `dir`'s Dockerfile and pushes it to the registry as `image`:
+    /// `--push` with buildx; the legacy client builds into its store, then
+    /// `docker push`es.
+    pub fn push_image(&self, dir: &Path, image: &str) {
+        if self.is_legacy() {
+            self.build_image(dir, &["."], image).assert_ok();
+            let out = self.docker(&["push", "-q", image]);
+            assert!(
+                out.status.success(),
+                "docker push {image}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            self.build(dir, &["-t", image, "--push", "."]).assert_ok();
+        }
+    }
+
     /// A unique image tag for a test.
     pub fn tag(&self, name: &str) -> String {
         format!(
@@ -317,6 +343,21 @@ impl Engine {
             COUNTER.fetch_add(1, Ordering::SeqCst)
         )
     }
+}
+
+/// The lock file a `--call=lock` build printed (buildx shows the
+/// subrequest's `result.txt`): its lines from `version: 1` on.
+pub fn lock_of(log: &str) -> String {
+    log.lines()
+        .skip_while(|l| *l != "version: 1")
+        .take_while(|l| {
+            *l == "version: 1"
+                || l.starts_with("images:")
+                || l.starts_with("git:")
+                || l.starts_with("  ")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// A name no earlier run used (engines keep cache mounts across runs and

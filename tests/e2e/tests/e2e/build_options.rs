@@ -172,11 +172,7 @@ pub fn cache_from_imports_a_registry_cache(engine: &Engine) {
     );
     let spec = format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && cat /proc/sys/kernel/random/uuid > /out/stamp && echo {marker}\n");
     write_files(&dir, engine, &[("stagecraft.yaml", &spec)]);
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let registry = engine.registry();
     let cache = format!("{registry}/stagecraft-e2e-cache:{}", std::process::id());
     let (b, out) = engine.export(
         &dir,

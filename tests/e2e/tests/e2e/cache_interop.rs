@@ -50,11 +50,7 @@ fn rebased(dockerfile: &str, base: &str) -> String {
 /// lane's registry, as `REGISTRY/cache-base-SALT` (tag `latest`, so that a
 /// Dockerfile may add `:latest` to it).
 fn fresh_base(engine: &Engine, name: &str) -> String {
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let registry = engine.registry();
     let salt = unique(name);
     let image = format!("{registry}/cache-base-{salt}");
     let dir = workdir(&format!("cache-base-{name}"));
@@ -261,15 +257,6 @@ pub fn a_spec_and_its_dockerfile_share_the_cache(engine: &Engine) {
     );
 }
 
-/// The lane's registry, as its engine reaches it.
-fn registry(engine: &Engine) -> String {
-    engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned())
-}
-
 /// One pair through a registry cache: the Dockerfile built on `main` with
 /// `--cache-to`, the spec on `remote` with `--cache-from`, whose steps must
 /// all be `CACHED`. `Err` names the steps that were not.
@@ -281,7 +268,7 @@ fn through_registry(main: &Engine, remote: &Engine, source: &Path) -> Result<(),
         .into_owned();
     let base = fresh_base(main, &name);
     let base_path = base
-        .strip_prefix(&format!("{}/", registry(main)))
+        .strip_prefix(&format!("{}/", main.registry()))
         .unwrap_or(&base)
         .to_owned();
     let cache = format!("cache-interop-{}", unique(&name));
@@ -298,18 +285,18 @@ fn through_registry(main: &Engine, remote: &Engine, source: &Path) -> Result<(),
     };
     let original = std::fs::read_to_string(dir.join("Dockerfile")).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("Dockerfile"), rebased(&original, &base)).map_err(|e| e.to_string())?;
-    let to = format!("type=registry,ref={}/{cache},mode=max", registry(main));
+    let to = format!("type=registry,ref={}/{cache},mode=max", main.registry());
     let b = build(main, "Dockerfile", &["--cache-to", &to]);
     if !b.success {
         return Err(format!("the Dockerfile failed:\n{}", b.log));
     }
     // The spec, converted from the Dockerfile on the remote engine's
     // address of the same base.
-    let remote_base = format!("{}/{base_path}", registry(remote));
+    let remote_base = format!("{}/{base_path}", remote.registry());
     let spec = convert(&rebased(&original, &remote_base), remote)
         .map_err(|e| format!("convert: {}", e.message))?;
     std::fs::write(dir.join("stagecraft.yaml"), &spec).map_err(|e| e.to_string())?;
-    let from = format!("type=registry,ref={}/{cache}", registry(remote));
+    let from = format!("type=registry,ref={}/{cache}", remote.registry());
     let b = build(remote, "stagecraft.yaml", &["--cache-from", &from]);
     if !b.success {
         return Err(format!("the spec failed:\n{}", b.log));

@@ -9,11 +9,7 @@ pub fn the_buildx_invocations_of_ci_recipes_work(engine: &Engine) {
     let dir = workdir("ci");
     let spec = "# syntax=stagecraft:dev\nversion: 1\nargs:\n  VERSION: dev\nstages:\n  build:\n    from: busybox\n    steps:\n      - run: mkdir -p /out && echo \"built $VERSION\" > /out/app\n  runtime:\n    from: busybox\n    artifacts:\n      - { from: build, path: /out/app, to: /app }\n    image:\n      cmd: [\"cat\", \"/app\"]\n";
     write_files(&dir, engine, &[("stagecraft.yaml", spec)]);
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let registry = engine.registry();
     let repo = format!("{registry}/{}", e2e::unique("stagecraft-e2e-ci"));
     let image = format!("{repo}:1");
     let cache = format!("{repo}:cache");

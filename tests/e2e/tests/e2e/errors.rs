@@ -134,11 +134,7 @@ pub fn spec_errors_name_file_line_and_column(engine: &Engine) {
 /// Images the engine cannot resolve fail at their `from:` line, in a
 /// sentence with the fix, the engine's own text below it.
 pub fn unresolvable_images_fail_at_their_from_line(engine: &Engine) {
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let registry = engine.registry();
     let missing = format!("{registry}/stagecraft-e2e/does-not-exist:1");
     let spec = format!("# syntax=stagecraft:dev\nversion: 1\nstages:\n  a:\n    from: busybox\n  b:\n    from: {missing}\n    steps:\n      - copy: /bin/sh\n        from: a\n");
     fails_with(

@@ -223,13 +223,7 @@ pub fn lock_workflow_example_locks_then_builds_strictly(engine: &Engine) {
     let dir = example("lock-workflow", engine);
     let b = engine.build(&dir, &["--call=lock", "-f", "stagecraft.yaml", "."]);
     b.assert_ok();
-    let lock: String = b
-        .log
-        .lines()
-        .skip_while(|l| *l != "version: 1")
-        .take_while(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let lock = e2e::lock_of(&b.log);
     assert!(
         lock.starts_with("version: 1\nimages:\n  docker.io/library/busybox:latest: sha256:")
             && lock.ends_with("git: {}\n"),

@@ -247,11 +247,7 @@ pub fn git_imports_read_the_spec_at_a_ref(engine: &Engine) {
 
 /// A spec in an image (pushed to the lane's registry).
 pub fn image_imports_read_the_spec_from_an_image(engine: &Engine) {
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let registry = engine.registry();
     let image = format!("{registry}/specs-{}:1", unique("imports"));
     let specs = workdir("imports-image-specs");
     write_files(

@@ -6,10 +6,14 @@
 //! `STAGECRAFT_LOCK=ignore` builds as if there were none; a reference the
 //! lock lacks is a `lock-missing` warning, an error with `strict`; a
 //! malformed lock is an error at its line. Imports and git
-//! `--build-context`s are locked and pinned too.
+//! `--build-context`s are locked and pinned too. A hand-written lock pins
+//! images on every lane (the remote and legacy ones included) and git
+//! sources on every lane that reaches the host's git daemon.
+
+use std::path::{Path, PathBuf};
 
 use e2e::serve::{self, commit, git};
-use e2e::{case, unique, workdir, write_files, Case, Engine, Feature};
+use e2e::{case, lock_of, unique, workdir, write_files, Case, Engine, Feature};
 
 /// Pushes an image whose `/which` says `which` as `image` to the registry.
 fn push(engine: &Engine, image: &str, which: &str) {
@@ -22,30 +26,56 @@ fn push(engine: &Engine, image: &str, which: &str) {
             &format!("FROM busybox\nRUN echo {which} > /which\n"),
         )],
     );
-    engine
-        .build(&dir, &["-t", image, "--push", "."])
-        .assert_ok();
+    engine.push_image(&dir, image);
 }
 
-pub fn a_lock_file_pins_images_and_git_sources(engine: &Engine) {
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
-    let image = format!("{registry}/lock-{}:1", unique("base"));
-    push(engine, &image, "first");
-
-    let root = workdir("lock-git-served");
+/// A repository with `file` saying `text` on `main`, tagged `v1`, served by
+/// a git daemon: (root, work tree, daemon, `git://` URL, first commit).
+fn served_repo(
+    name: &str,
+    file: &str,
+    text: &str,
+) -> (PathBuf, PathBuf, serve::Server, String, String) {
+    let root = workdir(name);
     let work = root.join("work");
-    std::fs::create_dir_all(&work).unwrap();
+    let path = work.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     git(&work, &["init", "-q", "-b", "main"]);
-    std::fs::write(work.join("version.txt"), "v1 at first\n").unwrap();
+    std::fs::write(&path, text).unwrap();
     commit(&work, "first");
     git(&work, &["tag", "v1"]);
     let first_commit = git(&work, &["rev-parse", "HEAD"]);
-    let (_daemon, port) = serve::git_daemon(&root, &work);
+    let (daemon, port) = serve::git_daemon(&root, &work);
     let repo = format!("git://127.0.0.1:{port}/repo.git");
+    (root, work, daemon, repo, first_commit)
+}
+
+/// Moves `main` and the tag `v1` to a new commit where `file` says `text`,
+/// and force-pushes both to the served repository.
+fn move_tag(root: &Path, work: &Path, file: &str, text: &str) {
+    std::fs::write(work.join(file), text).unwrap();
+    commit(work, "moved");
+    git(work, &["tag", "-f", "v1"]);
+    git(
+        work,
+        &[
+            "push",
+            "-q",
+            "-f",
+            root.join("repo.git").to_str().unwrap(),
+            "main",
+            "v1",
+        ],
+    );
+}
+
+pub fn a_lock_file_pins_images_and_git_sources(engine: &Engine) {
+    let registry = engine.registry();
+    let image = format!("{registry}/lock-{}:1", unique("base"));
+    push(engine, &image, "first");
+
+    let (root, work, _daemon, repo, first_commit) =
+        served_repo("lock-git-served", "version.txt", "v1 at first\n");
 
     let dir = workdir("lock");
     let spec = format!(
@@ -75,20 +105,7 @@ pub fn a_lock_file_pins_images_and_git_sources(engine: &Engine) {
 
     // The tag and the git tag move on.
     push(engine, &image, "second");
-    std::fs::write(work.join("version.txt"), "v1 moved\n").unwrap();
-    commit(&work, "second");
-    git(&work, &["tag", "-f", "v1"]);
-    git(
-        &work,
-        &[
-            "push",
-            "-q",
-            "-f",
-            root.join("repo.git").to_str().unwrap(),
-            "main",
-            "v1",
-        ],
-    );
+    move_tag(&root, &work, "version.txt", "v1 moved\n");
 
     // Locked: what the lock names, no warning.
     let (b, out) = engine.export(&dir, &["--no-cache"]);
@@ -217,16 +234,8 @@ pub fn the_lock_follows_imports(engine: &Engine) {
 /// A git `--build-context` the spec uses is locked (run `--call=lock`
 /// with the same contexts) and pinned, its `:SUBDIR` kept.
 pub fn the_lock_pins_git_build_contexts(engine: &Engine) {
-    let root = workdir("lock-context-served");
-    let work = root.join("work");
-    std::fs::create_dir_all(work.join("sub")).unwrap();
-    git(&work, &["init", "-q", "-b", "main"]);
-    std::fs::write(work.join("sub/in-sub.txt"), "v1 in sub\n").unwrap();
-    commit(&work, "v1");
-    git(&work, &["tag", "v1"]);
-    let first_commit = git(&work, &["rev-parse", "HEAD"]);
-    let (_daemon, port) = serve::git_daemon(&root, &work);
-    let repo = format!("git://127.0.0.1:{port}/repo.git");
+    let (root, work, _daemon, repo, first_commit) =
+        served_repo("lock-context-served", "sub/in-sub.txt", "v1 in sub\n");
     let context = format!("sub={repo}#v1:sub");
 
     let dir = workdir("lock-context");
@@ -247,20 +256,7 @@ pub fn the_lock_pins_git_build_contexts(engine: &Engine) {
         .assert_log_contains(&format!("git:\n  \"{repo}#v1\": {first_commit}\n"));
     std::fs::write(dir.join("stagecraft.yaml.lock"), lock_of(&b.log)).unwrap();
 
-    std::fs::write(work.join("sub/in-sub.txt"), "v1 moved\n").unwrap();
-    commit(&work, "moved");
-    git(&work, &["tag", "-f", "v1"]);
-    git(
-        &work,
-        &[
-            "push",
-            "-q",
-            "-f",
-            root.join("repo.git").to_str().unwrap(),
-            "main",
-            "v1",
-        ],
-    );
+    move_tag(&root, &work, "sub/in-sub.txt", "v1 moved\n");
     let (b, out) = engine.export(&dir, &["--no-cache", "--build-context", &context]);
     b.assert_ok();
     assert_eq!(
@@ -289,14 +285,11 @@ pub fn the_lock_pins_git_build_contexts(engine: &Engine) {
         .assert_log_contains(&format!("`{repo}#main`"));
 }
 
-/// A lock file written by hand (engines whose buildx has no `--call`):
-/// the registry's digest of a tag pins it after the tag moves on.
+/// A lock file written by hand (engines whose client has no `--call`, and
+/// the remote engine): the registry's digest of a tag pins it after the tag
+/// moves on.
 pub fn a_hand_written_lock_pins_an_image(engine: &Engine) {
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:5000".to_owned());
+    let registry = engine.registry();
     let name = format!("lock-{}", unique("hand"));
     let image = format!("{registry}/{name}:1");
     push(engine, &image, "first");
@@ -355,18 +348,41 @@ pub fn a_hand_written_lock_pins_an_image(engine: &Engine) {
     );
 }
 
-/// The lock file in a `--call=lock` log: its lines from `version: 1` on.
-fn lock_of(log: &str) -> String {
-    log.lines()
-        .skip_while(|l| *l != "version: 1")
-        .take_while(|l| {
-            *l == "version: 1"
-                || l.starts_with("images:")
-                || l.starts_with("git:")
-                || l.starts_with("  ")
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
+/// A hand-written lock pins a git source to its commit after the tag
+/// moves on, on every engine that reaches the host's git daemon (the ref
+/// fetched is the commit: no `source.git.checksum` cap needed).
+pub fn a_hand_written_lock_pins_a_git_source(engine: &Engine) {
+    let (root, work, _daemon, repo, first_commit) =
+        served_repo("lock-hand-git-served", "version.txt", "v1 at first\n");
+    let dir = workdir("lock-hand-git");
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nstages:\n  out:\n    from: scratch\n    steps:\n      - add: {{ git: \"{repo}\", ref: v1, to: /src }}\n"
+    );
+    let lock = format!("version: 1\nimages: {{}}\ngit:\n  \"{repo}#v1\": {first_commit}\n");
+    write_files(
+        &dir,
+        engine,
+        &[("stagecraft.yaml", &spec), ("stagecraft.yaml.lock", &lock)],
+    );
+    move_tag(&root, &work, "version.txt", "v1 moved\n");
+    for (mode, expected) in [("strict", "v1 at first\n"), ("ignore", "v1 moved\n")] {
+        let (b, out) = engine.export(
+            &dir,
+            &[
+                "--no-cache",
+                "--build-arg",
+                &format!("STAGECRAFT_LOCK={mode}"),
+            ],
+        );
+        b.assert_ok();
+        assert_eq!(
+            std::fs::read_to_string(out.join("src/version.txt")).unwrap(),
+            expected,
+            "STAGECRAFT_LOCK={mode}: {}",
+            b.log
+        );
+        assert!(!b.log.contains("lock-missing"), "{}", b.log);
+    }
 }
 
 pub fn cases() -> Vec<Case> {
@@ -383,8 +399,13 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "a_hand_written_lock_pins_an_image",
-            &[Feature::Buildx],
+            &[],
             a_hand_written_lock_pins_an_image,
+        ),
+        case(
+            "a_hand_written_lock_pins_a_git_source",
+            &[Feature::HostServers],
+            a_hand_written_lock_pins_a_git_source,
         ),
         case(
             "the_lock_pins_git_build_contexts",

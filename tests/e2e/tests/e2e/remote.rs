@@ -12,11 +12,7 @@ use crate::{contexts, run_mounts};
 pub fn the_engine_is_remote_and_pulls_the_frontend_from_the_registry(engine: &Engine) {
     let host = engine.env.get("DOCKER_HOST").cloned().unwrap_or_default();
     assert!(host.starts_with("tcp://"), "DOCKER_HOST={host}");
-    let registry = engine
-        .env
-        .get("STAGECRAFT_REGISTRY")
-        .cloned()
-        .unwrap_or_default();
+    let registry = engine.registry();
     assert!(
         !registry.is_empty() && engine.image.starts_with(&registry),
         "the frontend `{}` comes from the registry `{registry}`",
