@@ -385,6 +385,45 @@ pub fn a_hand_written_lock_pins_a_git_source(engine: &Engine) {
     }
 }
 
+/// A hand-written lock pins a git import: the imported spec is read at
+/// the locked commit after the tag moves on, on every engine that reaches
+/// the host's git daemon.
+pub fn a_hand_written_lock_pins_a_git_import(engine: &Engine) {
+    let imported = |says: &str| {
+        format!("version: 1\nstages:\n  base:\n    from: scratch\n    steps:\n      - write: /says\n        content: {says}\n")
+    };
+    let (root, work, _daemon, repo, first_commit) =
+        served_repo("lock-hand-import-served", "base.yaml", &imported("first"));
+    let dir = workdir("lock-hand-import");
+    let spec = format!(
+        "# syntax=stagecraft:dev\nversion: 1\nimports:\n  shared: {{ git: \"{repo}\", ref: v1, spec: base.yaml }}\nstages:\n  out:\n    from: scratch\n    artifacts:\n      - {{ from: shared.base, path: /says, to: /says }}\n"
+    );
+    let lock = format!("version: 1\nimages: {{}}\ngit:\n  \"{repo}#v1\": {first_commit}\n");
+    write_files(
+        &dir,
+        engine,
+        &[("stagecraft.yaml", &spec), ("stagecraft.yaml.lock", &lock)],
+    );
+    move_tag(&root, &work, "base.yaml", &imported("moved"));
+    for (mode, expected) in [("strict", "first"), ("ignore", "moved")] {
+        let (b, out) = engine.export(
+            &dir,
+            &[
+                "--no-cache",
+                "--build-arg",
+                &format!("STAGECRAFT_LOCK={mode}"),
+            ],
+        );
+        b.assert_ok();
+        assert_eq!(
+            std::fs::read_to_string(out.join("says")).unwrap(),
+            expected,
+            "STAGECRAFT_LOCK={mode}: {}",
+            b.log
+        );
+    }
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -406,6 +445,11 @@ pub fn cases() -> Vec<Case> {
             "a_hand_written_lock_pins_a_git_source",
             &[Feature::HostServers],
             a_hand_written_lock_pins_a_git_source,
+        ),
+        case(
+            "a_hand_written_lock_pins_a_git_import",
+            &[Feature::HostServers],
+            a_hand_written_lock_pins_a_git_import,
         ),
         case(
             "the_lock_pins_git_build_contexts",
