@@ -264,9 +264,7 @@ pub fn image_imports_read_the_spec_from_an_image(engine: &Engine) {
             ),
         ],
     );
-    engine
-        .build(&specs, &["-t", &image, "--push", "."])
-        .assert_ok();
+    engine.push_image(&specs, &image);
     let dir = workdir("imports-image");
     let spec = format!(
         "# syntax=stagecraft:dev\nversion: 1\nimports:\n  tools: {{ image: \"{image}\", spec: /specs/stagecraft.yaml }}\nstages:\n  out:\n    from: scratch\n    artifacts:\n      - {{ from: tools.base, path: /deep.txt, to: /deep.txt }}\n"
@@ -373,7 +371,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "image_imports_read_the_spec_from_an_image",
-            &[Feature::Buildx],
+            &[],
             image_imports_read_the_spec_from_an_image,
         ),
     ]
