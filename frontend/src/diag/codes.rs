@@ -134,6 +134,12 @@ pub enum Code {
     LockInvalid,
     /// `lock-missing`: an image or git source the lock file does not name.
     LockMissing,
+    /// `download-failed`: an `add: {url}` download failed.
+    DownloadFailed,
+    /// `checksum-mismatch`: an `add: {url, checksum}` download differs from its `checksum`.
+    ChecksumMismatch,
+    /// `git-source-failed`: an `add: {git}` source could not be fetched.
+    GitSourceFailed,
 }
 
 /// When a code is reported.
@@ -714,6 +720,33 @@ const LOCK_MISSING: CodeInfo = CodeInfo {
     doc: include_str!("docs/lock-missing.md"),
 };
 
+const DOWNLOAD_FAILED: CodeInfo = CodeInfo {
+    code: Code::DownloadFailed,
+    name: "download-failed",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "an `add: {url}` download failed: an HTTP status, a server that cannot be reached, a TLS certificate not trusted",
+    doc: include_str!("docs/download-failed.md"),
+};
+
+const CHECKSUM_MISMATCH: CodeInfo = CodeInfo {
+    code: Code::ChecksumMismatch,
+    name: "checksum-mismatch",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "an `add: {url, checksum}` download differs from its `checksum`",
+    doc: include_str!("docs/checksum-mismatch.md"),
+};
+
+const GIT_SOURCE_FAILED: CodeInfo = CodeInfo {
+    code: Code::GitSourceFailed,
+    name: "git-source-failed",
+    severity: Severity::Error,
+    phase: Phase::Build,
+    summary: "an `add: {git}` source could not be fetched: no such ref, no such repository, credentials needed",
+    doc: include_str!("docs/git-source-failed.md"),
+};
+
 /// Every code, in the order the docs list them.
 pub const CODES: &[CodeInfo] = &[
     YAML_SYNTAX,
@@ -776,6 +809,9 @@ pub const CODES: &[CodeInfo] = &[
     IMPORT_CYCLE,
     LOCK_INVALID,
     LOCK_MISSING,
+    DOWNLOAD_FAILED,
+    CHECKSUM_MISMATCH,
+    GIT_SOURCE_FAILED,
 ];
 
 /// The lint rules that run only when a `# check=experimental=…` line (or
@@ -851,6 +887,9 @@ impl Code {
             Code::ImportCycle => &IMPORT_CYCLE,
             Code::LockInvalid => &LOCK_INVALID,
             Code::LockMissing => &LOCK_MISSING,
+            Code::DownloadFailed => &DOWNLOAD_FAILED,
+            Code::ChecksumMismatch => &CHECKSUM_MISMATCH,
+            Code::GitSourceFailed => &GIT_SOURCE_FAILED,
         }
     }
 

@@ -250,7 +250,9 @@ fn git_failure(message: &str) -> String {
 }
 
 /// Rewrites engine messages that are terse about what went wrong in spec
-/// terms: one sentence, the engine's text kept after `caused by:`.
+/// terms: one sentence, the engine's text kept after `caused by:`. The
+/// registry's `download-failed`, `checksum-mismatch` and `git-source-failed`
+/// document these messages.
 fn explain(status: &mut Status, def: &pb::Definition) {
     // The engine names the failing op by its progress name (`errdefs.Solve`)
     // or only by its digest (`errdefs.Vertex`: Docker 26.1), whose progress
@@ -270,7 +272,7 @@ fn explain(status: &mut Status, def: &pb::Definition) {
             Some(rest) => {
                 let (actual, expected) = rest.split_once(": ").unwrap_or((rest, "?"));
                 format!(
-                    "checksum mismatch for `{url}`: the spec expects `{expected}` but the download is `{actual}` (engine: {})",
+                    "checksum mismatch for `{url}`: the spec expects `{expected}` but the download is `{actual}`\ncaused by: {}",
                     status.message
                 )
             }

@@ -135,6 +135,8 @@ pub fn add_http_checks_the_checksum(engine: &Engine) {
         .0
         .assert_failed()
         .assert_log_contains("checksum mismatch for `")
+        .assert_log_contains("` but the download is `sha256:")
+        .assert_log_contains("caused by: ")
         .assert_log_contains(">>>       - add:");
 }
 
