@@ -3,14 +3,18 @@
 //! and `lock-missing` for sources a lock does not name (warnings, errors
 //! with `STAGECRAFT_LOCK=strict`), rendered as a build reports them.
 //!
-//! Resolving and pinning through an engine is in the end-to-end suite
+//! A git source the lock pins compiles to its commit, the same bytes twice
+//! (golden LLB dump). Resolving images and pinning them through an engine
+//! is in the end-to-end suite
 //! (`tests/e2e/tests/e2e/lock.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 
-use stagecraft::build::lock_findings_offline;
+use prost::Message;
+use stagecraft::build::{compile_offline, lock_findings_offline};
+use stagecraft::compile::EngineFeatures;
 use stagecraft::diag::SourceFile;
 use stagecraft::options::BuildOptions;
 
@@ -116,4 +120,42 @@ fn malformed_lock_files_are_errors_at_their_line() {
         findings("version: 1\n", &[("STAGECRAFT_LOCK", "sometimes")])
             .contains("--build-arg STAGECRAFT_LOCK=sometimes")
     );
+}
+
+/// The LLB dump and bytes of `SPEC`'s `tools` stage with the lock's git
+/// commits in `locked` (as the build sets them once it has read the lock).
+fn compiled(locked: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let mut opts = options(&[]);
+    opts.target = Some("tools".to_owned());
+    for (k, v) in locked {
+        opts.locked_git.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let src = SourceFile::new("stagecraft.yaml", SPEC);
+    let mut dump = String::new();
+    let mut bytes = Vec::new();
+    for (_, def, image) in compile_offline(src, &opts, EngineFeatures::default()).unwrap() {
+        dump.push_str(&llb::dump::dump(&def));
+        bytes.extend(def.encode_to_vec());
+        bytes.extend(image.to_json());
+    }
+    (dump, bytes)
+}
+
+#[test]
+fn a_locked_git_source_compiles_to_its_commit_the_same_bytes_twice() {
+    let key = "https://git.example/tools.git#v1";
+    let (dump, bytes) = compiled(&[(key, COMMIT)]);
+    assert_eq!(
+        bytes,
+        compiled(&[(key, COMMIT)]).1,
+        "compiling twice gave different bytes"
+    );
+    assert!(
+        dump.contains(&format!("git.example/tools.git#{COMMIT}")),
+        "{dump}"
+    );
+    assert!(!dump.contains("tools.git#v1"), "{dump}");
+    let (unlocked, _) = compiled(&[]);
+    assert!(unlocked.contains("git.example/tools.git#v1"), "{unlocked}");
+    insta::assert_snapshot!(dump);
 }
