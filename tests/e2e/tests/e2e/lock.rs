@@ -50,6 +50,23 @@ fn served_repo(
     (root, work, daemon, repo, first_commit)
 }
 
+/// Builds `dir` (no cache) with `STAGECRAFT_LOCK=strict`, then `ignore`:
+/// `file` of the output says `locked`, then `moved`; no `lock-missing`.
+fn pinned_then_ignored(engine: &Engine, dir: &Path, file: &str, locked: &str, moved: &str) {
+    for (mode, expected) in [("strict", locked), ("ignore", moved)] {
+        let arg = format!("STAGECRAFT_LOCK={mode}");
+        let (b, out) = engine.export(dir, &["--no-cache", "--build-arg", &arg]);
+        b.assert_ok();
+        assert_eq!(
+            std::fs::read_to_string(out.join(file)).unwrap(),
+            expected,
+            "{arg}: {}",
+            b.log
+        );
+        assert!(!b.log.contains("lock-missing"), "{}", b.log);
+    }
+}
+
 /// Moves `main` and the tag `v1` to a new commit where `file` says `text`,
 /// and force-pushes both to the served repository.
 fn move_tag(root: &Path, work: &Path, file: &str, text: &str) {
@@ -324,28 +341,7 @@ pub fn a_hand_written_lock_pins_an_image(engine: &Engine) {
         engine,
         &[("stagecraft.yaml", &spec), ("stagecraft.yaml.lock", &lock)],
     );
-    let (b, out) = engine.export(
-        &dir,
-        &["--no-cache", "--build-arg", "STAGECRAFT_LOCK=strict"],
-    );
-    b.assert_ok();
-    assert_eq!(
-        std::fs::read_to_string(out.join("which")).unwrap(),
-        "first\n",
-        "{}",
-        b.log
-    );
-    let (b, out) = engine.export(
-        &dir,
-        &["--no-cache", "--build-arg", "STAGECRAFT_LOCK=ignore"],
-    );
-    b.assert_ok();
-    assert_eq!(
-        std::fs::read_to_string(out.join("which")).unwrap(),
-        "second\n",
-        "{}",
-        b.log
-    );
+    pinned_then_ignored(engine, &dir, "which", "first\n", "second\n");
 }
 
 /// A hand-written lock pins a git source to its commit after the tag
@@ -365,24 +361,13 @@ pub fn a_hand_written_lock_pins_a_git_source(engine: &Engine) {
         &[("stagecraft.yaml", &spec), ("stagecraft.yaml.lock", &lock)],
     );
     move_tag(&root, &work, "version.txt", "v1 moved\n");
-    for (mode, expected) in [("strict", "v1 at first\n"), ("ignore", "v1 moved\n")] {
-        let (b, out) = engine.export(
-            &dir,
-            &[
-                "--no-cache",
-                "--build-arg",
-                &format!("STAGECRAFT_LOCK={mode}"),
-            ],
-        );
-        b.assert_ok();
-        assert_eq!(
-            std::fs::read_to_string(out.join("src/version.txt")).unwrap(),
-            expected,
-            "STAGECRAFT_LOCK={mode}: {}",
-            b.log
-        );
-        assert!(!b.log.contains("lock-missing"), "{}", b.log);
-    }
+    pinned_then_ignored(
+        engine,
+        &dir,
+        "src/version.txt",
+        "v1 at first\n",
+        "v1 moved\n",
+    );
 }
 
 /// A hand-written lock pins a git import: the imported spec is read at
@@ -405,23 +390,7 @@ pub fn a_hand_written_lock_pins_a_git_import(engine: &Engine) {
         &[("stagecraft.yaml", &spec), ("stagecraft.yaml.lock", &lock)],
     );
     move_tag(&root, &work, "base.yaml", &imported("moved"));
-    for (mode, expected) in [("strict", "first"), ("ignore", "moved")] {
-        let (b, out) = engine.export(
-            &dir,
-            &[
-                "--no-cache",
-                "--build-arg",
-                &format!("STAGECRAFT_LOCK={mode}"),
-            ],
-        );
-        b.assert_ok();
-        assert_eq!(
-            std::fs::read_to_string(out.join("says")).unwrap(),
-            expected,
-            "STAGECRAFT_LOCK={mode}: {}",
-            b.log
-        );
-    }
+    pinned_then_ignored(engine, &dir, "says", "first", "moved");
 }
 
 pub fn cases() -> Vec<Case> {
