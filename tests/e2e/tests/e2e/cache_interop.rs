@@ -107,11 +107,12 @@ fn steps(b: &Build) -> Vec<(String, bool)> {
 }
 
 /// Whether vertex `id` was loaded from an imported cache rather than run:
-/// a cache hit whose layer the export needs at once shows the layer's
-/// download (`#9 sha256:… 190B / 190B done`) and `DONE`, not `CACHED` (the
-/// registry suite's "last step missed" flake: the step's command never
-/// ran). A vertex that ran shows its command's output or nothing, and
-/// downloads no layer of its own.
+/// a cache hit whose layers the export needs at once shows their
+/// downloads (`#9 sha256:… 190B / 190B done`), sometimes their unpacking
+/// (`#9 extracting sha256:… done`, seen when the base image's layers come
+/// along), and `DONE`, not `CACHED` (the registry suite's "last step
+/// missed" flake: the step's command never ran). A vertex that ran shows
+/// its command's output or nothing, and downloads no layer of its own.
 fn loaded(b: &Build, id: &str) -> bool {
     let prefix = format!("{id} ");
     let body: Vec<&str> = b
@@ -121,11 +122,14 @@ fn loaded(b: &Build, id: &str) -> bool {
         .filter(|rest| !rest.starts_with('[') && !rest.starts_with("DONE"))
         .collect();
     let download = |l: &str| {
-        l.strip_prefix("sha256:").is_some_and(|rest| {
-            rest.len() > 64
-                && rest.as_bytes().get(64) == Some(&b' ')
-                && rest.bytes().take(64).all(|c| c.is_ascii_hexdigit())
-        })
+        l.strip_prefix("extracting ")
+            .unwrap_or(l)
+            .strip_prefix("sha256:")
+            .is_some_and(|rest| {
+                rest.len() > 64
+                    && rest.as_bytes().get(64) == Some(&b' ')
+                    && rest.bytes().take(64).all(|c| c.is_ascii_hexdigit())
+            })
     };
     !body.is_empty() && body.iter().all(|l| download(l))
 }
