@@ -118,7 +118,6 @@ fn warm_databases(data_root: &Path) {
     let dirs = [
         data_root.join("containerd/daemon/io.containerd.metadata.v1.bolt"),
         data_root.join("buildkit"),
-        data_root.join("image"),
     ];
     let started = std::time::Instant::now();
     let mut bytes = 0;

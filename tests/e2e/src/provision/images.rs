@@ -90,10 +90,13 @@ fn rootfs_tar(cfg: &Config) -> Result<PathBuf> {
     Ok(tar)
 }
 
+/// The tags `ensure_images` gives the busybox rootfs.
+const ROOTFS_TAGS: [&str; 2] = ["busybox:latest", "alpine:3.20"];
+
 /// Imports the rootfs as busybox:latest and alpine:3.20 unless both exist.
 pub fn ensure_images(cfg: &Config, p: &LanePaths, docker: &Path) -> Result<()> {
     let has = |tag: &str| succeeds(docker_cmd(p, docker).args(["image", "inspect", tag]));
-    if has("busybox:latest") && has("alpine:3.20") {
+    if ROOTFS_TAGS.iter().all(|t| has(t)) {
         return Ok(());
     }
     let tar = rootfs_tar(cfg)?;
@@ -110,7 +113,7 @@ pub fn ensure_images(cfg: &Config, p: &LanePaths, docker: &Path) -> Result<()> {
         .arg(&tar)
         .arg("docker.io/library/busybox:latest")
         .stdout(Stdio::null()))?;
-    for tag in ["busybox:latest", "alpine:3.20"] {
+    for tag in ROOTFS_TAGS {
         run(docker_cmd(p, docker).args(["tag", "docker.io/library/busybox:latest", tag]))?;
     }
     Ok(())
@@ -136,7 +139,8 @@ pub fn forget_test_images(p: &LanePaths, docker: &Path) -> Result<()> {
             .stdout(Stdio::piped()),
     )?;
     let provisioned = |r: &str| {
-        ["busybox:latest", "alpine:3.20", "stagecraft:dev"].contains(&r)
+        ROOTFS_TAGS.contains(&r)
+            || r == "stagecraft:dev"
             || r == format!("{REGISTRY_ADDR}/busybox:latest")
             || super::toolchains::TOOLCHAINS.iter().any(|t| t.image == r)
     };

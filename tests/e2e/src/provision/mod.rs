@@ -41,9 +41,10 @@ use suite::ContainerdMode;
 
 pub const REGISTRY_ADDR: &str = "127.0.0.1:5000";
 const GLOBAL_LOCK: &str = "/run/stagecraft-engine.lock";
-/// How long a started dockerd may take to answer. BuildKit's start grows
-/// with the data root it opens (seen: 23 s for a main lane holding a
-/// thousand images an earlier suite left, past 60 s on a busy host).
+/// How long a started dockerd may take to answer. Its start grows with the
+/// data root it opens (seen: 23 s for a main lane holding a thousand images
+/// an earlier suite left; containerd's own 60 s limit, inside dockerd, was
+/// passed once with a cold `meta.db`).
 pub const READY_TIMEOUT: Duration = Duration::from_secs(300);
 const HOST_PACKAGES: &[&str] = &[
     "docker.io",
