@@ -19,10 +19,17 @@ trap 'rm -rf "$ctx"' EXIT
 cp "$bin" "$ctx/stagecraft"
 cp "$repo/Dockerfile.prebuilt" "$ctx/Dockerfile"
 
+# The image's version labels: the crate version (which the binary reports
+# too), the commit and the source (the checkout's origin remote, if any).
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n1)
+revision=$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)
+source_url=${STAGECRAFT_SOURCE:-$(git -C "$repo" remote get-url origin 2>/dev/null || true)}
+labels=(--build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url")
+
 echo "packaging $tag ($(du -h "$bin" | cut -f1) binary)" >&2
 if [ "${STAGECRAFT_LEGACY:-0}" = 1 ] || [ -z "${STAGECRAFT_BUILDX:-}" ]; then
-  DOCKER_BUILDKIT=1 "${STAGECRAFT_DOCKER:-docker}" build -q -t "$tag" "$ctx" >&2
+  DOCKER_BUILDKIT=1 "${STAGECRAFT_DOCKER:-docker}" build -q "${labels[@]}" -t "$tag" "$ctx" >&2
 else
-  $STAGECRAFT_BUILDX build --quiet --load -t "$tag" "$ctx" >&2
+  $STAGECRAFT_BUILDX build --quiet --load "${labels[@]}" -t "$tag" "$ctx" >&2
 fi
 echo "$tag"

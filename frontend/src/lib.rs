@@ -20,3 +20,4 @@ pub mod stage_graph;
 pub(crate) mod steps;
 pub mod subrequests;
 pub mod timings;
+pub mod version;

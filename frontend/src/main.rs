@@ -17,7 +17,7 @@ use stagecraft::options::BuildOptions;
 #[derive(Parser)]
 #[command(
     name = "stagecraft",
-    version,
+    version = stagecraft::version::long(),
     about = "A BuildKit frontend for YAML build specs",
     arg_required_else_help = true
 )]

@@ -86,7 +86,7 @@ pub fn answer(
                 { "name": LINT, "version": "1.0.0", "type": "rpc", "description": "Check the spec", "opts": [], "metadata": [{"name": "result.json"}, {"name": "result.txt"}, {"name": "result.statuscode"}] },
                 { "name": GRAPH, "version": "1.0.0", "type": "rpc", "description": "Show the stage graph of the target", "opts": [{"name": "target", "description": "Target build stage"}], "metadata": [{"name": "result.json"}, {"name": "result.txt"}] },
                 { "name": LOCK, "version": "1.0.0", "type": "rpc", "description": "Print the lock file of the spec: every image digest and git commit it uses", "opts": [], "metadata": [{"name": "result.txt"}] },
-                { "name": DESCRIBE, "version": "1.0.0", "type": "rpc", "description": "List available subrequest types", "opts": [], "metadata": [{"name": "result.json"}] },
+                { "name": DESCRIBE, "version": "1.0.0", "type": "rpc", "description": format!("List available subrequest types (stagecraft {})", crate::version::long()), "opts": [], "metadata": [{"name": "result.json"}], "frontend": crate::version::json() },
             ]);
             let text: String = reqs
                 .as_array()
@@ -281,6 +281,8 @@ pub fn answer(
                 }
             }
             outline.insert("sources".into(), json!([base64(source)]));
+            // Beside BuildKit's fields: which frontend answered.
+            outline.insert("frontend".into(), crate::version::json());
             let outline = Value::Object(outline);
             meta.insert("result.json".into(), pretty(&outline));
             meta.insert("result.txt".into(), text.into_bytes());

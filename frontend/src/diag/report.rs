@@ -105,7 +105,7 @@ pub fn sarif(diags: &[Diagnostic], src: &SourceFile, path: &str) -> String {
         .collect();
     let driver = sarif::ToolComponent::builder()
         .name("stagecraft")
-        .version(env!("CARGO_PKG_VERSION"))
+        .version(crate::version::VERSION)
         .rules(rules)
         .build();
     let run = sarif::Run::builder()

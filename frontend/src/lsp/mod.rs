@@ -57,7 +57,7 @@ pub fn run() -> Result<(), Error> {
         id,
         serde_json::json!({
             "capabilities": caps,
-            "serverInfo": { "name": "stagecraft", "version": env!("CARGO_PKG_VERSION") },
+            "serverInfo": { "name": "stagecraft", "version": crate::version::VERSION },
         }),
     )?;
     Server::default().serve(&connection)?;

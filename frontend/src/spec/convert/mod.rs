@@ -206,6 +206,20 @@ pub(crate) fn convert(root: &Node, cx: &mut Cx<'_>) -> Draft {
         ),
         Some(n) => match &n.value {
             Value::Int(1, _) => draft.version_span = Some(n.span),
+            Value::Int(v, text) if *v > i128::from(crate::version::SPEC_VERSION) => {
+                let image =
+                    crate::version::image_for(text, crate::version::syntax_directive(&cx.src.text));
+                cx.push(
+                    Diagnostic::new(
+                        Code::UnsupportedVersion,
+                        format!("this frontend reads `version: 1`, not the newer `version: {text}`"),
+                        n.span,
+                    )
+                    .with_help(format!(
+                        "a spec of `version: {text}` needs a frontend image tagged `{text}`: put `# syntax={image}` on line 1"
+                    )),
+                )
+            }
             Value::Int(_, text) => cx.push(
                 Diagnostic::new(
                     Code::UnsupportedVersion,

@@ -26,6 +26,7 @@ mod lock;
 mod matrix;
 mod parity;
 mod platforms;
+mod release;
 mod remote;
 mod run_args;
 mod run_mounts;
@@ -62,6 +63,7 @@ fn main() {
         ("remote", remote::cases()),
         ("warnings", warnings::cases()),
         ("subrequests", subrequests::cases()),
+        ("release", release::cases()),
         ("context_transfer", context_transfer::cases()),
         ("parity", parity::cases()),
         ("differential", differential::cases()),
