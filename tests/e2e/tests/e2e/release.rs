@@ -56,8 +56,9 @@ pub fn a_newer_spec_version_names_the_image_tag_that_reads_it(engine: &Engine) {
     engine
         .build(&dir, &["-f", "stagecraft.yaml", "."])
         .assert_failed()
-        .assert_log_contains("stagecraft.yaml:2")
-        .assert_log_contains("this frontend reads `version: 1`, not the newer `version: 2`")
+        .assert_log_contains(
+            "stagecraft.yaml:2:10: this frontend reads `version: 1`, not the newer `version: 2`",
+        )
         .assert_log_contains(&format!("put `# syntax={repo}:2` on line 1"));
 }
 
@@ -78,15 +79,34 @@ pub fn describe_and_outline_name_the_frontend(engine: &Engine) {
     });
     let outline = call(engine, &dir, "outline", "stagecraft.yaml");
     assert_eq!(outline["frontend"], wanted, "{outline}");
-    let describe = call(engine, &dir, "subrequests.describe", "stagecraft.yaml");
-    let own = describe
-        .as_array()
-        .and_then(|a| {
-            a.iter()
-                .find(|r| r["name"] == "frontend.subrequests.describe")
+    // The describe answer is a JSON array: the first `[` of buildx's output
+    // that starts one (progress lines have brackets too).
+    let b = engine.build(
+        &dir,
+        &[
+            "--call=subrequests.describe,format=json",
+            "-f",
+            "stagecraft.yaml",
+            ".",
+        ],
+    );
+    b.assert_ok();
+    let describe: Vec<serde_json::Value> = b
+        .log
+        .match_indices('[')
+        .find_map(|(i, _)| {
+            serde_json::Deserializer::from_str(&b.log[i..])
+                .into_iter::<Vec<serde_json::Value>>()
+                .next()
+                .and_then(Result::ok)
+                .filter(|v| !v.is_empty())
         })
-        .unwrap_or_else(|| panic!("no describe entry in {describe}"));
-    assert_eq!(own["frontend"], wanted, "{describe}");
+        .unwrap_or_else(|| panic!("no JSON array from --call=subrequests.describe:\n{}", b.log));
+    let own = describe
+        .iter()
+        .find(|r| r["name"] == "frontend.subrequests.describe")
+        .unwrap_or_else(|| panic!("no describe entry in {describe:?}"));
+    assert_eq!(own["frontend"], wanted, "{describe:?}");
 }
 
 pub fn cases() -> Vec<Case> {
@@ -98,7 +118,8 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "a_newer_spec_version_names_the_image_tag_that_reads_it",
-            &[],
+            // The legacy client prints no spec errors' text (as for every spec error).
+            &[Feature::Buildx],
             a_newer_spec_version_names_the_image_tag_that_reads_it,
         ),
         case(
