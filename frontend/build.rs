@@ -18,14 +18,28 @@ fn main() {
         if !git.exists() {
             return None;
         }
-        // HEAD moves with checkouts and commits; the ref it names with commits.
-        println!("cargo:rerun-if-changed=../.git/HEAD");
+        // HEAD moves with checkouts and commits; the ref it names with
+        // commits (a loose file, or a line of packed-refs). Only files that
+        // exist are watched: cargo runs the script again on every build for
+        // a missing one (and so recompiles the crate each time).
+        let watch = |rel: &str| {
+            if git.join(rel).exists() {
+                println!("cargo:rerun-if-changed=../.git/{rel}");
+            }
+        };
+        watch("HEAD");
         if let Ok(head) = std::fs::read_to_string(git.join("HEAD")) {
             if let Some(r) = head.trim().strip_prefix("ref: ") {
-                println!("cargo:rerun-if-changed=../.git/{r}");
+                // A ref only in packed-refs gets a loose file at its next
+                // commit: then its directory changes.
+                if git.join(r).exists() {
+                    watch(r);
+                } else {
+                    watch(r.rsplit_once('/').map_or(r, |(dir, _)| dir));
+                }
             }
         }
-        println!("cargo:rerun-if-changed=../.git/packed-refs");
+        watch("packed-refs");
         let out = Command::new("git")
             .args(["rev-parse", "HEAD"])
             .current_dir("..")
