@@ -48,3 +48,15 @@ fn the_image_recipes_label_the_crate_version() {
         );
     }
 }
+
+#[test]
+fn the_self_hosted_spec_labels_the_crate_version() {
+    let wanted = format!(
+        "  VERSION:\n    default: \"{}\"\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(
+        repo_file("stagecraft.yaml").contains(&wanted),
+        "stagecraft.yaml must default its VERSION argument to the crate version:\n{wanted}"
+    );
+}

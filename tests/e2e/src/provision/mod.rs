@@ -53,6 +53,8 @@ const HOST_PACKAGES: &[&str] = &[
     "iproute2",
     "curl",
     "debootstrap",
+    // Runs the self-hosted build's linux/arm64 frontend binary (issue 13).
+    "qemu-user-static",
 ];
 const DOCKER26_SUITE: &str = "trixie";
 

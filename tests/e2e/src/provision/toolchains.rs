@@ -1,15 +1,17 @@
-//! Real toolchain images for the walkthrough examples (issue 10): a
-//! minimal Debian bookworm root made with `debootstrap --variant=minbase`
-//! from the system's Debian mirror, and the same root with a toolchain's
-//! packages installed in a chroot (a JDK, Go, Node.js with npm, nginx).
+//! Real toolchain images for the walkthrough examples (issue 10) and the
+//! self-hosted frontend build (issue 13): a minimal Debian root made with
+//! `debootstrap --variant=minbase` from the system's Debian mirror, and the
+//! same root with a toolchain's packages installed in a chroot (a JDK, Go,
+//! Node.js with npm, nginx on bookworm; on sid, rustc and cargo with the
+//! arm64 standard library and the aarch64 cross gcc and libc).
 //! Each root is packed once per machine into `<cache>/toolchains/` (its file
 //! name carries a digest of the package list, so a changed list makes a new
 //! one) and imported into the main lane's engine under `toolchains/…` when
 //! the engine lacks it.
 //!
-//! Not a general image builder: the images only serve the examples and
-//! their differential twins, which build with no network inside `run`
-//! steps. Nothing is pulled; nothing here reaches anything but the mirror.
+//! Not a general image builder: the images only serve the examples, their
+//! differential twins and the root `stagecraft.yaml`, which build with no
+//! network inside `run` steps. Nothing is pulled; nothing here reaches anything but the mirror.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,13 +20,15 @@ use super::dockerd::docker_cmd;
 use super::host::{cmd, fail, log, run, succeeds, Error, Result};
 use super::{suite, Config, LanePaths};
 
-const SUITE: &str = "bookworm";
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// One toolchain image: its tag, the packages added to the minimal root,
-/// and the `docker import --change` lines it gets.
+/// One toolchain image: its tag, the Debian suite of its root, a foreign
+/// architecture apt may install packages of, the packages added to the
+/// minimal root, and the `docker import --change` lines it gets.
 pub struct Toolchain {
     pub image: &'static str,
+    suite: &'static str,
+    foreign_arch: Option<&'static str>,
     packages: &'static [&'static str],
     changes: &'static [&'static str],
 }
@@ -33,11 +37,15 @@ pub struct Toolchain {
 pub const TOOLCHAINS: &[Toolchain] = &[
     Toolchain {
         image: "toolchains/debian:bookworm",
+        suite: "bookworm",
+        foreign_arch: None,
         packages: &[],
         changes: &[r#"CMD ["bash"]"#],
     },
     Toolchain {
         image: "toolchains/jdk:17",
+        suite: "bookworm",
+        foreign_arch: None,
         // binutils: jlink --strip-debug runs objcopy (as eclipse-temurin images have it).
         packages: &["openjdk-17-jdk-headless", "binutils"],
         changes: &[
@@ -47,16 +55,22 @@ pub const TOOLCHAINS: &[Toolchain] = &[
     },
     Toolchain {
         image: "toolchains/golang:1.19",
+        suite: "bookworm",
+        foreign_arch: None,
         packages: &["golang-go"],
         changes: &[r#"CMD ["bash"]"#],
     },
     Toolchain {
         image: "toolchains/node:18",
+        suite: "bookworm",
+        foreign_arch: None,
         packages: &["nodejs", "npm"],
         changes: &[r#"CMD ["node"]"#],
     },
     Toolchain {
         image: "toolchains/nginx:1.22",
+        suite: "bookworm",
+        foreign_arch: None,
         packages: &["nginx-light"],
         changes: &[
             "EXPOSE 80",
@@ -64,11 +78,34 @@ pub const TOOLCHAINS: &[Toolchain] = &[
             r#"CMD ["nginx", "-g", "daemon off;"]"#,
         ],
     },
+    Toolchain {
+        image: "toolchains/rust-cross:sid",
+        // Sid's rustc (1.97) packages the arm64 standard library, which the
+        // host's rustup cannot download: the self-hosted build cross-compiles
+        // the frontend for linux/arm64 with it (issue 13).
+        suite: "sid",
+        foreign_arch: Some("arm64"),
+        packages: &[
+            "rustc",
+            "cargo",
+            "libstd-rust-dev",
+            "libstd-rust-dev:arm64",
+            "gcc",
+            "libc6-dev",
+            "gcc-aarch64-linux-gnu",
+            "libc6-dev-arm64-cross",
+        ],
+        changes: &[r#"CMD ["bash"]"#],
+    },
 ];
 
-/// FNV-1a of the suite and the package list: the tarball's name.
+/// FNV-1a of the suite, the foreign architecture and the package list: the
+/// tarball's name.
 fn tag_of(t: &Toolchain) -> String {
-    let text = format!("{SUITE} {}", t.packages.join(" "));
+    let text = match t.foreign_arch {
+        None => format!("{} {}", t.suite, t.packages.join(" ")),
+        Some(arch) => format!("{} {arch} {}", t.suite, t.packages.join(" ")),
+    };
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     });
@@ -130,19 +167,20 @@ fn pack(root: &Path, tar: &Path) -> Result<()> {
     std::fs::rename(&partial, tar).map_err(io(tar))
 }
 
-/// The minimal root, unpacked in `work/base` (made again when absent).
-fn base_root(work: &Path) -> Result<PathBuf> {
-    let root = work.join("base");
+/// The minimal root of `suite`, unpacked in `work/base-<suite>` (made again
+/// when absent).
+fn base_root(work: &Path, suite: &str) -> Result<PathBuf> {
+    let root = work.join(format!("base-{suite}"));
     if root.join(".complete").exists() {
         return Ok(root);
     }
     remove_root(&root)?;
     let (mirror, keyring) = suite::debian_mirror();
     log(&format!(
-        "debootstrap --variant=minbase {SUITE} (toolchain images)"
+        "debootstrap --variant=minbase {suite} (toolchain images)"
     ));
     run(cmd("debootstrap")
-        .args(["--variant=minbase", &format!("--keyring={keyring}"), SUITE])
+        .args(["--variant=minbase", &format!("--keyring={keyring}"), suite])
         .arg(&root)
         .arg(&mirror)
         .stderr(Stdio::from(std::io::stderr())))?;
@@ -150,8 +188,10 @@ fn base_root(work: &Path) -> Result<PathBuf> {
     Ok(root)
 }
 
-/// Installs `packages` into a copy of the minimal root, in a chroot.
-fn install(base: &Path, root: &Path, packages: &[&str]) -> Result<()> {
+/// Installs the toolchain's packages into a copy of the minimal root, in a
+/// chroot.
+fn install(base: &Path, root: &Path, t: &Toolchain) -> Result<()> {
+    let packages = t.packages;
     remove_root(root)?;
     run(cmd("cp").arg("-a").arg(base).arg(root))?;
     let _ = std::fs::remove_file(root.join(".complete"));
@@ -162,8 +202,14 @@ fn install(base: &Path, root: &Path, packages: &[&str]) -> Result<()> {
     run(cmd("mount")
         .args(["-t", "proc", "proc"])
         .arg(root.join("proc")))?;
+    // The mirror's sid Release file can be past its Valid-Until against
+    // this machine's clock; the packages are still the signed ones.
+    let foreign = t
+        .foreign_arch
+        .map(|a| format!("dpkg --add-architecture {a} && "))
+        .unwrap_or_default();
     let script = format!(
-        "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends {} && apt-get clean",
+        "{foreign}apt-get -o Acquire::Check-Valid-Until=false update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends {} && apt-get clean",
         packages.join(" ")
     );
     let installed = run(cmd("chroot").arg(root).args(["sh", "-c", &script]));
@@ -180,18 +226,19 @@ fn tarball(cfg: &Config, t: &Toolchain) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let work = dir.join(".work");
-    let base = base_root(&work)?;
+    let base = base_root(&work, t.suite)?;
     let root = work.join("root");
     log(&format!(
-        "making {} from Debian {SUITE} packages: {}",
+        "making {} from Debian {} packages: {}",
         t.image,
+        t.suite,
         if t.packages.is_empty() {
             "minbase".to_owned()
         } else {
             t.packages.join(" ")
         }
     ));
-    install(&base, &root, t.packages)?;
+    install(&base, &root, t)?;
     trim(&root)?;
     pack(&root, &tar)?;
     remove_root(&root)?;
@@ -218,7 +265,12 @@ pub fn ensure(cfg: &Config, p: &LanePaths, docker: &Path) -> Result<()> {
         run(c.arg(&tar).arg(t.image).stdout(Stdio::null()))?;
     }
     if made {
-        remove_root(&cfg.engine_cache.join("toolchains/.work/base"))?;
+        for t in TOOLCHAINS {
+            remove_root(
+                &cfg.engine_cache
+                    .join(format!("toolchains/.work/base-{}", t.suite)),
+            )?;
+        }
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ mod run_args;
 mod run_mounts;
 mod run_options;
 mod sbom;
+mod self_hosted;
 mod stages;
 mod subrequests;
 mod typed_args;
@@ -64,6 +65,7 @@ fn main() {
         ("warnings", warnings::cases()),
         ("subrequests", subrequests::cases()),
         ("release", release::cases()),
+        ("self_hosted", self_hosted::cases()),
         ("context_transfer", context_transfer::cases()),
         ("parity", parity::cases()),
         ("differential", differential::cases()),
