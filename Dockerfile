@@ -46,6 +46,7 @@ ENV CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER=x86_64-linux-gnu-gcc \
 COPY . .
 ARG TARGETARCH
 ARG REVISION=
+ARG SOURCE_DATE_EPOCH=
 RUN --mount=from=crates-source,target=/crates \
     --mount=type=cache,target=/src/target,id=stagecraft-target-$TARGETARCH,sharing=locked \
     set -eu; \
@@ -59,7 +60,8 @@ RUN --mount=from=crates-source,target=/crates \
       --config 'source.vendored.directory="/crates"' \
       --target "$triple" -p stagecraft; \
     mkdir -p /out; \
-    cp "target/$triple/release/stagecraft" /out/stagecraft
+    cp "target/$triple/release/stagecraft" /out/stagecraft; \
+    if [ -n "$SOURCE_DATE_EPOCH" ]; then touch -d "@$SOURCE_DATE_EPOCH" /out/stagecraft; fi
 
 FROM scratch
 COPY --from=build /out/stagecraft /stagecraft

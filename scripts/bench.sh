@@ -13,6 +13,11 @@
 #                                           of issue 6 (20,000 env entries, 80,000-char
 #                                           misspelt stage names, 45,000 unknown keys,
 #                                           1000 stages x 1000 args), 60 s limit each
+#   scripts/bench.sh --image                the frontend image the root stagecraft.yaml
+#                                           builds for linux/amd64 and linux/arm64 (issue 13):
+#                                           its size per platform (goal <= 4 MB) and the
+#                                           cached rebuild of examples/multistage with it,
+#                                           beside stagecraft:dev and the Dockerfile frontend
 #   scripts/bench.sh --all                  all of the above
 #
 # Side by side, each timed as the median of N runs (default 5) after a warm-up:
@@ -54,6 +59,7 @@ while [ $# -gt 0 ]; do
     --image) image=${2:?}; shift ;;
     --scaling) mode=scaling ;;
     --stress) mode=stress ;;
+    --image) mode=image ;;
     --all) mode=all ;;
     --max-n) max_n=${2:?}; shift ;;
     -h|--help) usage 0 ;;
@@ -370,9 +376,89 @@ stress() {
   echo "(status exit 1: the input has errors, as intended; the time includes printing them)"
 }
 
+# --- the self-hosted image --------------------------------------------------------------
+# Builds the root stagecraft.yaml for both platforms (crates vendored on the
+# host, the build root toolchains/rust-cross:sid when the engine has it),
+# pushes it to the lane's registry, and prints per platform the binary's and
+# the compressed image's size, then times the cached rebuild of
+# examples/multistage with the image for the engine's platform. The linux/arm64
+# image answers only under emulation: its rebuild is timed when the host has
+# a binfmt handler for aarch64, and the table says so when it has none.
+image_mode() {
+  setup_engine
+  setup_timer
+  local buildx
+  read -r -a buildx <<<"$STAGECRAFT_BUILDX"
+  local debian=debian:sid
+  "${STAGECRAFT_DOCKER:-docker}" image inspect toolchains/rust-cross:sid >/dev/null 2>&1 &&
+    debian=toolchains/rust-cross:sid
+  log "cargo vendor (the crates, for a build without network)"
+  (cd "$repo" && cargo vendor --locked -q "$tmp/crates" >/dev/null)
+  local ref="${STAGECRAFT_REGISTRY:-127.0.0.1:5000}/stagecraft-bench/self-hosted:$(git -C "$repo" rev-parse --short HEAD)"
+  log "building $ref for linux/amd64 and linux/arm64 (FROM $debian)"
+  local common=(-f "$repo/stagecraft.yaml" --platform linux/amd64,linux/arm64
+    --build-arg "BUILDKIT_SYNTAX=$image" --build-arg "DEBIAN=$debian"
+    --build-arg CRATES=crates --build-context "crates=$tmp/crates"
+    --build-arg "REVISION=$(git -C "$repo" rev-parse HEAD)"
+    --build-arg "SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct)")
+  timeout 3600 "${buildx[@]}" build -q "${common[@]}" --metadata-file "$tmp/meta.json" \
+    --output "type=image,name=$ref,push=true" "$repo" >"$tmp/image.log" 2>&1 ||
+    { log "the image build failed:"; tail -n 30 "$tmp/image.log" >&2; return 1; }
+  timeout 600 "${buildx[@]}" build -q "${common[@]}" -o "type=local,dest=$tmp/bin" "$repo" >>"$tmp/image.log" 2>&1 ||
+    { log "the binary export failed:"; tail -n 30 "$tmp/image.log" >&2; return 1; }
+  local digest
+  digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["containerimage.digest"])' "$tmp/meta.json")
+  "${buildx[@]}" imagetools inspect --raw "$ref@$digest" >"$tmp/index.json"
+
+  local example="$tmp/multistage"
+  cp -R "$repo/examples/multistage" "$example"
+  local rows=() platform manifest arch bytes layers sc dev df
+  log "cached rebuild of examples/multistage: the Dockerfile frontend, $image"
+  df=$(median_ms image-rebuild-df "${buildx[@]}" build -q --output type=cacheonly -f "$twin" "$example")
+  sed -i "1s|^# syntax=.*|# syntax=$image|" "$example/stagecraft.yaml"
+  dev=$(median_ms image-rebuild-dev "${buildx[@]}" build -q --output type=cacheonly -f "$example/stagecraft.yaml" "$example")
+  for platform in linux/amd64 linux/arm64; do
+    arch=${platform#linux/}
+    manifest=$(python3 -c 'import json,sys
+for m in json.load(open(sys.argv[1]))["manifests"]:
+    p = m.get("platform", {})
+    if p.get("os") + "/" + p.get("architecture") == sys.argv[2]:
+        print(m["digest"])' "$tmp/index.json" "$platform")
+    "${buildx[@]}" imagetools inspect --raw "$ref@$manifest" >"$tmp/manifest-$arch.json"
+    layers=$(python3 -c 'import json,sys; print(sum(l["size"] for l in json.load(open(sys.argv[1]))["layers"]))' "$tmp/manifest-$arch.json")
+    bytes=$(stat -c %s "$tmp/bin/linux_$arch/stagecraft")
+    if [ "$platform" = "linux/$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')" ] ||
+      [ -e "/proc/sys/fs/binfmt_misc/qemu-${arch/arm64/aarch64}" ]; then
+      sed -i "1s|^# syntax=.*|# syntax=$ref@$manifest|" "$example/stagecraft.yaml"
+      log "cached rebuild of examples/multistage: the $platform image"
+      sc=$(median_ms "image-rebuild-$arch" "${buildx[@]}" build -q --output type=cacheonly -f "$example/stagecraft.yaml" "$example")
+      rows+=("$platform|$bytes|$layers|$sc ms|$(ratio "$sc" "$df")|$(ratio "$sc" "$dev")")
+    else
+      rows+=("$platform|$bytes|$layers|not run: no binfmt handler for ${arch/arm64/aarch64}|-|-")
+    fi
+  done
+
+  echo
+  echo "The self-hosted frontend image, $STAGECRAFT_ENGINE, buildx ${STAGECRAFT_BUILDX_VERSION:-?}"
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $ref@$digest"
+  echo "cached rebuild of examples/multistage, median of $runs runs: the Dockerfile frontend $df ms,"
+  echo "$image (host-built binary) $dev ms"
+  echo
+  printf '| %-11s | %12s | %12s | %-22s | %9s | %9s |\n' platform "binary" "image (gzip)" "cached rebuild" "vs df" "vs dev"
+  printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..13})" "$(printf -- '-%.0s' {1..14})" \
+    "$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..24})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})"
+  local r a b c d e f
+  for r in "${rows[@]}"; do
+    IFS='|' read -r a b c d e f <<<"$r"
+    printf '| %-11s | %10s B | %10s B | %-22s | %9s | %9s |\n' "$a" "$b" "$c" "$d" "$e" "$f"
+  done
+  echo "(goal: at most 4 MB = 4194304 B per platform)"
+}
+
 case $mode in
   side) side_by_side ;;
   scaling) scaling ;;
   stress) stress ;;
-  all) side_by_side; scaling; stress ;;
+  image) image_mode ;;
+  all) side_by_side; scaling; stress; image_mode ;;
 esac

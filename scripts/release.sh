@@ -78,7 +78,7 @@ echo "building $names" >&2
   --build-arg "SOURCE_DATE_EPOCH=$epoch" \
   "${frontend[@]}" \
   --metadata-file "$metadata" \
-  --output "type=image,\"name=$names\",push=true,rewrite-timestamp=true" \
+  --output "type=image,\"name=$names\",push=true" \
   "$@" . >&2)
 digest=$(sed -n 's/.*"containerimage.digest": *"\([^"]*\)".*/\1/p' "$metadata" | head -n1)
 if [ -z "$digest" ]; then

@@ -157,7 +157,12 @@ pub fn undeclared_build_args<'a>(spec: &Spec, opts: &'a BuildOptions) -> Vec<&'a
         .keys()
         .map(String::as_str)
         .filter(|k| {
-            !declared.contains(*k) && !k.starts_with("BUILDKIT_") && *k != crate::lock::MODE_ARG
+            !declared.contains(*k)
+                && !k.starts_with("BUILDKIT_")
+                && !crate::options::keys::BUILDKIT_ARGS
+                    .iter()
+                    .any(|(name, _)| name == k)
+                && *k != crate::lock::MODE_ARG
         })
         .collect()
 }

@@ -65,8 +65,10 @@ pub const ATTESTATIONS: &[(&str, Use)] = &[
     ("sbom", Use::Honoured),
 ];
 
-/// Build arguments BuildKit defines (`--build-arg BUILDKIT_…`).
+/// Build arguments BuildKit defines (`--build-arg BUILDKIT_…`, and
+/// `SOURCE_DATE_EPOCH`, which the engine reads to date the image and its files).
 pub const BUILDKIT_ARGS: &[(&str, Use)] = &[
+    ("SOURCE_DATE_EPOCH", Use::Engine),
     ("BUILDKIT_SYNTAX", Use::Engine),
     ("BUILDKIT_MULTI_PLATFORM", Use::Honoured),
     ("BUILDKIT_SANDBOX_HOSTNAME", Use::Honoured),

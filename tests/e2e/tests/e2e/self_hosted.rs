@@ -32,6 +32,8 @@ struct SelfHosted {
     /// HEAD and its commit time.
     revision: String,
     epoch: String,
+    /// `BUILDKIT_CACHE_MOUNT_NS=…` of the first build (its own cache mounts).
+    ns: String,
     /// The pushed image and its digest.
     image: String,
     digest: String,
@@ -125,7 +127,7 @@ fn push(engine: &Engine, s: &SelfHosted, file: &str, image: &str, extra: &[&str]
         "--metadata-file".into(),
         metadata.display().to_string(),
         "--output".into(),
-        format!("type=image,name={image},push=true,rewrite-timestamp=true"),
+        format!("type=image,name={image},push=true"),
     ];
     args.extend(flat(release_args(s, engine)));
     args.extend(extra.iter().map(|a| (*a).to_owned()));
@@ -144,11 +146,15 @@ fn shared(engine: &Engine) -> &'static SelfHosted {
         git(&root, &["clone", "-q", &repo.display().to_string(), "src"]);
         let revision = git(&src, &["rev-parse", "HEAD"]);
         let epoch = git(&src, &["log", "-1", "--format=%ct"]);
+        // Its own cache namespace: the compile starts from an empty target
+        // directory, whatever earlier runs left in the engine.
+        let ns = format!("BUILDKIT_CACHE_MOUNT_NS={}", unique("self-hosted"));
         let mut s = SelfHosted {
             src,
             crates: vendored(),
             revision,
             epoch,
+            ns: ns.clone(),
             image: format!(
                 "{}/stagecraft-e2e/self-hosted:{}",
                 engine.registry(),
@@ -157,9 +163,6 @@ fn shared(engine: &Engine) -> &'static SelfHosted {
             digest: String::new(),
             out: root.join("out"),
         };
-        // Its own cache namespace: the compile starts from an empty target
-        // directory, whatever earlier runs left in the engine.
-        let ns = format!("BUILDKIT_CACHE_MOUNT_NS={}", unique("self-hosted"));
         s.digest = push(
             engine,
             &s,
