@@ -438,7 +438,9 @@ pub fn the_release_script_pushes_the_channel_tags(engine: &Engine) {
             .into_iter()
             .filter(|(_, v)| !own.iter().any(|k| v.starts_with(k)))
             .collect(),
-    ));
+    ))
+    // The first build's cache mounts: its compile is not repeated.
+    .args(["--build-arg", &s.ns]);
     let out = cmd.current_dir(&s.src).output().unwrap();
     let log = format!(
         "{}{}",
