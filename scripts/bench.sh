@@ -13,7 +13,7 @@
 #                                           of issue 6 (20,000 env entries, 80,000-char
 #                                           misspelt stage names, 45,000 unknown keys,
 #                                           1000 stages x 1000 args), 60 s limit each
-#   scripts/bench.sh --image                the frontend image the root stagecraft.yaml
+#   scripts/bench.sh --self-hosted          the frontend image the root stagecraft.yaml
 #                                           builds for linux/amd64 and linux/arm64 (issue 13):
 #                                           its size per platform (goal <= 4 MB) and the
 #                                           cached rebuild of examples/multistage with it,
@@ -59,7 +59,7 @@ while [ $# -gt 0 ]; do
     --image) image=${2:?}; shift ;;
     --scaling) mode=scaling ;;
     --stress) mode=stress ;;
-    --image) mode=image ;;
+    --self-hosted) mode=self_hosted ;;
     --all) mode=all ;;
     --max-n) max_n=${2:?}; shift ;;
     -h|--help) usage 0 ;;
@@ -384,7 +384,7 @@ stress() {
 # examples/multistage with the image for the engine's platform. The linux/arm64
 # image answers only under emulation: its rebuild is timed when the host has
 # a binfmt handler for aarch64, and the table says so when it has none.
-image_mode() {
+self_hosted() {
   setup_engine
   setup_timer
   local buildx
@@ -394,14 +394,17 @@ image_mode() {
     debian=toolchains/rust-cross:sid
   log "cargo vendor (the crates, for a build without network)"
   (cd "$repo" && cargo vendor --locked -q "$tmp/crates" >/dev/null)
-  local ref="${STAGECRAFT_REGISTRY:-127.0.0.1:5000}/stagecraft-bench/self-hosted:$(git -C "$repo" rev-parse --short HEAD)"
+  local ref short
+  short=$(git -C "$repo" rev-parse --short HEAD)
+  ref="${STAGECRAFT_REGISTRY:-127.0.0.1:5000}/stagecraft-bench/self-hosted:$short"
   log "building $ref for linux/amd64 and linux/arm64 (FROM $debian)"
-  local common=(-f "$repo/stagecraft.yaml" --platform linux/amd64,linux/arm64
+  local platforms=linux/amd64,linux/arm64
+  local common=(-f "$repo/stagecraft.yaml" --platform "$platforms"
     --build-arg "BUILDKIT_SYNTAX=$image" --build-arg "DEBIAN=$debian"
     --build-arg CRATES=crates --build-context "crates=$tmp/crates"
     --build-arg "REVISION=$(git -C "$repo" rev-parse HEAD)"
     --build-arg "SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct)")
-  timeout 3600 "${buildx[@]}" build -q "${common[@]}" --metadata-file "$tmp/meta.json" \
+  timeout 3600 "${buildx[@]}" build -q "${common[@]}" --metadata-file "$tmp/meta.json" --provenance=false \
     --output "type=image,name=$ref,push=true" "$repo" >"$tmp/image.log" 2>&1 ||
     { log "the image build failed:"; tail -n 30 "$tmp/image.log" >&2; return 1; }
   timeout 600 "${buildx[@]}" build -q "${common[@]}" -o "type=local,dest=$tmp/bin" "$repo" >>"$tmp/image.log" 2>&1 ||
@@ -459,6 +462,6 @@ case $mode in
   side) side_by_side ;;
   scaling) scaling ;;
   stress) stress ;;
-  image) image_mode ;;
-  all) side_by_side; scaling; stress; image_mode ;;
+  self_hosted) self_hosted ;;
+  all) side_by_side; scaling; stress; self_hosted ;;
 esac

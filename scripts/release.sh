@@ -3,7 +3,9 @@
 # (stagecraft.yaml at the repository root) for linux/amd64 and linux/arm64,
 # reproducibly (SOURCE_DATE_EPOCH from the last commit), and pushes it to
 # REPO under the release channels the Dockerfile frontend uses:
-# MAJOR, MAJOR.MINOR, MAJOR.MINOR.PATCH and latest. Writes release notes from
+# MAJOR, MAJOR.MINOR, MAJOR.MINOR.PATCH and latest, without a provenance
+# attestation (it records the build's start and end, so every build's digest
+# would differ; add --provenance=mode=max to have one). Writes release notes from
 # the commits since the previous release tag (v*) and prints the pushed
 # digest last.
 #   scripts/release.sh REPO [BUILDX-BUILD-ARGS...]
@@ -78,6 +80,7 @@ echo "building $names" >&2
   --build-arg "SOURCE_DATE_EPOCH=$epoch" \
   "${frontend[@]}" \
   --metadata-file "$metadata" \
+  --provenance=false \
   --output "type=image,\"name=$names\",push=true" \
   "$@" . >&2)
 digest=$(sed -n 's/.*"containerimage.digest": *"\([^"]*\)".*/\1/p' "$metadata" | head -n1)
