@@ -265,10 +265,11 @@ pub fn ensure(cfg: &Config, p: &LanePaths, docker: &Path) -> Result<()> {
         run(c.arg(&tar).arg(t.image).stdout(Stdio::null()))?;
     }
     if made {
-        for t in TOOLCHAINS {
+        let suites: std::collections::BTreeSet<&str> = TOOLCHAINS.iter().map(|t| t.suite).collect();
+        for suite in suites {
             remove_root(
                 &cfg.engine_cache
-                    .join(format!("toolchains/.work/base-{}", t.suite)),
+                    .join(format!("toolchains/.work/base-{suite}")),
             )?;
         }
     }

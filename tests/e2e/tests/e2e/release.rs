@@ -10,13 +10,7 @@ use crate::subrequests::call;
 
 /// The commit of the checkout the suite runs in.
 fn head() -> String {
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(e2e::repo())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git rev-parse HEAD failed");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    e2e::serve::git(&e2e::repo(), &["rev-parse", "HEAD"])
 }
 
 pub fn the_frontend_image_carries_version_labels(engine: &Engine) {

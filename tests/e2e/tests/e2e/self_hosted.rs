@@ -20,7 +20,8 @@ use std::sync::OnceLock;
 
 use e2e::lanes::Feature;
 use e2e::matrix::{case, Case};
-use e2e::{files_below, unique, workdir, Engine};
+use e2e::serve::git;
+use e2e::{files_below, unique, workdir, Build, Engine};
 
 /// A build of the root spec for both platforms, pushed to the registry and
 /// exported to files, shared by the cases.
@@ -43,20 +44,6 @@ struct SelfHosted {
 
 const SOURCE: &str = "https://stagecraft.invalid/e2e";
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 /// The locked crates, vendored once per Cargo.lock under target/.
 fn vendored() -> PathBuf {
     let repo = e2e::repo();
@@ -68,17 +55,13 @@ fn vendored() -> PathBuf {
         return dir;
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let out = Command::new("cargo")
-        .args(["vendor", "--locked", "--quiet", "--manifest-path"])
-        .arg(repo.join("Cargo.toml"))
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo vendor: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    e2e::oci::run(
+        Command::new("cargo")
+            .args(["vendor", "--locked", "--quiet", "--manifest-path"])
+            .arg(repo.join("Cargo.toml"))
+            .arg(&dir),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.join(".complete"), "").unwrap();
     dir
 }
@@ -115,27 +98,43 @@ fn pushed_digest(metadata: &Path) -> String {
         .to_owned()
 }
 
-/// Builds `file` (a path in the clone) for both platforms with `extra`,
-/// pushing to `image` reproducibly; returns the digest.
-fn push(engine: &Engine, s: &SelfHosted, file: &str, image: &str, extra: &[&str]) -> String {
-    let metadata = s.src.with_extension(format!("{}.json", unique("metadata")));
+/// Builds recipe `file` of the clone (`stagecraft.yaml` or `Dockerfile`)
+/// for both platforms with the release arguments and `extra`.
+fn build(engine: &Engine, s: &SelfHosted, file: &str, extra: &[&str]) -> Build {
     let mut args: Vec<String> = vec![
         "-f".into(),
         file.into(),
         "--platform".into(),
         "linux/amd64,linux/arm64".into(),
-        "--metadata-file".into(),
-        metadata.display().to_string(),
-        "--output".into(),
-        format!("type=image,name={image},push=true"),
-        // A provenance attestation records the build's start and end.
-        "--provenance=false".into(),
     ];
-    args.extend(flat(release_args(s, engine)));
+    args.extend(flat(
+        release_args(s, engine)
+            .into_iter()
+            // The Dockerfile is read by the engine's own frontend.
+            .filter(|(_, v)| file != "Dockerfile" || !v.starts_with("BUILDKIT_SYNTAX="))
+            .collect(),
+    ));
     args.extend(extra.iter().map(|a| (*a).to_owned()));
     args.push(".".into());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    engine.build(&s.src, &argv).assert_ok();
+    engine.build(&s.src, &argv)
+}
+
+/// Builds the root spec with `extra`, pushing to `image` reproducibly;
+/// returns the digest.
+fn push(engine: &Engine, s: &SelfHosted, image: &str, extra: &[&str]) -> String {
+    let metadata = s.src.with_extension(format!("{}.json", unique("metadata")));
+    let output = format!("type=image,name={image},push=true");
+    let mut args = vec![
+        "--metadata-file",
+        metadata.to_str().unwrap(),
+        "--output",
+        &output,
+        // A provenance attestation records the build's start and end.
+        "--provenance=false",
+    ];
+    args.extend_from_slice(extra);
+    build(engine, s, "stagecraft.yaml", &args).assert_ok();
     pushed_digest(&metadata)
 }
 
@@ -165,28 +164,16 @@ fn shared(engine: &Engine) -> &'static SelfHosted {
             digest: String::new(),
             out: root.join("out"),
         };
-        s.digest = push(
+        s.digest = push(engine, &s, &s.image, &["--build-arg", &ns]);
+        // The same build (cached) to files.
+        let dest = format!("type=local,dest={}", s.out.display());
+        build(
             engine,
             &s,
             "stagecraft.yaml",
-            &s.image.clone(),
-            &["--build-arg", &ns],
-        );
-        // The same build (cached) to files.
-        let mut args: Vec<String> = vec![
-            "-f".into(),
-            "stagecraft.yaml".into(),
-            "--platform".into(),
-            "linux/amd64,linux/arm64".into(),
-            "-o".into(),
-            format!("type=local,dest={}", s.out.display()),
-            "--build-arg".into(),
-            ns.clone(),
-        ];
-        args.extend(flat(release_args(&s, engine)));
-        args.push(".".into());
-        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        engine.build(&s.src, &argv).assert_ok();
+            &["-o", &dest, "--build-arg", &ns],
+        )
+        .assert_ok();
         s
     })
 }
@@ -250,26 +237,15 @@ pub fn the_self_hosted_spec_cross_compiles_the_frontend_for_amd64_and_arm64(engi
     );
     // The pushed image: per platform, the labels and the entrypoint.
     let (argv, env) = engine.buildx_argv();
-    let out = Command::new(&argv[0])
-        .args(&argv[1..])
-        .envs(env)
-        .args([
-            "imagetools",
-            "inspect",
-            "--format",
-            "{{json .Image}}",
-            &s.image,
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "imagetools inspect {}: {}",
-        s.image,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let images: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let text = e2e::oci::run(Command::new(&argv[0]).args(&argv[1..]).envs(env).args([
+        "imagetools",
+        "inspect",
+        "--format",
+        "{{json .Image}}",
+        &s.image,
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let images: serde_json::Value = serde_json::from_slice(&text).unwrap();
     for platform in ["linux/amd64", "linux/arm64"] {
         let config = &images[platform]["config"];
         assert_eq!(
@@ -306,19 +282,25 @@ pub fn the_self_hosted_spec_cross_compiles_the_frontend_for_amd64_and_arm64(engi
     }
 }
 
+/// A copy of example `name` whose `# syntax=` line names `frontend`.
+fn example_for(name: &str, engine: &Engine, frontend: &str) -> PathBuf {
+    let dir = e2e::example(name, engine);
+    let spec = dir.join("stagecraft.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap().replace(
+        &format!("# syntax={}", engine.image),
+        &format!("# syntax={frontend}"),
+    );
+    std::fs::write(&spec, text).unwrap();
+    dir
+}
+
 pub fn the_self_hosted_image_builds_the_examples(engine: &Engine) {
     let s = shared(engine);
     let pinned = format!("{}@{}", s.image, s.digest);
     for name in ["multistage", "cross-compile"] {
         let mut outs = Vec::new();
         for frontend in [engine.image.as_str(), pinned.as_str()] {
-            let dir = e2e::example(name, engine);
-            let spec = dir.join("stagecraft.yaml");
-            let text = std::fs::read_to_string(&spec).unwrap().replace(
-                &format!("# syntax={}", engine.image),
-                &format!("# syntax={frontend}"),
-            );
-            std::fs::write(&spec, text).unwrap();
+            let dir = example_for(name, engine, frontend);
             let (b, out) = engine.export(&dir, &["--platform", "linux/amd64,linux/arm64"]);
             b.assert_ok();
             if frontend == pinned {
@@ -349,13 +331,7 @@ pub fn the_self_hosted_image_builds_the_examples(engine: &Engine) {
             engine.image
         );
     }
-    let dir = e2e::example("multistage", engine);
-    let spec = dir.join("stagecraft.yaml");
-    let text = std::fs::read_to_string(&spec).unwrap().replace(
-        &format!("# syntax={}", engine.image),
-        &format!("# syntax={pinned}"),
-    );
-    std::fs::write(&spec, text).unwrap();
+    let dir = example_for("multistage", engine, &pinned);
     let tag = engine.tag("self-hosted-multistage");
     engine
         .build_image(&dir, &["-f", "stagecraft.yaml", "."], &tag)
@@ -370,26 +346,8 @@ pub fn the_same_commit_builds_the_same_bytes(engine: &Engine) {
     // independent compile.
     let ns = format!("BUILDKIT_CACHE_MOUNT_NS={}", unique("dockerfile"));
     let out = s.src.with_extension(unique("dockerfile-out"));
-    let mut args: Vec<String> = vec![
-        "-f".into(),
-        "Dockerfile".into(),
-        "--platform".into(),
-        "linux/amd64,linux/arm64".into(),
-        "-o".into(),
-        format!("type=local,dest={}", out.display()),
-        "--build-arg".into(),
-        ns.clone(),
-    ];
-    // The Dockerfile is read by the engine's own frontend.
-    args.extend(flat(
-        release_args(s, engine)
-            .into_iter()
-            .filter(|(_, v)| !v.starts_with("BUILDKIT_SYNTAX="))
-            .collect(),
-    ));
-    args.push(".".into());
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    engine.build(&s.src, &argv).assert_ok();
+    let dest = format!("type=local,dest={}", out.display());
+    build(engine, s, "Dockerfile", &["-o", &dest, "--build-arg", &ns]).assert_ok();
     for platform in ["linux_amd64", "linux_arm64"] {
         let mine = std::fs::read(s.out.join(platform).join("stagecraft")).unwrap();
         let theirs = std::fs::read(out.join(platform).join("stagecraft")).unwrap();
@@ -407,13 +365,7 @@ pub fn the_same_commit_builds_the_same_bytes(engine: &Engine) {
         engine.registry(),
         unique("again")
     );
-    let digest = push(
-        engine,
-        s,
-        "stagecraft.yaml",
-        &again,
-        &["--build-arg", &ns, "--no-cache"],
-    );
+    let digest = push(engine, s, &again, &["--build-arg", &ns, "--no-cache"]);
     assert_eq!(
         digest, s.digest,
         "a rebuild of {} pushed another digest",
